@@ -1,0 +1,68 @@
+/**
+ * Every error code Tollgate reports, with its message, the HTTP status it maps to when it ends a
+ * request, and whether its message may be shown to a client. Codes are stable: operators grep for
+ * them and the README documents them (a test keeps the two in step).
+ */
+export interface ErrorEntry {
+  readonly message: string;
+  readonly status: number;
+  /** true when the message can go to the client; otherwise the client sees only the status. */
+  readonly expose: boolean;
+}
+
+function entry(message: string, status = 500, expose = false): ErrorEntry {
+  return Object.freeze({ message, status, expose });
+}
+
+export const errorCatalogue = Object.freeze({
+  // Configuration files (route files, config.json, admin.json)
+  TG_CONFIG_READ: entry('the file cannot be read'),
+  TG_CONFIG_PARSE: entry('the file is not valid JSON or YAML'),
+  TG_CONFIG_SCHEMA: entry('the value does not match the schema'),
+  TG_CONFIG_UNKNOWN_PROPERTY: entry('unknown property'),
+  TG_CONFIG_MISSING_PROPERTY: entry('a required property is missing'),
+  TG_CONFIG_UNKNOWN_TYPE: entry('unknown heap object type'),
+  TG_CONFIG_WRONG_KIND: entry('the referenced object is not of the expected kind'),
+  TG_CONFIG_BAD_REFERENCE: entry('no heap object with this name'),
+  TG_CONFIG_REFERENCE_CYCLE: entry('heap objects reference each other in a cycle'),
+  TG_CONFIG_DUPLICATE_NAME: entry('a heap object or route with this name already exists'),
+  TG_CONFIG_BAD_EXPRESSION: entry('the expression cannot be parsed'),
+  TG_CONFIG_UNRESOLVED_TOKEN: entry('a configuration token has no value and no default'),
+  TG_CONFIG_BAD_VALUE: entry('the value is not valid here'),
+  TG_CONFIG_BAD_DURATION: entry('the value is not a valid duration'),
+  TG_CONFIG_BAD_REGEX: entry('the regular expression cannot be compiled'),
+  TG_CONFIG_DUPLICATE_TYPE: entry('two type definitions share one type name'),
+
+  // Start-up and listeners
+  TG_START_LISTEN: entry('a listener cannot be opened'),
+  TG_START_TLS: entry('the TLS key or certificate cannot be read'),
+
+  // Expressions at run time
+  TG_EL_EVALUATION: entry('an expression could not be evaluated; it yields null'),
+
+  // Requests
+  TG_REQUEST_ENTITY_TOO_LARGE: entry('the request body is larger than the configured maximum', 413, true),
+  TG_REQUEST_BAD_ENTITY: entry('the request body cannot be parsed as requested', 400, true),
+  TG_ROUTE_NOT_FOUND: entry('no route matches the request', 404, true),
+  TG_HANDLER_FAILED: entry('a handler failed while processing the request', 500, false),
+  TG_BASE_URI_INVALID: entry('the baseURI expression did not give an absolute URI', 500, false),
+
+  // Upstream calls (ClientHandler / ReverseProxyHandler)
+  TG_UPSTREAM_UNREACHABLE: entry('the upstream server cannot be reached', 502, true),
+  TG_UPSTREAM_TIMEOUT: entry('the upstream server did not answer in time', 504, true),
+  TG_UPSTREAM_RESPONSE_TOO_LARGE: entry(
+    'the upstream response body is larger than the configured maximum',
+    502,
+    true,
+  ),
+
+  // Secrets
+  TG_SECRET_NOT_FOUND: entry('no secret store holds this secret id'),
+  TG_SECRET_BAD_FORMAT: entry('the secret cannot be decoded in its declared format'),
+
+  // OAuth 2.0 token exchange
+  TG_OAUTH2_EXCHANGE_FAILED: entry('the token exchange failed', 500, false),
+  TG_OAUTH2_NO_SUBJECT_TOKEN: entry('the subject token expression gave no token', 400, false),
+});
+
+export type ErrorCode = keyof typeof errorCatalogue;

@@ -1,0 +1,68 @@
+import { errorCatalogue, type ErrorCode } from './catalogue.js';
+
+/** Where a configuration value lives: the file and the JSON Pointer inside it. */
+export interface Place {
+  readonly file?: string;
+  readonly pointer: string;
+}
+
+export function formatPlace(place: Place): string {
+  return `${place.file ?? '<inline>'}#${place.pointer}`;
+}
+
+/** Appends one reference token to a JSON Pointer, escaping `~` and `/` as RFC 6901 requires. */
+export function childPointer(pointer: string, token: string | number): string {
+  const escaped = String(token).replaceAll('~', '~0').replaceAll('/', '~1');
+  return `${pointer}/${escaped}`;
+}
+
+export function childPlace(place: Place, ...tokens: (string | number)[]): Place {
+  let pointer = place.pointer;
+  for (const token of tokens) pointer = childPointer(pointer, token);
+  return { file: place.file, pointer };
+}
+
+/**
+ * The one error class Tollgate throws on purpose. `detail` is for logs only; what a client may
+ * see is decided by the catalogue entry's `expose` flag.
+ */
+export class TollgateError extends Error {
+  readonly code: ErrorCode;
+  readonly place: Place | undefined;
+  readonly detail: string | undefined;
+
+  constructor(code: ErrorCode, detail?: string, options?: { place?: Place; cause?: unknown }) {
+    const base = errorCatalogue[code].message;
+    const where = options?.place ? ` at ${formatPlace(options.place)}` : '';
+    super(`${code}${where}: ${detail ?? base}`, { cause: options?.cause });
+    this.name = 'TollgateError';
+    this.code = code;
+    this.place = options?.place;
+    this.detail = detail;
+  }
+
+  get status(): number {
+    return errorCatalogue[this.code].status;
+  }
+
+  /** The text a client may see: the catalogue message when exposable, otherwise nothing. */
+  get publicMessage(): string | undefined {
+    const entry = errorCatalogue[this.code];
+    return entry.expose ? entry.message : undefined;
+  }
+}
+
+/** Config errors are collected, not thrown one by one, so `tollgate validate` can list them all. */
+export class ConfigErrors extends Error {
+  readonly errors: readonly TollgateError[];
+
+  constructor(errors: readonly TollgateError[]) {
+    super(errors.map((e) => e.message).join('\n'));
+    this.name = 'ConfigErrors';
+    this.errors = errors;
+  }
+}
+
+export function configError(code: ErrorCode, place: Place, detail?: string, cause?: unknown): TollgateError {
+  return new TollgateError(code, detail, { place, cause });
+}

@@ -1,0 +1,147 @@
+import { Readable } from 'node:stream';
+import { elGet, type ElReadable } from '../el/host.js';
+import { TollgateError } from '../errors/tollgate-error.js';
+
+/** A parsed urlencoded form: name → every value, in order. */
+export type Form = Record<string, string[]>;
+
+export function parseForm(text: string): Form {
+  const form: Form = Object.create(null);
+  for (const [name, value] of new URLSearchParams(text)) {
+    const values = form[name];
+    if (values) values.push(value);
+    else form[name] = [value];
+  }
+  return form;
+}
+
+/**
+ * A message body. It stays a stream, and is forwarded as one, until something asks for its
+ * content: `load()` then buffers it once (up to a limit) and `.string`, `.json` and `.form` are
+ * parsed from that buffer on first read.
+ */
+export class Entity implements ElReadable {
+  #stream: Readable | null;
+  #buffer: Buffer | null;
+  #string: string | undefined;
+  #json: unknown;
+  #jsonParsed = false;
+  #form: Form | undefined;
+
+  constructor(body?: Readable | Buffer | string | null) {
+    if (body instanceof Readable) {
+      this.#stream = body;
+      this.#buffer = null;
+    } else {
+      this.#stream = null;
+      this.#buffer =
+        body == null ? Buffer.alloc(0) : Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8');
+    }
+  }
+
+  get isBuffered(): boolean {
+    return this.#buffer !== null;
+  }
+
+  /** Reads a streamed body into memory, failing with a coded error past `limit` bytes. */
+  async load(
+    limit: number,
+    tooLarge: 'TG_REQUEST_ENTITY_TOO_LARGE' | 'TG_UPSTREAM_RESPONSE_TOO_LARGE',
+  ): Promise<void> {
+    if (this.#buffer !== null || this.#stream === null) return;
+    const stream = this.#stream;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of stream) {
+      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+      size += buf.length;
+      if (size > limit) {
+        stream.destroy();
+        throw new TollgateError(tooLarge, `body exceeds ${limit} bytes`);
+      }
+      chunks.push(buf);
+    }
+    this.#buffer = Buffer.concat(chunks, size);
+    this.#stream = null;
+  }
+
+  /** The buffered bytes; null while the body is still an unread stream. */
+  get bytes(): Buffer | null {
+    return this.#buffer;
+  }
+
+  /** Known length of a buffered body, undefined for a stream. */
+  get length(): number | undefined {
+    return this.#buffer?.length;
+  }
+
+  get string(): string | null {
+    if (this.#buffer === null) return null;
+    this.#string ??= this.#buffer.toString('utf8');
+    return this.#string;
+  }
+
+  get json(): unknown {
+    if (!this.#jsonParsed) {
+      const text = this.string;
+      if (text === null || text.trim() === '') this.#json = null;
+      else {
+        try {
+          this.#json = JSON.parse(text);
+        } catch (error) {
+          throw new TollgateError('TG_REQUEST_BAD_ENTITY', 'the body is not valid JSON', { cause: error });
+        }
+      }
+      this.#jsonParsed = true;
+    }
+    return this.#json;
+  }
+
+  get form(): Form | null {
+    const text = this.string;
+    if (text === null) return null;
+    this.#form ??= parseForm(text);
+    return this.#form;
+  }
+
+  /** Replaces the body; parsed views are dropped. */
+  set(body: Buffer | string | Readable | null): void {
+    this.#string = undefined;
+    this.#jsonParsed = false;
+    this.#json = undefined;
+    this.#form = undefined;
+    if (body instanceof Readable) {
+      this.#stream = body;
+      this.#buffer = null;
+    } else {
+      this.#stream = null;
+      this.#buffer =
+        body == null ? Buffer.alloc(0) : Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8');
+    }
+  }
+
+  /** What to send on: the buffer when there is one, else the untouched stream. */
+  get body(): Readable | Buffer {
+    return this.#buffer ?? this.#stream!;
+  }
+
+  /** Drops an unread stream so its socket can be reused or closed. */
+  discard(): void {
+    if (this.#stream && !this.#stream.destroyed) this.#stream.resume();
+  }
+
+  [elGet](name: string): unknown {
+    switch (name) {
+      case 'string':
+        return this.string;
+      case 'json':
+        return this.json;
+      case 'form':
+        return this.form;
+      case 'bytes':
+        return this.bytes;
+      default:
+        return undefined;
+    }
+  }
+}
