@@ -39,6 +39,9 @@ export const errorCatalogue = Object.freeze({
 
   // Expressions at run time
   TG_EL_EVALUATION: entry('an expression could not be evaluated; it yields null'),
+  TG_EL_FUNCTION_REGISTRATION: entry(
+    'an expression function cannot be registered (invalid or duplicate name)',
+  ),
 
   // Requests
   TG_REQUEST_ENTITY_TOO_LARGE: entry('the request body is larger than the configured maximum', 413, true),
@@ -63,6 +66,16 @@ export const errorCatalogue = Object.freeze({
   // OAuth 2.0 token exchange
   TG_OAUTH2_EXCHANGE_FAILED: entry('the token exchange failed', 500, false),
   TG_OAUTH2_NO_SUBJECT_TOKEN: entry('the subject token expression gave no token', 400, false),
+
+  // Secret stores and the token exchange protocol layer (src/secrets, src/oauth2)
+  TG_SECRET_BAD_ID: entry('the secret id cannot name a secret in this store'),
+  TG_SECRET_STORE_FAILED: entry('a secret store could not read or fetch its secrets'),
+  TG_SECRET_NOT_A_KEY: entry('the secret is not a usable key'),
+  TG_OAUTH2_BAD_PARAMETER: entry('a token exchange request parameter is not valid'),
+  TG_OAUTH2_CLIENT_AUTH: entry('the client authentication for the token endpoint cannot be prepared'),
+  TG_RESOURCE_ACCESS_FAILED: entry(
+    'the ScriptableResourceAccess expression failed or gave no list of scopes',
+  ),
 });
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -1,0 +1,142 @@
+import { TollgateError } from '../errors/tollgate-error.js';
+import { TOKEN_EXCHANGE_GRANT_TYPE } from './token-types.js';
+
+/** What the filter evaluated for one exchange; tokens may be missing when an expression gave nothing. */
+export interface TokenExchangeParameters {
+  readonly subjectToken: string | null | undefined;
+  readonly subjectTokenType: string;
+  readonly actorToken?: string | null;
+  readonly actorTokenType?: string | null;
+  /** Omit (or null) to leave the choice to the authorization server; some reject the parameter. */
+  readonly requestedTokenType?: string | null;
+  /** Scope tokens; an entry holding several space-separated scopes is split. */
+  readonly scopes?: readonly string[];
+  /** RFC 8707 resource indicators: absolute URIs without a fragment. */
+  readonly resources?: readonly string[];
+  /** Logical names of the target services. */
+  readonly audiences?: readonly string[];
+}
+
+/**
+ * A checked RFC 8693 request: every value valid, optional ones undefined when not sent, lists
+ * without duplicates and in the order given. It is what the form, the cache key and the
+ * response check all read, so the three cannot disagree.
+ */
+export interface TokenExchangeRequest {
+  readonly subjectToken: string;
+  readonly subjectTokenType: string;
+  readonly actorToken: string | undefined;
+  readonly actorTokenType: string | undefined;
+  readonly requestedTokenType: string | undefined;
+  readonly scopes: readonly string[];
+  readonly resources: readonly string[];
+  readonly audiences: readonly string[];
+}
+
+// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+// RFC 3986 absolute URI: a scheme, a colon, then no whitespace. Token types are URIs (RFC 8693 §3).
+const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$/;
+
+function badParameter(detail: string): TollgateError {
+  return new TollgateError('TG_OAUTH2_BAD_PARAMETER', detail);
+}
+
+function present(value: string | null | undefined): value is string {
+  return typeof value === 'string' && value !== '';
+}
+
+function tokenType(name: string, value: string): string {
+  if (!ABSOLUTE_URI.test(value)) throw badParameter(`${name} must be an absolute URI`);
+  return value;
+}
+
+/**
+ * Scope tokens, split on spaces, checked against RFC 6749's character set and de-duplicated. A
+ * value with a quote, a backslash or a control character is refused rather than sent, since
+ * scopes often come from request-dependent expressions.
+ */
+export function normalizeScopes(scopes: readonly string[]): string[] {
+  const result = new Set<string>();
+  for (const entry of scopes) {
+    for (const scope of entry.split(' ')) {
+      if (scope === '') continue;
+      if (!SCOPE_TOKEN.test(scope))
+        throw badParameter(`scope ${JSON.stringify(scope)} has characters RFC 6749 forbids`);
+      result.add(scope);
+    }
+  }
+  return [...result];
+}
+
+function resourceIndicator(value: string): string {
+  // RFC 8707 §2: an absolute URI, no fragment. A query is allowed (only discouraged).
+  if (!ABSOLUTE_URI.test(value) || !URL.canParse(value) || value.includes('#')) {
+    throw badParameter(`resource ${JSON.stringify(value)} must be an absolute URI without a fragment`);
+  }
+  return value;
+}
+
+function audience(value: string): string {
+  if (value === '') throw badParameter('an audience cannot be empty');
+  return value;
+}
+
+function unique(values: readonly string[], check: (value: string) => string): string[] {
+  return [...new Set(values.map(check))];
+}
+
+/**
+ * Checks and normalises the parameters of one exchange. Throws TG_OAUTH2_NO_SUBJECT_TOKEN when
+ * there is no subject token, TG_OAUTH2_BAD_PARAMETER for anything else that RFC 8693 or RFC 8707
+ * forbids, such as an actor token without its type or the reverse (§2.1: sent together or not at
+ * all).
+ */
+export function buildTokenExchangeRequest(params: TokenExchangeParameters): TokenExchangeRequest {
+  if (!present(params.subjectToken) || params.subjectToken.trim() === '') {
+    throw new TollgateError('TG_OAUTH2_NO_SUBJECT_TOKEN', 'no subject token');
+  }
+  const hasActor = present(params.actorToken);
+  const hasActorType = present(params.actorTokenType);
+  if (hasActor && !hasActorType) throw badParameter('actor_token is set without actor_token_type');
+  if (hasActorType && !hasActor) throw badParameter('actor_token_type is set without actor_token');
+  return Object.freeze({
+    subjectToken: params.subjectToken,
+    subjectTokenType: tokenType('subject_token_type', params.subjectTokenType),
+    actorToken: hasActor ? params.actorToken! : undefined,
+    actorTokenType: hasActorType ? tokenType('actor_token_type', params.actorTokenType!) : undefined,
+    requestedTokenType: present(params.requestedTokenType)
+      ? tokenType('requested_token_type', params.requestedTokenType)
+      : undefined,
+    scopes: Object.freeze(normalizeScopes(params.scopes ?? [])),
+    resources: Object.freeze(unique(params.resources ?? [], resourceIndicator)),
+    audiences: Object.freeze(unique(params.audiences ?? [], audience)),
+  });
+}
+
+/**
+ * The application/x-www-form-urlencoded body, in RFC 8693 §2.1's order, with `resource` and
+ * `audience` repeated once per value. A fresh object each call, so client authentication can add
+ * its parameters to it.
+ */
+export function tokenExchangeForm(request: TokenExchangeRequest): URLSearchParams {
+  const form = new URLSearchParams();
+  form.append('grant_type', TOKEN_EXCHANGE_GRANT_TYPE);
+  form.append('subject_token', request.subjectToken);
+  form.append('subject_token_type', request.subjectTokenType);
+  if (request.actorToken !== undefined && request.actorTokenType !== undefined) {
+    form.append('actor_token', request.actorToken);
+    form.append('actor_token_type', request.actorTokenType);
+  }
+  if (request.requestedTokenType !== undefined)
+    form.append('requested_token_type', request.requestedTokenType);
+  if (request.scopes.length > 0) form.append('scope', request.scopes.join(' '));
+  for (const resource of request.resources) form.append('resource', resource);
+  for (const name of request.audiences) form.append('audience', name);
+  return form;
+}
+
+/** Checks the parameters and gives the encoded body in one step. */
+export function tokenExchangeBody(params: TokenExchangeParameters): string {
+  return tokenExchangeForm(buildTokenExchangeRequest(params)).toString();
+}

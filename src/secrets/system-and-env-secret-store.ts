@@ -1,0 +1,86 @@
+import type { KeyObject } from 'node:crypto';
+import { TollgateError } from '../errors/tollgate-error.js';
+import { keyFromSecret } from './key-material.js';
+import { decodeSecret, isSecretFormat, type Secret, type SecretFormat, type SecretStore } from './secret.js';
+
+export interface SecretMapping {
+  readonly secretId: string;
+  readonly format: SecretFormat;
+}
+
+export interface SystemAndEnvSecretStoreConfig {
+  /** How values are encoded. Default BASE64, as in PingGateway. */
+  readonly format?: SecretFormat;
+  /** Per-secret format overrides. */
+  readonly mappings?: readonly SecretMapping[];
+}
+
+export interface SystemAndEnvSources {
+  /** The environment to read; passed in (usually process.env) so tests and many gateways can differ. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Java-style system properties (`-Dname=value` in PingGateway), looked up by the exact secret id. */
+  readonly systemProperties?: Readonly<Record<string, string | undefined>>;
+}
+
+/** `client.secret.id` → `CLIENT_SECRET_ID`: PingGateway's env-var name for a secret id. */
+export function envVarName(secretId: string): string {
+  return secretId.replaceAll('.', '_').toUpperCase();
+}
+
+/**
+ * PingGateway's SystemAndEnvSecretStore: a secret id is looked up first as an environment
+ * variable (name transformed by `envVarName`), then as a system property with the exact id. An
+ * empty value counts as absent, because `export NAME=` is the usual way to blank a variable.
+ */
+export class SystemAndEnvSecretStore implements SecretStore {
+  readonly name: string;
+  readonly #format: SecretFormat;
+  readonly #formats: ReadonlyMap<string, SecretFormat>;
+  readonly #env: Readonly<Record<string, string | undefined>>;
+  readonly #systemProperties: Readonly<Record<string, string | undefined>>;
+
+  constructor(
+    config: SystemAndEnvSecretStoreConfig,
+    sources: SystemAndEnvSources,
+    name = 'SystemAndEnvSecretStore',
+  ) {
+    const format = config.format ?? 'BASE64';
+    if (!isSecretFormat(format)) {
+      throw new TollgateError('TG_CONFIG_BAD_VALUE', `unknown secret format '${String(format)}'`);
+    }
+    const formats = new Map<string, SecretFormat>();
+    for (const mapping of config.mappings ?? []) {
+      if (!isSecretFormat(mapping.format)) {
+        throw new TollgateError(
+          'TG_CONFIG_BAD_VALUE',
+          `unknown secret format '${String(mapping.format)}' for '${mapping.secretId}'`,
+        );
+      }
+      formats.set(mapping.secretId, mapping.format);
+    }
+    this.name = name;
+    this.#format = format;
+    this.#formats = formats;
+    this.#env = sources.env;
+    this.#systemProperties = sources.systemProperties ?? {};
+  }
+
+  async get(secretId: string): Promise<Secret | null> {
+    const stored = ownValue(this.#env, envVarName(secretId)) ?? ownValue(this.#systemProperties, secretId);
+    if (stored === undefined) return null;
+    return decodeSecret(stored, this.#formats.get(secretId) ?? this.#format, secretId);
+  }
+
+  /** The secret read as a PEM or JWK key (e.g. a private_key_jwt signing key in an env var). */
+  async getKey(secretId: string): Promise<KeyObject | null> {
+    const secret = await this.get(secretId);
+    return secret && keyFromSecret(secret, secretId);
+  }
+}
+
+// Own properties only: an id such as `constructor` must not find Object.prototype's members.
+function ownValue(record: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
+  if (!Object.hasOwn(record, name)) return undefined;
+  const value = record[name];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}

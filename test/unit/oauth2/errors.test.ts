@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import { TollgateError } from '../../../src/errors/tollgate-error.js';
+import {
+  AS_ERROR_DEFAULT_STATUS,
+  AS_ERROR_STATUS,
+  FAILURE_MAPPING,
+  failureFor,
+  failureFromAuthorizationServer,
+  failureFromError,
+  isOAuthErrorCode,
+  sanitizeDescription,
+  TokenExchangeFailure,
+  type FailureSituation,
+} from '../../../src/oauth2/errors.js';
+
+// dist/test/unit/oauth2/ → the project root, where src/ holds the README.
+const readme = readFileSync(new URL('../../../../src/oauth2/README.md', import.meta.url), 'utf8');
+
+function tableRows(): string[][] {
+  return readme
+    .split('\n')
+    .filter((line) => line.startsWith('| `'))
+    .map((line) =>
+      line
+        .slice(1, -1)
+        .split(' | ')
+        .map((cell) => cell.trim()),
+    );
+}
+
+describe('the failure mapping table', () => {
+  test('is frozen', () => {
+    assert.ok(Object.isFrozen(FAILURE_MAPPING) && Object.isFrozen(AS_ERROR_STATUS));
+    for (const row of Object.values(FAILURE_MAPPING)) assert.ok(Object.isFrozen(row));
+  });
+
+  test('the README has one row per situation with the same error, description and status', () => {
+    const rows = new Map(tableRows().map((cells) => [cells[0]!.replaceAll('`', ''), cells]));
+    for (const [situation, mapped] of Object.entries(FAILURE_MAPPING)) {
+      const cells = rows.get(situation);
+      assert.ok(cells, `README row for ${situation}`);
+      if (mapped.error === null) {
+        assert.match(cells[2]!, /server's `error`/);
+        continue;
+      }
+      assert.equal(cells[2], `\`${mapped.error}\``, situation);
+      assert.equal(cells[3], mapped.description, situation);
+      assert.equal(cells[4], String(mapped.status), situation);
+    }
+  });
+
+  test('the README lists every AS error status', () => {
+    const rows = new Map(tableRows().map((cells) => [cells[0]!.replaceAll('`', ''), cells]));
+    for (const [error, status] of Object.entries(AS_ERROR_STATUS)) {
+      assert.equal(rows.get(error)?.[1], String(status), error);
+    }
+    assert.match(readme, new RegExp(`\\|\\s*any other code\\s*\\|\\s*${AS_ERROR_DEFAULT_STATUS}\\s*\\|`));
+  });
+
+  test('failureFor applies the row', () => {
+    const situations: Exclude<FailureSituation, 'as_oauth_error'>[] = [
+      'no_subject_token',
+      'bad_request_parameter',
+      'as_client_auth_rejected',
+      'as_server_error',
+      'network',
+      'timeout',
+      'response_check',
+      'internal',
+    ];
+    for (const situation of situations) {
+      const f = failureFor(situation, 'log detail');
+      const row = FAILURE_MAPPING[situation];
+      assert.deepEqual([f.error, f.description, f.status], [row.error, row.description, row.status]);
+      assert.equal(f.detail, 'log detail');
+      assert.ok(f.exception instanceof TollgateError && f.exception.code === 'TG_OAUTH2_EXCHANGE_FAILED');
+      assert.ok(Object.isFrozen(f));
+    }
+  });
+
+  test('an AS error keeps its code and gets its status, unknown codes 500', () => {
+    const known = failureFromAuthorizationServer({
+      error: 'invalid_grant',
+      description: 'expired',
+      errorUri: undefined,
+      upstreamStatus: 400,
+    });
+    assert.deepEqual([known.error, known.description, known.status], ['invalid_grant', 'expired', 401]);
+    const unknown = failureFromAuthorizationServer({
+      error: 'constructor',
+      description: undefined,
+      errorUri: undefined,
+      upstreamStatus: 400,
+    });
+    assert.equal(unknown.status, 500);
+  });
+});
+
+describe('failureFromError', () => {
+  function situationOf(error: unknown): FailureSituation {
+    const failure = failureFromError(error);
+    assert.ok(failure instanceof TokenExchangeFailure);
+    assert.ok(failure.exception instanceof Error);
+    return failure.situation;
+  }
+
+  test('coded errors of this layer and the upstream client', () => {
+    assert.equal(situationOf(new TollgateError('TG_OAUTH2_NO_SUBJECT_TOKEN')), 'no_subject_token');
+    assert.equal(situationOf(new TollgateError('TG_OAUTH2_BAD_PARAMETER', 'x')), 'bad_request_parameter');
+    assert.equal(situationOf(new TollgateError('TG_UPSTREAM_TIMEOUT')), 'timeout');
+    assert.equal(situationOf(new TollgateError('TG_UPSTREAM_UNREACHABLE')), 'network');
+    assert.equal(situationOf(new TollgateError('TG_UPSTREAM_RESPONSE_TOO_LARGE')), 'as_server_error');
+    assert.equal(situationOf(new TollgateError('TG_SECRET_NOT_FOUND', "no secret 'x'")), 'internal');
+    assert.equal(situationOf(new TollgateError('TG_OAUTH2_CLIENT_AUTH')), 'internal');
+  });
+
+  test('the no-subject-token failure answers 400 with the table description', () => {
+    const f = failureFromError(new TollgateError('TG_OAUTH2_NO_SUBJECT_TOKEN', 'no subject token'));
+    assert.deepEqual([f.error, f.description, f.status], ['invalid_request', 'no subject token', 400]);
+  });
+
+  test('undici / Node codes, also wrapped as fetch wraps them', () => {
+    const coded = (code: string): Error => Object.assign(new Error(code), { code });
+    assert.equal(situationOf(coded('UND_ERR_HEADERS_TIMEOUT')), 'timeout');
+    assert.equal(situationOf(coded('UND_ERR_CONNECT_TIMEOUT')), 'timeout');
+    assert.equal(situationOf(coded('ECONNREFUSED')), 'network');
+    assert.equal(situationOf(coded('ECONNRESET')), 'network');
+    assert.equal(situationOf(coded('ENOTFOUND')), 'network');
+    assert.equal(situationOf(new TypeError('fetch failed', { cause: coded('ECONNREFUSED') })), 'network');
+    const timeout = new Error('The operation was aborted due to timeout');
+    timeout.name = 'TimeoutError';
+    assert.equal(situationOf(timeout), 'timeout');
+  });
+
+  test('anything else is internal; non-Error values are wrapped', () => {
+    assert.equal(situationOf(new RangeError('bug')), 'internal');
+    assert.equal(failureFromError('a string').exception.message, 'a string');
+  });
+
+  test('network and timeout keep the error as exception, the message as log detail', () => {
+    const error = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+    const f = failureFromError(error);
+    assert.equal(f.exception, error);
+    assert.equal(f.detail, error.message);
+    assert.ok(!f.description.includes('127.0.0.1'), 'the client-visible text hides the address');
+  });
+});
+
+describe('error code and description checks', () => {
+  test('RFC 6749 error charset', () => {
+    assert.ok(isOAuthErrorCode('invalid_grant'));
+    assert.ok(isOAuthErrorCode('urn:vendor:error'));
+    for (const bad of ['', 'a"b', 'a\\b', 'a\nb', 'caf\u00e9', 42, null, 'x'.repeat(200)]) {
+      assert.equal(isOAuthErrorCode(bad), false, JSON.stringify(bad));
+    }
+  });
+
+  test('descriptions lose control and format characters', () => {
+    assert.equal(sanitizeDescription('a\tb\u0007c\u200bd\u2028e'), 'a b c d e');
+    assert.equal(sanitizeDescription('  Jeton expir\u00e9  '), 'Jeton expir\u00e9');
+  });
+
+  test('cutting never splits a surrogate pair', () => {
+    const cut = sanitizeDescription('\u{1f600}'.repeat(300));
+    assert.ok(!/[\ud800-\udbff](?![\udc00-\udfff])/.test(cut));
+  });
+});

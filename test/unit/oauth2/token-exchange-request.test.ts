@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { parseForm } from '../../../src/http/entity.js';
+import { TollgateError } from '../../../src/errors/tollgate-error.js';
+import {
+  buildTokenExchangeRequest,
+  normalizeScopes,
+  tokenExchangeBody,
+  tokenExchangeForm,
+  type TokenExchangeParameters,
+} from '../../../src/oauth2/token-exchange-request.js';
+import { resolveTokenType, TOKEN_EXCHANGE_GRANT_TYPE, TokenType } from '../../../src/oauth2/token-types.js';
+
+const base: TokenExchangeParameters = {
+  subjectToken: 'subject-token',
+  subjectTokenType: TokenType.accessToken,
+};
+
+function names(body: string): string[] {
+  return [...new URLSearchParams(body).keys()];
+}
+
+function throwsCode(fn: () => unknown, code: string): void {
+  assert.throws(fn, (error: unknown) => error instanceof TollgateError && error.code === code);
+}
+
+describe('the RFC 8693 request body', () => {
+  test('the minimal request: grant_type, subject_token, subject_token_type, nothing else', () => {
+    const body = tokenExchangeBody(base);
+    assert.deepEqual(names(body), ['grant_type', 'subject_token', 'subject_token_type']);
+    const form = parseForm(body);
+    assert.deepEqual(form.grant_type, [TOKEN_EXCHANGE_GRANT_TYPE]);
+    assert.deepEqual(form.subject_token, ['subject-token']);
+    assert.deepEqual(form.subject_token_type, [TokenType.accessToken]);
+  });
+
+  test('every parameter, in RFC order, resource and audience repeated', () => {
+    const body = tokenExchangeBody({
+      ...base,
+      actorToken: 'actor-token',
+      actorTokenType: TokenType.jwt,
+      requestedTokenType: TokenType.saml2,
+      scopes: ['read', 'write'],
+      resources: ['https://api.example.com/a', 'https://api.example.com/b?x=1'],
+      audiences: ['orders', 'billing'],
+    });
+    assert.deepEqual(names(body), [
+      'grant_type',
+      'subject_token',
+      'subject_token_type',
+      'actor_token',
+      'actor_token_type',
+      'requested_token_type',
+      'scope',
+      'resource',
+      'resource',
+      'audience',
+      'audience',
+    ]);
+    const form = parseForm(body);
+    assert.deepEqual(form.scope, ['read write']);
+    assert.deepEqual(form.resource, ['https://api.example.com/a', 'https://api.example.com/b?x=1']);
+    assert.deepEqual(form.audience, ['orders', 'billing']);
+    assert.deepEqual(form.requested_token_type, [TokenType.saml2]);
+  });
+
+  test('values are form-encoded and decode back exactly', () => {
+    const subjectToken = 'a+b/c=d&e f%g\u00e9\u{1f600}';
+    const body = tokenExchangeBody({ ...base, subjectToken, audiences: ['x&audience=evil'] });
+    assert.ok(body.includes('subject_token=a%2Bb%2Fc%3Dd%26e+f%25g%C3%A9%F0%9F%98%80'));
+    const form = parseForm(body);
+    assert.deepEqual(form.subject_token, [subjectToken]);
+    assert.deepEqual(form.audience, ['x&audience=evil']);
+  });
+
+  test('scope is omitted when empty; entries are split on spaces and de-duplicated', () => {
+    assert.equal(parseForm(tokenExchangeBody({ ...base, scopes: [] })).scope, undefined);
+    assert.equal(parseForm(tokenExchangeBody({ ...base, scopes: ['', ' '] })).scope, undefined);
+    assert.deepEqual(normalizeScopes(['read write', 'read', ' admin ']), ['read', 'write', 'admin']);
+  });
+
+  test('a scope with a quote, backslash or control character is refused', () => {
+    for (const scope of ['a"b', 'a\\b', 'a\nb', 'caf\u00e9']) {
+      throwsCode(() => tokenExchangeBody({ ...base, scopes: [scope] }), 'TG_OAUTH2_BAD_PARAMETER');
+    }
+  });
+
+  test('requested_token_type is omitted when not set, null or empty', () => {
+    for (const requestedTokenType of [undefined, null, '']) {
+      assert.ok(!names(tokenExchangeBody({ ...base, requestedTokenType })).includes('requested_token_type'));
+    }
+  });
+
+  test('repeated resources and audiences are sent once each', () => {
+    const form = parseForm(
+      tokenExchangeBody({ ...base, resources: ['urn:x:y', 'urn:x:y'], audiences: ['a', 'a', 'b'] }),
+    );
+    assert.deepEqual(form.resource, ['urn:x:y']);
+    assert.deepEqual(form.audience, ['a', 'b']);
+  });
+
+  test('vendor token type URIs pass through', () => {
+    const form = parseForm(
+      tokenExchangeBody({ ...base, subjectTokenType: 'https://vendor.example/token-type/x' }),
+    );
+    assert.deepEqual(form.subject_token_type, ['https://vendor.example/token-type/x']);
+  });
+
+  test('PingGateway constant names resolve to the URIs', () => {
+    assert.equal(resolveTokenType('URN_ACCESS_TOKEN'), TokenType.accessToken);
+    assert.equal(resolveTokenType('URN_ID_TOKEN'), TokenType.idToken);
+    assert.equal(resolveTokenType('urn:other'), 'urn:other');
+  });
+});
+
+describe('request rules', () => {
+  test('no subject token → TG_OAUTH2_NO_SUBJECT_TOKEN', () => {
+    for (const subjectToken of [undefined, null, '', '   ']) {
+      throwsCode(() => buildTokenExchangeRequest({ ...base, subjectToken }), 'TG_OAUTH2_NO_SUBJECT_TOKEN');
+    }
+  });
+
+  test('actor_token and actor_token_type go together or not at all', () => {
+    throwsCode(() => buildTokenExchangeRequest({ ...base, actorToken: 'actor' }), 'TG_OAUTH2_BAD_PARAMETER');
+    throwsCode(
+      () => buildTokenExchangeRequest({ ...base, actorTokenType: TokenType.accessToken }),
+      'TG_OAUTH2_BAD_PARAMETER',
+    );
+    throwsCode(
+      () => buildTokenExchangeRequest({ ...base, actorToken: '', actorTokenType: TokenType.accessToken }),
+      'TG_OAUTH2_BAD_PARAMETER',
+    );
+    const neither = names(tokenExchangeBody({ ...base, actorToken: null, actorTokenType: null }));
+    assert.ok(!neither.includes('actor_token') && !neither.includes('actor_token_type'));
+  });
+
+  test('token types must be absolute URIs', () => {
+    for (const bad of ['', 'access_token', 'urn:has space']) {
+      throwsCode(
+        () => buildTokenExchangeRequest({ ...base, subjectTokenType: bad }),
+        'TG_OAUTH2_BAD_PARAMETER',
+      );
+    }
+    throwsCode(
+      () => buildTokenExchangeRequest({ ...base, requestedTokenType: 'jwt' }),
+      'TG_OAUTH2_BAD_PARAMETER',
+    );
+  });
+
+  test('resource must be an absolute URI without a fragment (RFC 8707)', () => {
+    for (const bad of ['/relative', 'api.example.com', 'https://api.example.com/#frag', 'https://a b', '']) {
+      throwsCode(() => buildTokenExchangeRequest({ ...base, resources: [bad] }), 'TG_OAUTH2_BAD_PARAMETER');
+    }
+    for (const good of ['https://api.example.com', 'urn:example:api', 'https://api.example.com/p?q=1']) {
+      assert.deepEqual(buildTokenExchangeRequest({ ...base, resources: [good] }).resources, [good]);
+    }
+  });
+
+  test('an empty audience is refused', () => {
+    throwsCode(() => buildTokenExchangeRequest({ ...base, audiences: [''] }), 'TG_OAUTH2_BAD_PARAMETER');
+  });
+
+  test('the checked request is frozen and each form is a fresh object', () => {
+    const request = buildTokenExchangeRequest({ ...base, scopes: ['a'] });
+    assert.ok(Object.isFrozen(request) && Object.isFrozen(request.scopes));
+    const first = tokenExchangeForm(request);
+    first.append('client_id', 'c');
+    assert.equal(tokenExchangeForm(request).has('client_id'), false);
+  });
+});

@@ -1,0 +1,239 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { MAX_DESCRIPTION_LENGTH, type TokenExchangeFailure } from '../../../src/oauth2/errors.js';
+import {
+  parseTokenExchangeResponse,
+  type TokenEndpointAnswer,
+  type TokenExchangeExpectations,
+  type TokenExchangeSuccess,
+} from '../../../src/oauth2/token-exchange-response.js';
+import { TokenType } from '../../../src/oauth2/token-types.js';
+
+const JSON_TYPE = 'application/json;charset=UTF-8';
+
+function answer(status: number, body: unknown, contentType: string | null = JSON_TYPE): TokenEndpointAnswer {
+  return { status, contentType, body: typeof body === 'string' ? body : JSON.stringify(body) };
+}
+
+function success(a: TokenEndpointAnswer, expectations?: TokenExchangeExpectations): TokenExchangeSuccess {
+  const outcome = parseTokenExchangeResponse(a, expectations);
+  assert.ok(outcome.ok, `expected success, got ${outcome.ok ? '' : outcome.failure.detail}`);
+  return outcome.success;
+}
+
+function failure(a: TokenEndpointAnswer, expectations?: TokenExchangeExpectations): TokenExchangeFailure {
+  const outcome = parseTokenExchangeResponse(a, expectations);
+  assert.ok(!outcome.ok, 'expected a failure');
+  return outcome.failure;
+}
+
+const good = {
+  access_token: 'issued-token',
+  issued_token_type: TokenType.accessToken,
+  token_type: 'Bearer',
+  expires_in: 3600,
+  scope: 'read write',
+};
+
+describe('success', () => {
+  test('all fields', () => {
+    const s = success(answer(200, { ...good, refresh_token: 'rt' }), {
+      requestedTokenType: TokenType.accessToken,
+      requestedScopes: ['read'],
+    });
+    assert.equal(s.accessToken, 'issued-token');
+    assert.equal(s.issuedTokenType, TokenType.accessToken);
+    assert.equal(s.issuedTokenTypeAssumed, false);
+    assert.equal(s.tokenType, 'Bearer');
+    assert.equal(s.bearerUsable, true);
+    assert.equal(s.expiresIn, 3600);
+    assert.deepEqual(s.scopes, ['read', 'write']);
+    assert.equal(s.scopeFromRequest, false);
+    assert.equal(s.refreshToken, 'rt');
+    assert.equal(s.raw.access_token, 'issued-token');
+    assert.deepEqual(s.warnings, []);
+    assert.ok(Object.isFrozen(s));
+  });
+
+  test('token_type is case-insensitive; N_A is flagged not usable as Bearer', () => {
+    assert.equal(success(answer(200, { ...good, token_type: 'bearer' })).bearerUsable, true);
+    const na = success(answer(200, { ...good, token_type: 'N_A', issued_token_type: TokenType.saml2 }));
+    assert.equal(na.bearerUsable, false);
+    assert.equal(na.tokenType, 'N_A');
+  });
+
+  test('no scope → the requested scopes, flagged (RFC 6749 §5.1)', () => {
+    const { scope: _scope, ...noScope } = good;
+    const s = success(answer(200, noScope), { requestedScopes: ['a', 'b'] });
+    assert.deepEqual(s.scopes, ['a', 'b']);
+    assert.equal(s.scopeFromRequest, true);
+    assert.deepEqual(success(answer(200, noScope)).scopes, []);
+  });
+
+  test('scope is split on spaces, extra spaces ignored', () => {
+    assert.deepEqual(success(answer(200, { ...good, scope: ' a  b ' })).scopes, ['a', 'b']);
+    assert.deepEqual(success(answer(200, { ...good, scope: '' })).scopes, []);
+  });
+
+  test('lenient (default): no issued_token_type → the requested type, flagged and warned', () => {
+    const { issued_token_type: _t, ...noType } = good;
+    const s = success(answer(200, noType), { requestedTokenType: TokenType.jwt });
+    assert.equal(s.issuedTokenType, TokenType.jwt);
+    assert.equal(s.issuedTokenTypeAssumed, true);
+    assert.equal(s.warnings.length, 1);
+    assert.equal(success(answer(200, noType)).issuedTokenType, null);
+  });
+
+  test('lenient: expires_in as a digit string, scope as an array', () => {
+    const s = success(answer(200, { ...good, expires_in: '120', scope: ['x', 'y'] }));
+    assert.equal(s.expiresIn, 120);
+    assert.deepEqual(s.scopes, ['x', 'y']);
+    assert.equal(s.warnings.length, 2);
+  });
+
+  test('an unusable expires_in is ignored with a warning, fractional seconds are floored', () => {
+    for (const expires_in of [-1, 'soon', null, {}]) {
+      const s = success(answer(200, { ...good, expires_in }));
+      assert.equal(s.expiresIn, undefined);
+      assert.equal(s.warnings.length, 1);
+    }
+    assert.equal(success(answer(200, { ...good, expires_in: 59.9 })).expiresIn, 59);
+    assert.equal(success(answer(200, { ...good, expires_in: undefined })).expiresIn, undefined);
+  });
+
+  test('application/*+json and a missing content type are read as JSON', () => {
+    assert.ok(parseTokenExchangeResponse(answer(200, good, 'application/vnd.as+json')).ok);
+    assert.ok(parseTokenExchangeResponse(answer(200, good, null)).ok);
+  });
+});
+
+/** One test per row of FAILURE_MAPPING that the parser can reach (README table). */
+describe('failures', () => {
+  test('row as_oauth_error: the AS error kept verbatim, status per error', () => {
+    const cases: [string, number][] = [
+      ['invalid_request', 400],
+      ['invalid_grant', 401],
+      ['invalid_scope', 403],
+      ['invalid_target', 403],
+      ['access_denied', 403],
+      ['unauthorized_client', 500],
+      ['unsupported_grant_type', 500],
+      ['vendor_specific_error', 500],
+    ];
+    for (const [error, status] of cases) {
+      const f = failure(
+        answer(400, { error, error_description: 'Subject token is expired', error_uri: 'https://as/doc#e' }),
+      );
+      assert.equal(f.situation, 'as_oauth_error');
+      assert.equal(f.error, error);
+      assert.equal(f.description, 'Subject token is expired');
+      assert.equal(f.errorUri, 'https://as/doc#e');
+      assert.equal(f.status, status, error);
+      assert.equal(f.upstreamStatus, 400);
+      assert.ok(f.exception instanceof Error);
+    }
+  });
+
+  test('row as_oauth_error: 401 invalid_client with a JSON body', () => {
+    const f = failure(answer(401, { error: 'invalid_client', error_description: 'bad secret' }));
+    assert.equal(f.situation, 'as_oauth_error');
+    assert.equal(f.error, 'invalid_client');
+    assert.equal(f.status, 500);
+    assert.equal(f.upstreamStatus, 401);
+  });
+
+  test('row as_oauth_error: 403 with an OAuth body is an OAuth error too', () => {
+    assert.equal(failure(answer(403, { error: 'access_denied' })).error, 'access_denied');
+  });
+
+  test('the description is cleaned of control and bidi characters and cut to length', () => {
+    const f = failure(
+      answer(400, { error: 'invalid_request', error_description: 'line1\r\nFAKE LOG\u202e\u0000x' }),
+    );
+    assert.equal(f.description, 'line1 FAKE LOG x');
+    const long = failure(answer(400, { error: 'invalid_request', error_description: '\u00e9'.repeat(1000) }));
+    assert.equal(Array.from(long.description).length, MAX_DESCRIPTION_LENGTH);
+    assert.ok(long.description.endsWith('…'));
+    assert.equal(failure(answer(400, { error: 'invalid_grant' })).description, '');
+    assert.equal(failure(answer(400, { error: 'invalid_grant', error_description: 42 })).description, '');
+  });
+
+  test('an error_uri that is not an http(s) URI in RFC 6749 charset is dropped', () => {
+    for (const error_uri of ['javascript:alert(1)', 'https://a/"x', 'not a uri', 7]) {
+      assert.equal(failure(answer(400, { error: 'invalid_request', error_uri })).errorUri, undefined);
+    }
+  });
+
+  test('row as_client_auth_rejected: 401 without a usable body', () => {
+    for (const a of [answer(401, '', null), answer(401, 'Unauthorized', 'text/plain'), answer(401, {})]) {
+      const f = failure(a);
+      assert.equal(f.situation, 'as_client_auth_rejected');
+      assert.equal(f.error, 'invalid_client');
+      assert.equal(f.status, 500);
+    }
+  });
+
+  test('row as_server_error: 5xx, HTML, malformed JSON, JSON without error, bad error code, odd status', () => {
+    const cases = [
+      answer(500, { error: 'server_error' }),
+      answer(503, '<html>down</html>', 'text/html'),
+      answer(400, '<html>bad</html>', 'text/html'),
+      answer(400, '{"error": "invalid_request"', JSON_TYPE),
+      answer(400, { message: 'no error field' }),
+      answer(400, ['error']),
+      answer(400, { error: 'bad"code' }),
+      answer(400, { error: 42 }),
+      answer(400, { error: '' }),
+      answer(200, '<html>ok</html>', 'text/html'),
+      answer(200, '{not json', JSON_TYPE),
+      answer(201, good),
+      answer(302, '', null),
+    ];
+    for (const a of cases) {
+      const f = failure(a);
+      assert.equal(f.situation, 'as_server_error', `${a.status} ${a.body}`);
+      assert.equal(f.error, 'server_error');
+      assert.equal(f.description, 'the authorization server returned an unusable response');
+      assert.equal(f.status, 502);
+      assert.equal(f.upstreamStatus, a.status);
+    }
+  });
+
+  test('the detail of a non-200 answer quotes the start of its body for the logs', () => {
+    const f = failure(answer(502, `<html>${'x'.repeat(500)}\n</html>`, 'text/html'));
+    assert.ok(f.detail.includes('<html>'));
+    assert.ok(f.detail.length < 250);
+    assert.ok(!f.description.includes('<html>'));
+  });
+
+  test('row response_check: 200 without access_token or token_type, type mismatch, strict mode', () => {
+    const { issued_token_type: _t, ...noType } = good;
+    const cases: [TokenEndpointAnswer, TokenExchangeExpectations?][] = [
+      [answer(200, { ...good, access_token: undefined })],
+      [answer(200, { ...good, access_token: '' })],
+      [answer(200, { ...good, access_token: 42 })],
+      [answer(200, { ...good, token_type: undefined })],
+      [answer(200, { error: 'invalid_grant' })],
+      [
+        answer(200, { ...good, issued_token_type: TokenType.idToken }),
+        { requestedTokenType: TokenType.accessToken },
+      ],
+      [answer(200, { ...good, issued_token_type: 5 })],
+      [answer(200, { ...good, scope: 5 })],
+      [answer(200, noType), { lenient: false }],
+      [answer(200, { ...good, scope: ['a'] }), { lenient: false }],
+    ];
+    for (const [a, expectations] of cases) {
+      const f = failure(a, expectations);
+      assert.equal(f.situation, 'response_check', a.body);
+      assert.equal(f.error, 'server_error');
+      assert.equal(f.status, 502);
+      assert.ok(!f.detail.includes('issued-token'), 'the detail never quotes a 200 body');
+    }
+  });
+
+  test('strict mode: a string expires_in is ignored, not accepted', () => {
+    const s = success(answer(200, { ...good, expires_in: '60' }), { lenient: false });
+    assert.equal(s.expiresIn, undefined);
+  });
+});
