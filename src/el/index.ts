@@ -1,0 +1,23 @@
+/** The expression language: compile config strings once, evaluate them safely per request. */
+export type {
+  CompiledCondition,
+  CompiledLValue,
+  CompiledTemplate,
+  CompileOptions,
+  ElFunction,
+  FunctionTable,
+} from './api.js';
+export { elGet, elSet, isElReadable, isElWritable, type ElReadable, type ElWritable } from './host.js';
+export { compileCondition, compileLValue, compileTemplate } from './template.js';
+export {
+  builtinFunctions,
+  createBuiltinFunctions,
+  elPrepare,
+  extendFunctions,
+  isPreparable,
+  type ArgumentShape,
+  type PreparableFunction,
+} from './functions.js';
+export { parseExpression } from './parser.js';
+export type { Node } from './ast.js';
+export { REGEX_INPUT_LIMIT } from './regex.js';
