@@ -17,6 +17,17 @@ export interface Environment {
   readonly system: Readonly<Record<string, string>>;
 }
 
+interface Shared {
+  readonly contexts: Record<string, unknown>;
+  readonly attributes: Record<string, unknown>;
+  readonly logger: Logger;
+  readonly environment: Environment;
+  readonly maxEntityBytes: number;
+  readonly transactionId: string;
+  readonly originalHost: string;
+  subTransactions: number;
+}
+
 /**
  * One request's journey through the gateway: the request, the response once there is one, the
  * contexts filters add (`contexts.oauth2TokenExchange`, …) and the attributes map. It is also the
@@ -25,14 +36,10 @@ export interface Environment {
 export class Exchange implements ElReadable {
   request: Request;
   response: Response | undefined;
-  readonly contexts: Record<string, unknown>;
-  readonly attributes: Record<string, unknown>;
-  readonly log: Logger;
-  readonly environment: Environment;
-  /** Largest body an expression may make the gateway buffer. */
-  readonly maxEntityBytes: number;
-  /** Aborted when the client goes away, so upstream calls can stop. */
+  /** Aborted when the client goes away (or a sub-exchange's time-out passes), so upstream calls stop. */
   readonly signal: AbortSignal;
+  #shared: Shared;
+  #log: Logger | undefined;
 
   constructor(init: {
     request: Request;
@@ -45,21 +52,82 @@ export class Exchange implements ElReadable {
   }) {
     this.request = init.request;
     this.response = undefined;
-    this.attributes = Object.create(null);
-    this.contexts = Object.create(null);
-    this.contexts.attributes = Object.freeze({ attributes: this.attributes });
-    this.contexts.client = init.client;
-    this.contexts.transactionId = Object.freeze({
-      transactionId: Object.freeze({ value: init.transactionId }),
-    });
-    this.log = init.log;
-    this.environment = init.environment;
-    this.maxEntityBytes = init.maxEntityBytes;
     this.signal = init.signal;
+    const attributes: Record<string, unknown> = Object.create(null);
+    const contexts: Record<string, unknown> = Object.create(null);
+    contexts.attributes = Object.freeze({ attributes });
+    contexts.client = init.client;
+    contexts.transactionId = Object.freeze({ transactionId: Object.freeze({ value: init.transactionId }) });
+    this.#shared = {
+      contexts,
+      attributes,
+      logger: init.log,
+      environment: init.environment,
+      maxEntityBytes: init.maxEntityBytes,
+      transactionId: init.transactionId,
+      originalHost: init.request.uri.rawAuthority,
+      subTransactions: 0,
+    };
+  }
+
+  /**
+   * An exchange for a call the gateway makes itself (to an authorization server, say) through a
+   * handler chain: its own request, the same contexts, attributes and transaction, and a signal
+   * that also fires after `timeoutMs`.
+   */
+  subExchange(request: Request, timeoutMs?: number): Exchange {
+    const shared = this.#shared;
+    const sub = new Exchange({
+      request,
+      client: shared.contexts.client as ClientContext,
+      log: shared.logger,
+      environment: shared.environment,
+      maxEntityBytes: shared.maxEntityBytes,
+      signal:
+        timeoutMs === undefined
+          ? this.signal
+          : AbortSignal.any([this.signal, AbortSignal.timeout(timeoutMs)]),
+      transactionId: shared.transactionId,
+    });
+    sub.#shared = shared;
+    return sub;
+  }
+
+  get contexts(): Record<string, unknown> {
+    return this.#shared.contexts;
+  }
+
+  get attributes(): Record<string, unknown> {
+    return this.#shared.attributes;
+  }
+
+  get environment(): Environment {
+    return this.#shared.environment;
+  }
+
+  /** Largest body an expression may make the gateway buffer. */
+  get maxEntityBytes(): number {
+    return this.#shared.maxEntityBytes;
+  }
+
+  /** The Host the client asked for, before any rebase: for X-Forwarded-Host. */
+  get originalHost(): string {
+    return this.#shared.originalHost;
   }
 
   get transactionId(): string {
-    return (this.contexts.transactionId as { transactionId: { value: string } }).transactionId.value;
+    return this.#shared.transactionId;
+  }
+
+  /** A logger bound to this request's transaction id, made on first use: the success path logs nothing. */
+  get log(): Logger {
+    this.#log ??= this.#shared.logger.child({ transactionId: this.#shared.transactionId });
+    return this.#log;
+  }
+
+  /** The id sent upstream with each outbound call: the transaction id plus a counter. */
+  nextSubTransactionId(): string {
+    return `${this.#shared.transactionId}/${this.#shared.subTransactions++}`;
   }
 
   [elGet](name: string): unknown {

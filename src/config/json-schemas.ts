@@ -1,0 +1,71 @@
+import { declarationSchema } from './schema.js';
+import type { TypeRegistry } from '../heap/registry.js';
+import type { JsonSchema } from '../heap/types.js';
+import { routeSchema } from '../router/route.js';
+import { adminSchema, gatewayConfigSchema } from '../server/instance.js';
+
+const BASE = 'https://tollgate.dev/schemas';
+
+/**
+ * A declaration whose `config` is checked against its type's schema: one if/then per type, so an
+ * editor knows the keys of `config` once `type` is written.
+ */
+function declarationWithConfigs(registry: TypeRegistry): JsonSchema {
+  return {
+    ...declarationSchema,
+    properties: {
+      ...(declarationSchema.properties as Record<string, unknown>),
+      type: { enum: registry.definitions.map((d) => d.type) },
+    },
+    allOf: registry.definitions.map((d) => ({
+      if: { properties: { type: { const: d.type } }, required: ['type'] },
+      then: { properties: { config: { $ref: `#/$defs/types/${d.type}` } } },
+    })),
+  };
+}
+
+/** Every published schema, by file name under schemas/. The files are generated from this. */
+export function buildJsonSchemas(registry: TypeRegistry): Record<string, JsonSchema> {
+  const types: Record<string, JsonSchema> = {};
+  for (const d of registry.definitions) types[d.type] = { description: d.description, ...d.schema };
+  const defs = { declaration: declarationWithConfigs(registry), types };
+  const withDeclarations = (schema: JsonSchema): JsonSchema => ({
+    ...schema,
+    properties: {
+      ...(schema.properties as Record<string, unknown>),
+      heap: { type: 'array', items: { $ref: '#/$defs/declaration' } },
+    },
+  });
+  const files: Record<string, JsonSchema> = {
+    'route.schema.json': {
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      $id: `${BASE}/route.schema.json`,
+      title: 'Tollgate route file',
+      ...withDeclarations(routeSchema),
+      $defs: defs,
+    },
+    'config.schema.json': {
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      $id: `${BASE}/config.schema.json`,
+      title: 'Tollgate config.json',
+      ...withDeclarations(gatewayConfigSchema),
+      $defs: defs,
+    },
+    'admin.schema.json': {
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      $id: `${BASE}/admin.schema.json`,
+      title: 'Tollgate admin.json',
+      ...adminSchema,
+    },
+  };
+  for (const d of registry.definitions) {
+    files[`types/${d.type}.schema.json`] = {
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      $id: `${BASE}/types/${d.type}.schema.json`,
+      title: `${d.type} config`,
+      description: d.description,
+      ...d.schema,
+    };
+  }
+  return files;
+}

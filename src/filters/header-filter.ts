@@ -1,0 +1,58 @@
+import { headerMapSchema, objectSchema } from '../config/schema.js';
+import { childPlace } from '../errors/tollgate-error.js';
+import type { Headers } from '../http/headers.js';
+import { addHeaders, compileHeaders } from '../handlers/static-response-handler.js';
+import { defineType, type Filter } from '../heap/types.js';
+import { loadEntities } from '../server/entities.js';
+
+interface HeaderFilterConfig {
+  messageType: 'REQUEST' | 'RESPONSE' | 'request' | 'response';
+  remove?: string[];
+  add?: Record<string, string | string[]>;
+  replace?: Record<string, string | string[]>;
+}
+
+export const headerFilterType = defineType<HeaderFilterConfig, Filter>({
+  type: 'HeaderFilter',
+  kind: 'Filter',
+  description: 'Removes, adds and replaces headers of the request or of the response.',
+  schema: objectSchema(
+    {
+      messageType: { enum: ['REQUEST', 'RESPONSE', 'request', 'response'] },
+      remove: { type: 'array', items: { type: 'string' } },
+      add: headerMapSchema,
+      replace: headerMapSchema,
+    },
+    ['messageType'],
+  ),
+  create: (config, context) => {
+    const remove = (config.remove ?? []).map((name, i) =>
+      String(context.configValue(name, childPlace(context.place, 'remove', i))),
+    );
+    const add = compileHeaders(config.add, context, childPlace(context.place, 'add'));
+    const replace = compileHeaders(config.replace, context, childPlace(context.place, 'replace'));
+    const replaced = replace.entries.map((e) => e.name);
+    const onRequest = config.messageType.toUpperCase() === 'REQUEST';
+    // PingGateway's order: remove the listed headers, then add (appending), then replace.
+    const apply = async (headers: Headers, exchange: Parameters<Filter['filter']>[0]): Promise<void> => {
+      await loadEntities(exchange, add.needs);
+      await loadEntities(exchange, replace.needs);
+      for (const name of remove) headers.delete(name);
+      addHeaders(headers, add, exchange);
+      for (const name of replaced) headers.delete(name);
+      addHeaders(headers, replace, exchange);
+    };
+    return {
+      async filter(exchange, next) {
+        if (onRequest) {
+          await apply(exchange.request.headers, exchange);
+          return next.handle(exchange);
+        }
+        const response = await next.handle(exchange);
+        exchange.response = response;
+        await apply(response.headers, exchange);
+        return response;
+      },
+    };
+  },
+});

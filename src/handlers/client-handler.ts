@@ -1,0 +1,64 @@
+import { durationSchema, objectSchema } from '../config/schema.js';
+import { parseDuration } from '../config/duration.js';
+import { childPlace } from '../errors/tollgate-error.js';
+import { HttpClient } from '../http/client.js';
+import type { Request, Response } from '../http/message.js';
+import type { Exchange } from '../server/exchange.js';
+import { defineType, type CreateContext, type Handler, type JsonSchema } from '../heap/types.js';
+
+export interface ClientHandlerConfig {
+  connections?: number;
+  connectionTimeout?: string | number;
+  soTimeout?: string | number;
+  connectionTimeToLive?: string | number;
+}
+
+export const clientHandlerSchema: JsonSchema = objectSchema({
+  connections: { type: 'integer', minimum: 1, default: 64 },
+  connectionTimeout: durationSchema,
+  soTimeout: durationSchema,
+  connectionTimeToLive: durationSchema,
+});
+
+/** Builds the pooled client a ClientHandler-like type sends through; closed when its heap stops. */
+export function createHttpClient(config: ClientHandlerConfig, context: CreateContext): HttpClient {
+  const duration = (key: keyof ClientHandlerConfig, fallback: string): number =>
+    parseDuration(config[key] ?? fallback, childPlace(context.place, key));
+  const client = new HttpClient({
+    connections: config.connections ?? 64,
+    connectionTimeoutMs: duration('connectionTimeout', '10 seconds'),
+    soTimeoutMs: duration('soTimeout', '10 seconds'),
+    keepAliveMs: Math.min(duration('connectionTimeToLive', '30 seconds'), 2 ** 31 - 1),
+  });
+  context.onStop(() => client.close());
+  return client;
+}
+
+/**
+ * Sends the request to its URI and returns the upstream response. A failure is not turned into a
+ * response here: it propagates (as a coded 502/504 error) so callers such as the token-exchange
+ * filter can tell a transport failure from an answer.
+ */
+export class ClientHandler implements Handler {
+  readonly #client: HttpClient;
+
+  constructor(client: HttpClient) {
+    this.#client = client;
+  }
+
+  handle(exchange: Exchange): Promise<Response> {
+    return this.send(exchange.request, exchange);
+  }
+
+  send(request: Request, exchange: Exchange): Promise<Response> {
+    return this.#client.send(request, exchange.signal);
+  }
+}
+
+export const clientHandlerType = defineType<ClientHandlerConfig, Handler>({
+  type: 'ClientHandler',
+  kind: 'Handler',
+  description: 'Sends requests to their URI through a pool of keep-alive connections; failures propagate.',
+  schema: clientHandlerSchema,
+  create: (config, context) => new ClientHandler(createHttpClient(config, context)),
+});

@@ -1,0 +1,80 @@
+import { conditionSchema, expressionSchema, objectSchema, referenceSchema } from '../config/schema.js';
+import type { CompiledCondition, CompiledTemplate } from '../el/api.js';
+import { childPlace, TollgateError } from '../errors/tollgate-error.js';
+import { textResponse, type Response } from '../http/message.js';
+import { RequestUri } from '../http/uri.js';
+import { defineType, type Handler } from '../heap/types.js';
+import { loadEntities } from '../server/entities.js';
+import type { Exchange } from '../server/exchange.js';
+
+interface DispatchHandlerConfig {
+  bindings: { condition?: string | boolean; handler: unknown; baseURI?: string }[];
+}
+
+interface Binding {
+  readonly condition: CompiledCondition | undefined;
+  readonly handler: Handler;
+  readonly baseUri: CompiledTemplate | undefined;
+}
+
+class DispatchHandler implements Handler {
+  constructor(readonly bindings: readonly Binding[]) {}
+
+  async handle(exchange: Exchange): Promise<Response> {
+    for (const binding of this.bindings) {
+      if (binding.condition) {
+        await loadEntities(exchange, binding.condition);
+        if (!binding.condition.test(exchange)) continue;
+      }
+      if (binding.baseUri) {
+        const base = binding.baseUri.evaluate(exchange);
+        try {
+          exchange.request.uri.rebase(RequestUri.parse(String(base)));
+        } catch {
+          const error = new TollgateError('TG_BASE_URI_INVALID', `baseURI gave ${JSON.stringify(base)}`);
+          exchange.log.error({ code: error.code }, error.message);
+          return textResponse(500);
+        }
+      }
+      return binding.handler.handle(exchange);
+    }
+    exchange.log.debug({ code: 'TG_ROUTE_NOT_FOUND' }, 'no DispatchHandler binding matches');
+    return textResponse(404);
+  }
+}
+
+export const dispatchHandlerType = defineType<DispatchHandlerConfig, Handler>({
+  type: 'DispatchHandler',
+  kind: 'Handler',
+  description:
+    'Sends the request to the handler of the first binding whose condition is true; 404 when none is.',
+  schema: objectSchema(
+    {
+      bindings: {
+        type: 'array',
+        items: objectSchema(
+          { condition: conditionSchema, handler: referenceSchema, baseURI: expressionSchema },
+          ['handler'],
+        ),
+      },
+    },
+    ['bindings'],
+  ),
+  create: (config, context) =>
+    new DispatchHandler(
+      config.bindings.map((binding, i) => {
+        const place = childPlace(context.place, 'bindings', i);
+        return {
+          condition:
+            binding.condition === undefined
+              ? undefined
+              : context.condition(binding.condition, childPlace(place, 'condition')),
+          handler: context.resolve<Handler>(binding.handler, 'Handler', childPlace(place, 'handler')),
+          baseUri:
+            binding.baseURI === undefined
+              ? undefined
+              : context.template(binding.baseURI, childPlace(place, 'baseURI')),
+        };
+      }),
+    ),
+});

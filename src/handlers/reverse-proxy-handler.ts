@@ -1,0 +1,48 @@
+import { TollgateError } from '../errors/tollgate-error.js';
+import type { HttpClient } from '../http/client.js';
+import { textResponse, type Response } from '../http/message.js';
+import { defineType, type Handler } from '../heap/types.js';
+import type { Exchange } from '../server/exchange.js';
+import { clientHandlerSchema, createHttpClient, type ClientHandlerConfig } from './client-handler.js';
+
+/**
+ * Forwards the request to its (rebased) URI as a proxy: X-Forwarded-* headers set, bodies streamed.
+ * Unlike ClientHandler it always answers: an unreachable upstream gives 502, a slow one 504, with
+ * the reason logged and no detail sent to the client.
+ */
+class ReverseProxyHandler implements Handler {
+  readonly #client: HttpClient;
+
+  constructor(client: HttpClient) {
+    this.#client = client;
+  }
+
+  async handle(exchange: Exchange): Promise<Response> {
+    const { request } = exchange;
+    const client = exchange.contexts.client as { remoteAddress: string; isSecure: boolean };
+    const headers = request.headers;
+    const forwardedFor = headers.get('x-forwarded-for');
+    headers.set(
+      'X-Forwarded-For',
+      forwardedFor ? `${forwardedFor.join(', ')}, ${client.remoteAddress}` : client.remoteAddress,
+    );
+    headers.set('X-Forwarded-Proto', client.isSecure ? 'https' : 'http');
+    headers.set('X-Forwarded-Host', exchange.originalHost);
+    try {
+      return await this.#client.send(request, exchange.signal);
+    } catch (error) {
+      if (!(error instanceof TollgateError)) throw error;
+      exchange.log.warn({ code: error.code, upstream: request.uri.origin }, error.message);
+      return textResponse(error.status, error.publicMessage);
+    }
+  }
+}
+
+export const reverseProxyHandlerType = defineType<ClientHandlerConfig, Handler>({
+  type: 'ReverseProxyHandler',
+  kind: 'Handler',
+  description:
+    'Proxies the request to its URI; answers 502 when the upstream is unreachable, 504 when it is slow.',
+  schema: clientHandlerSchema,
+  create: (config, context) => new ReverseProxyHandler(createHttpClient(config, context)),
+});

@@ -1,0 +1,106 @@
+import { expressionSchema, headerMapSchema, objectSchema } from '../config/schema.js';
+import type { CompiledTemplate } from '../el/api.js';
+import { childPlace, type Place } from '../errors/tollgate-error.js';
+import { Entity } from '../http/entity.js';
+import { Headers } from '../http/headers.js';
+import { Response } from '../http/message.js';
+import { defineType, type CreateContext, type Handler } from '../heap/types.js';
+import { entityNeeds, loadEntities, type EntityNeeds } from '../server/entities.js';
+import type { Exchange } from '../server/exchange.js';
+
+interface StaticResponseHandlerConfig {
+  status?: number | string;
+  reason?: string;
+  headers?: Record<string, string | string[]>;
+  entity?: string | string[];
+}
+
+export interface CompiledHeaders {
+  readonly entries: readonly { name: string; values: readonly CompiledTemplate[] }[];
+  readonly needs: EntityNeeds;
+}
+
+/** Compiles a `{name: [expression…]}` map once; names are configuration expressions. */
+export function compileHeaders(
+  headers: Record<string, string | string[]> | undefined,
+  context: CreateContext,
+  place: Place,
+): CompiledHeaders {
+  const entries = Object.entries(headers ?? {}).map(([name, values]) => ({
+    name: String(context.configValue(name, childPlace(place, name))),
+    values: (Array.isArray(values) ? values : [values]).map((v, i) =>
+      context.template(v, childPlace(place, name, i)),
+    ),
+  }));
+  return { entries, needs: entityNeeds(entries.flatMap((e) => e.values)) };
+}
+
+/** Adds every header value; values that evaluate to null are skipped, as PingGateway does. */
+export function addHeaders(target: Headers, compiled: CompiledHeaders, exchange: Exchange): void {
+  for (const { name, values } of compiled.entries) {
+    for (const template of values) {
+      const value = template.evaluate(exchange);
+      if (value != null) target.add(name, String(value));
+    }
+  }
+}
+
+function textOf(value: unknown): string {
+  if (value == null) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+class StaticResponseHandler implements Handler {
+  readonly #status: CompiledTemplate;
+  readonly #reason: string | undefined;
+  readonly #headers: CompiledHeaders;
+  readonly #entity: readonly CompiledTemplate[];
+  readonly #needs: EntityNeeds;
+
+  constructor(config: StaticResponseHandlerConfig, context: CreateContext) {
+    this.#status = context.template(config.status ?? 200, childPlace(context.place, 'status'));
+    this.#reason = config.reason;
+    this.#headers = compileHeaders(config.headers, context, childPlace(context.place, 'headers'));
+    const entity =
+      config.entity === undefined ? [] : Array.isArray(config.entity) ? config.entity : [config.entity];
+    this.#entity = entity.map((part, i) =>
+      context.template(
+        part,
+        Array.isArray(config.entity)
+          ? childPlace(context.place, 'entity', i)
+          : childPlace(context.place, 'entity'),
+      ),
+    );
+    this.#needs = entityNeeds([...this.#entity, this.#headers.needs]);
+  }
+
+  async handle(exchange: Exchange): Promise<Response> {
+    await loadEntities(exchange, this.#needs);
+    const status = Number(this.#status.evaluate(exchange));
+    const headers = new Headers();
+    addHeaders(headers, this.#headers, exchange);
+    const body =
+      this.#entity.length === 0 ? null : this.#entity.map((t) => textOf(t.evaluate(exchange))).join('');
+    if (body !== null) headers.set('Content-Length', String(Buffer.byteLength(body)));
+    return new Response({
+      status: Number.isInteger(status) && status >= 100 && status <= 999 ? status : 500,
+      reason: this.#reason,
+      headers,
+      entity: new Entity(body),
+    });
+  }
+}
+
+export const staticResponseHandlerType = defineType<StaticResponseHandlerConfig, Handler>({
+  type: 'StaticResponseHandler',
+  kind: 'Handler',
+  description:
+    'Answers with a fixed status, headers and entity; header values and the entity are expressions.',
+  schema: objectSchema({
+    status: { type: ['integer', 'string'] },
+    reason: { type: 'string' },
+    headers: headerMapSchema,
+    entity: { type: ['string', 'array'], items: expressionSchema },
+  }),
+  create: (config, context) => new StaticResponseHandler(config, context),
+});

@@ -1,0 +1,184 @@
+import { TollgateError, type Place } from '../errors/tollgate-error.js';
+import { textResponse } from '../http/message.js';
+import { RequestUri } from '../http/uri.js';
+import { describeRequest, describeResponse } from '../observability/redact.js';
+import type { Exchange } from '../server/exchange.js';
+import type { CreateContext, Filter, Handler, Kind } from './types.js';
+import { ConfigErrors, configError } from '../errors/tollgate-error.js';
+
+export interface Decoration {
+  readonly key: 'capture' | 'timer' | 'baseURI';
+  readonly value: unknown;
+  readonly place: Place;
+}
+
+type CapturePoint = 'request' | 'response' | 'filtered_request' | 'filtered_response';
+const allPoints: readonly CapturePoint[] = ['request', 'response', 'filtered_request', 'filtered_response'];
+
+function capturePoints(value: unknown, place: Place): Set<CapturePoint> {
+  const names = (Array.isArray(value) ? value : [value]).map((v) => String(v).toLowerCase());
+  if (names.includes('none')) return new Set();
+  const points = new Set<CapturePoint>();
+  for (const name of names) {
+    if (name === 'all') allPoints.forEach((p) => points.add(p));
+    else if ((allPoints as readonly string[]).includes(name)) points.add(name as CapturePoint);
+    else
+      throw new ConfigErrors([configError('TG_CONFIG_BAD_VALUE', place, `unknown capture point "${name}"`)]);
+  }
+  return points;
+}
+
+/**
+ * Wraps a handler or filter with the decorations declared on it, in key order, each wrapping the
+ * previous one (PingGateway's order). Objects of other kinds are left as they are.
+ */
+export function decorate(
+  value: unknown,
+  kind: Kind,
+  decorations: readonly Decoration[],
+  context: CreateContext,
+): unknown {
+  if (kind !== 'Handler' && kind !== 'Filter') return value;
+  let current = value as Handler | Filter;
+  for (const decoration of decorations) {
+    switch (decoration.key) {
+      case 'capture':
+        current = capture(current, kind, capturePoints(decoration.value, decoration.place), context);
+        break;
+      case 'timer':
+        if (context.configValue(decoration.value, decoration.place) === true || decoration.value === 'true') {
+          current = timer(current, kind, context);
+        }
+        break;
+      case 'baseURI':
+        current = baseUri(current, kind, decoration, context);
+        break;
+    }
+  }
+  return current;
+}
+
+function capture(
+  target: Handler | Filter,
+  kind: Kind,
+  points: Set<CapturePoint>,
+  context: CreateContext,
+): Handler | Filter {
+  if (points.size === 0) return target;
+  const log = context.logger;
+  if (kind === 'Handler') {
+    const handler = target as Handler;
+    return {
+      async handle(exchange: Exchange) {
+        if (points.has('request'))
+          log.info({ capture: 'request', request: describeRequest(exchange.request) }, 'captured request');
+        const response = await handler.handle(exchange);
+        if (points.has('response'))
+          log.info({ capture: 'response', response: describeResponse(response) }, 'captured response');
+        return response;
+      },
+    };
+  }
+  const filter = target as Filter;
+  return {
+    async filter(exchange: Exchange, next: Handler) {
+      if (points.has('request'))
+        log.info({ capture: 'request', request: describeRequest(exchange.request) }, 'captured request');
+      const response = await filter.filter(exchange, {
+        async handle(inner: Exchange) {
+          if (points.has('filtered_request')) {
+            log.info(
+              { capture: 'filtered_request', request: describeRequest(inner.request) },
+              'captured request',
+            );
+          }
+          const answer = await next.handle(inner);
+          if (points.has('filtered_response')) {
+            log.info(
+              { capture: 'filtered_response', response: describeResponse(answer) },
+              'captured response',
+            );
+          }
+          return answer;
+        },
+      });
+      if (points.has('response'))
+        log.info({ capture: 'response', response: describeResponse(response) }, 'captured response');
+      return response;
+    },
+  };
+}
+
+function timer(target: Handler | Filter, kind: Kind, context: CreateContext): Handler | Filter {
+  const log = context.logger;
+  const report = (started: bigint): void => {
+    log.info({ elapsedMs: Number(process.hrtime.bigint() - started) / 1e6 }, 'elapsed time');
+  };
+  if (kind === 'Handler') {
+    const handler = target as Handler;
+    return {
+      async handle(exchange: Exchange) {
+        const started = process.hrtime.bigint();
+        try {
+          return await handler.handle(exchange);
+        } finally {
+          report(started);
+        }
+      },
+    };
+  }
+  const filter = target as Filter;
+  return {
+    async filter(exchange: Exchange, next: Handler) {
+      const started = process.hrtime.bigint();
+      try {
+        return await filter.filter(exchange, next);
+      } finally {
+        report(started);
+      }
+    },
+  };
+}
+
+function baseUri(
+  target: Handler | Filter,
+  kind: Kind,
+  decoration: Decoration,
+  context: CreateContext,
+): Handler | Filter {
+  const template = context.template(decoration.value, decoration.place);
+  const log = context.logger;
+  /** Rebases the request, or gives the 500 PingGateway answers when the base is null or invalid. */
+  const rebase = (exchange: Exchange): boolean => {
+    const value = template.evaluate(exchange);
+    let base: RequestUri | undefined;
+    try {
+      if (typeof value === 'string' && value !== '') base = RequestUri.parse(value);
+    } catch {
+      base = undefined;
+    }
+    if (!base) {
+      const error = new TollgateError('TG_BASE_URI_INVALID', `baseURI gave ${JSON.stringify(value)}`, {
+        place: decoration.place,
+      });
+      log.error({ code: error.code }, error.message);
+      return false;
+    }
+    exchange.request.uri.rebase(base);
+    return true;
+  };
+  if (kind === 'Handler') {
+    const handler = target as Handler;
+    return {
+      async handle(exchange: Exchange) {
+        return rebase(exchange) ? handler.handle(exchange) : textResponse(500);
+      },
+    };
+  }
+  const filter = target as Filter;
+  return {
+    async filter(exchange: Exchange, next: Handler) {
+      return rebase(exchange) ? filter.filter(exchange, next) : textResponse(500);
+    },
+  };
+}

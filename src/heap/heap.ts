@@ -1,0 +1,360 @@
+import type { Logger } from 'pino';
+import { declarationSchema } from '../config/schema.js';
+import { SchemaCompiler } from '../config/validate.js';
+import type { FunctionTable } from '../el/api.js';
+import { compileCondition, compileLValue, compileTemplate } from '../el/index.js';
+import { elGet, type ElReadable } from '../el/host.js';
+import {
+  childPlace,
+  ConfigErrors,
+  configError,
+  formatPlace,
+  type Place,
+  TollgateError,
+} from '../errors/tollgate-error.js';
+import type { Environment } from '../server/exchange.js';
+import { decorate, type Decoration } from './decorators.js';
+import type { TypeRegistry } from './registry.js';
+import type { CreateContext, GatewayInfo, Handler, Kind } from './types.js';
+
+interface Declaration {
+  readonly name: string;
+  readonly type: string;
+  readonly config: unknown;
+  readonly decorations: readonly Decoration[];
+  readonly place: Place;
+}
+
+const validateDeclaration = new SchemaCompiler().compile(declarationSchema);
+const decorationKeys = new Set(['capture', 'timer', 'baseURI']);
+
+export interface HeapOptions {
+  readonly registry: TypeRegistry;
+  readonly logger: Logger;
+  readonly environment: Environment;
+  readonly functions: FunctionTable;
+  readonly gateway: GatewayInfo;
+  readonly parent?: Heap;
+  /** Declarations that exist without being written, created only when referenced. */
+  readonly defaults?: readonly { name: string; type: string }[];
+}
+
+/**
+ * Named and inline heap objects of one config file. Lookups go to the parent heap when a name is
+ * not declared here. Objects are created once; `start` and `stop` run their lifecycle hooks, stop
+ * in reverse order of creation.
+ */
+export class Heap {
+  readonly #options: HeapOptions;
+  readonly #declarations = new Map<string, Declaration>();
+  readonly #lazyNames = new Set<string>();
+  readonly #instances = new Map<string, { kind: Kind; value: unknown }>();
+  readonly #inline = new WeakMap<object, { kind: Kind; value: unknown }>();
+  readonly #constructing: string[] = [];
+  readonly #startHooks: (() => Promise<void> | void)[] = [];
+  readonly #stopHooks: (() => Promise<void> | void)[] = [];
+  #started = false;
+
+  constructor(options: HeapOptions) {
+    this.#options = options;
+    for (const { name, type } of options.defaults ?? []) {
+      this.#declarations.set(name, {
+        name,
+        type,
+        config: {},
+        decorations: [],
+        place: { pointer: `/${name}` },
+      });
+      this.#lazyNames.add(name);
+    }
+  }
+
+  get logger(): Logger {
+    return this.#options.logger;
+  }
+
+  get environment(): Environment {
+    return this.#options.environment;
+  }
+
+  get gateway(): GatewayInfo {
+    return this.#options.gateway;
+  }
+
+  child(logger: Logger): Heap {
+    const { registry, environment, functions, gateway } = this.#options;
+    return new Heap({ registry, environment, functions, gateway, logger, parent: this });
+  }
+
+  /** The build context for a config value that is not a heap object (a route's own keys). */
+  contextFor(name: string, place: Place): CreateContext {
+    return this.#context(name, place, this.logger);
+  }
+
+  /** Applies route-level decorations (`baseURI`, `capture`, `timer`) to a route's handler. */
+  decorateHandler(handler: Handler, entry: Record<string, unknown>, place: Place): Handler {
+    const { decorations } = toDeclaration(entry, place);
+    if (decorations.length === 0) return handler;
+    return decorate(handler, 'Handler', decorations, this.contextFor('route', place)) as Handler;
+  }
+
+  /** Adds a file's `heap` array. Throws ConfigErrors listing every malformed declaration. */
+  declare(entries: unknown, place: Place): void {
+    if (entries === undefined) return;
+    if (!Array.isArray(entries))
+      throw new ConfigErrors([configError('TG_CONFIG_SCHEMA', place, 'heap must be an array')]);
+    const errors: TollgateError[] = [];
+    entries.forEach((entry, index) => {
+      const entryPlace = childPlace(place, index);
+      const problems = validateDeclaration(entry, entryPlace);
+      if (problems.length > 0) {
+        errors.push(...problems);
+        return;
+      }
+      const declaration = toDeclaration(entry as Record<string, unknown>, entryPlace);
+      if (declaration.name === '') {
+        errors.push(
+          configError(
+            'TG_CONFIG_MISSING_PROPERTY',
+            childPlace(entryPlace, 'name'),
+            'heap objects need a name',
+          ),
+        );
+      } else if (this.#declarations.has(declaration.name) && !this.#lazyNames.has(declaration.name)) {
+        errors.push(
+          configError(
+            'TG_CONFIG_DUPLICATE_NAME',
+            childPlace(entryPlace, 'name'),
+            `"${declaration.name}" is declared twice`,
+          ),
+        );
+      } else {
+        this.#lazyNames.delete(declaration.name);
+        this.#declarations.set(declaration.name, declaration);
+      }
+    });
+    if (errors.length > 0) throw new ConfigErrors(errors);
+  }
+
+  /** Creates every declared object now, as PingGateway does, so errors surface at load. */
+  createAll(): void {
+    const errors: TollgateError[] = [];
+    for (const [name, declaration] of this.#declarations) {
+      if (this.#lazyNames.has(name) || this.#instances.has(name)) continue;
+      try {
+        const registered = this.#options.registry.get(declaration.type);
+        this.#createNamed(name, registered?.definition.kind ?? 'Handler', declaration.place);
+      } catch (error) {
+        errors.push(...asErrors(error));
+      }
+    }
+    if (errors.length > 0) throw new ConfigErrors(errors);
+  }
+
+  resolve<T>(reference: unknown, kind: Kind, place: Place): T {
+    if (typeof reference === 'string') return this.#resolveName(reference, kind, place) as T;
+    if (typeof reference === 'object' && reference !== null && !Array.isArray(reference)) {
+      return this.#resolveInline(reference as Record<string, unknown>, kind, place) as T;
+    }
+    throw new ConfigErrors([
+      configError('TG_CONFIG_SCHEMA', place, `expected a ${kind} reference (a name or an object)`),
+    ]);
+  }
+
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    let done = 0;
+    try {
+      for (const hook of this.#startHooks) {
+        await hook();
+        done++;
+      }
+    } catch (error) {
+      await this.#runStops(this.#stopHooks.length - (this.#startHooks.length - done));
+      throw error;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.#runStops(this.#stopHooks.length);
+  }
+
+  async #runStops(count: number): Promise<void> {
+    const hooks = this.#stopHooks.splice(0, Math.max(0, count)).reverse();
+    for (const hook of hooks) {
+      try {
+        await hook();
+      } catch (error) {
+        this.logger.warn({ err: error }, 'a heap object failed to stop');
+      }
+    }
+  }
+
+  #resolveName(name: string, kind: Kind, place: Place): unknown {
+    if (this.#declarations.has(name)) return this.#createNamed(name, kind, place);
+    if (this.#options.parent) return this.#options.parent.resolve(name, kind, place);
+    throw new ConfigErrors([configError('TG_CONFIG_BAD_REFERENCE', place, `no heap object named "${name}"`)]);
+  }
+
+  #createNamed(name: string, kind: Kind, referencePlace: Place): unknown {
+    const existing = this.#instances.get(name);
+    if (existing) return checkKind(existing, kind, referencePlace, name);
+    if (this.#constructing.includes(name)) {
+      const cycle = [...this.#constructing.slice(this.#constructing.indexOf(name)), name].join(' → ');
+      throw new ConfigErrors([configError('TG_CONFIG_REFERENCE_CYCLE', referencePlace, cycle)]);
+    }
+    const declaration = this.#declarations.get(name)!;
+    this.#constructing.push(name);
+    try {
+      const created = this.#create(declaration);
+      this.#instances.set(name, created);
+      return checkKind(created, kind, referencePlace, name);
+    } finally {
+      this.#constructing.pop();
+    }
+  }
+
+  #resolveInline(entry: Record<string, unknown>, kind: Kind, place: Place): unknown {
+    const cached = this.#inline.get(entry);
+    if (cached) return checkKind(cached, kind, place, String(entry.name ?? entry.type));
+    const problems = validateDeclaration(entry, place);
+    if (problems.length > 0) throw new ConfigErrors(problems);
+    const declaration = toDeclaration(entry, place);
+    if (
+      declaration.name !== '' &&
+      this.#declarations.has(declaration.name) &&
+      !this.#lazyNames.has(declaration.name)
+    ) {
+      throw new ConfigErrors([
+        configError(
+          'TG_CONFIG_DUPLICATE_NAME',
+          childPlace(place, 'name'),
+          `"${declaration.name}" is also declared in the heap`,
+        ),
+      ]);
+    }
+    const created = this.#create({
+      ...declaration,
+      name: declaration.name || `${declaration.type}${place.pointer}`,
+    });
+    this.#inline.set(entry, created);
+    return checkKind(created, kind, place, declaration.name || declaration.type);
+  }
+
+  #create(declaration: Declaration): { kind: Kind; value: unknown } {
+    const registered = this.#options.registry.get(declaration.type);
+    if (!registered) {
+      throw new ConfigErrors([
+        configError(
+          'TG_CONFIG_UNKNOWN_TYPE',
+          childPlace(declaration.place, 'type'),
+          `unknown type "${declaration.type}"`,
+        ),
+      ]);
+    }
+    const config = declaration.config ?? {};
+    const configPlace = childPlace(declaration.place, 'config');
+    const problems = registered.validate(config, configPlace);
+    if (problems.length > 0) throw new ConfigErrors(problems);
+    const { kind } = registered.definition;
+    const logger = this.logger.child({ object: declaration.name });
+    let value = registered.definition.create(config, this.#context(declaration.name, configPlace, logger));
+    if (declaration.decorations.length > 0) {
+      value = decorate(
+        value,
+        kind,
+        declaration.decorations,
+        this.#context(declaration.name, declaration.place, logger),
+      );
+    }
+    return { kind, value };
+  }
+
+  #context(name: string, place: Place, logger: Logger): CreateContext {
+    const { functions, environment, gateway } = this.#options;
+    const onError = (error: TollgateError): void => {
+      logger.warn({ code: error.code, place: error.place && formatPlace(error.place) }, error.message);
+    };
+    return {
+      name,
+      place,
+      logger,
+      environment,
+      functions,
+      gateway,
+      childHeap: () => this.child(logger),
+      resolve: <T>(reference: unknown, kind: Kind, at: Place): T => this.resolve<T>(reference, kind, at),
+      resolveOptional: <T>(reference: unknown, kind: Kind, at: Place): T | undefined =>
+        reference === undefined || reference === null ? undefined : this.resolve<T>(reference, kind, at),
+      template: (source, at) => compileTemplate(stringify(source), { place: at, functions, onError }),
+      condition: (source, at) => {
+        // PingGateway 2025+ also writes conditions as { "expression": …, "label": … }.
+        const labelled = typeof source === 'object' && source !== null && 'expression' in source;
+        const expression = labelled ? (source as { expression: unknown }).expression : source;
+        const place = labelled ? childPlace(at, 'expression') : at;
+        return compileCondition(typeof expression === 'boolean' ? expression : stringify(expression), {
+          place,
+          functions,
+          onError,
+        });
+      },
+      lvalue: (source, at) => compileLValue(stringify(source), { place: at, functions, onError }),
+      configValue: (source, at) => {
+        if (typeof source !== 'string') return source;
+        return compileTemplate(source, { place: at, functions, onError }).evaluate(configScope(environment));
+      },
+      onStart: (hook) => {
+        this.#startHooks.push(hook);
+      },
+      onStop: (hook) => {
+        this.#stopHooks.push(hook);
+      },
+    };
+  }
+}
+
+/** The scope of configuration expressions: no request, only the environment. */
+export function configScope(environment: Environment): ElReadable {
+  return {
+    [elGet](name: string): unknown {
+      if (name === 'env') return environment.env;
+      if (name === 'system') return environment.system;
+      return undefined;
+    },
+  };
+}
+
+function stringify(source: unknown): string {
+  return typeof source === 'string' ? source : JSON.stringify(source);
+}
+
+function checkKind(created: { kind: Kind; value: unknown }, kind: Kind, place: Place, name: string): unknown {
+  if (created.kind !== kind) {
+    throw new ConfigErrors([
+      configError('TG_CONFIG_WRONG_KIND', place, `"${name}" is a ${created.kind}, not a ${kind}`),
+    ]);
+  }
+  return created.value;
+}
+
+function toDeclaration(entry: Record<string, unknown>, place: Place): Declaration {
+  const decorations: Decoration[] = [];
+  for (const [key, value] of Object.entries(entry)) {
+    if (decorationKeys.has(key))
+      decorations.push({ key: key as Decoration['key'], value, place: childPlace(place, key) });
+  }
+  return {
+    name: typeof entry.name === 'string' ? entry.name : '',
+    type: String(entry.type),
+    config: entry.config,
+    decorations,
+    place,
+  };
+}
+
+export function asErrors(error: unknown): TollgateError[] {
+  if (error instanceof ConfigErrors) return [...error.errors];
+  if (error instanceof TollgateError) return [error];
+  throw error;
+}

@@ -1,0 +1,79 @@
+import type { Logger } from 'pino';
+import type { CompiledCondition, CompiledLValue, CompiledTemplate, FunctionTable } from '../el/api.js';
+import type { Place } from '../errors/tollgate-error.js';
+import type { Response } from '../http/message.js';
+import type { Environment, Exchange } from '../server/exchange.js';
+import type { Heap } from './heap.js';
+
+export interface Handler {
+  handle(exchange: Exchange): Promise<Response>;
+}
+
+export interface Filter {
+  filter(exchange: Exchange, next: Handler): Promise<Response>;
+}
+
+/** What a heap object can be, and so what a reference to it may expect. */
+export type Kind = 'Handler' | 'Filter' | 'SecretStore' | 'Service' | 'ResourceAccess' | 'Decorator';
+
+/** A JSON Schema object, as ajv takes it. */
+export type JsonSchema = Readonly<Record<string, unknown>>;
+
+/** Facts about the running gateway that some types (Router, secret stores) need. */
+export interface GatewayInfo {
+  /** The directory holding admin.json and config.json; relative paths in config resolve from it. */
+  readonly configDirectory: string;
+  /** The routes directory of the main Router. */
+  readonly routesDirectory: string;
+  /** admin.json then config.json `properties`, for `&{…}` tokens in route files. */
+  readonly properties: readonly Readonly<Record<string, unknown>>[];
+  /** Largest body the gateway buffers for expressions, in bytes. */
+  readonly maxEntityBytes: number;
+}
+
+/**
+ * Everything a type's factory may use while it builds its object: no I/O happens here, only
+ * compiling expressions and resolving references. Work that needs sockets or timers goes in
+ * `onStart`; cleanup in `onStop`.
+ */
+export interface CreateContext {
+  /** The object's heap name (generated from its place when it is inline and unnamed). */
+  readonly name: string;
+  /** Where the object's `config` sits. */
+  readonly place: Place;
+  readonly logger: Logger;
+  readonly environment: Environment;
+  readonly functions: FunctionTable;
+  readonly gateway: GatewayInfo;
+  /** A new heap whose parent is the heap this object is declared in (what a Router's routes use). */
+  childHeap(): Heap;
+  /** Resolves a reference (a heap name or an inline declaration) to an object of `kind`. */
+  resolve<T>(reference: unknown, kind: Kind, place: Place): T;
+  /** Like resolve, for an optional key: undefined stays undefined. */
+  resolveOptional<T>(reference: unknown, kind: Kind, place: Place): T | undefined;
+  template(source: unknown, place: Place): CompiledTemplate;
+  condition(source: unknown, place: Place): CompiledCondition;
+  lvalue(source: unknown, place: Place): CompiledLValue;
+  /** Evaluates a configuration expression once, now, with no request in scope. */
+  configValue(source: unknown, place: Place): unknown;
+  /** Registers work to run when the object's heap starts (listeners, timers, warm-ups). */
+  onStart(start: () => Promise<void> | void): void;
+  /** Registers cleanup to run when the object's heap is stopped. */
+  onStop(stop: () => Promise<void> | void): void;
+}
+
+/** One PingGateway type: its name, what it is, the schema of its config and how to build it. */
+export interface TypeDefinition<Config = unknown, Instance = unknown> {
+  readonly type: string;
+  readonly kind: Kind;
+  readonly description: string;
+  readonly schema: JsonSchema;
+  create(config: Config, context: CreateContext): Instance;
+}
+
+/** Lets a list of differently-typed definitions share one array type. */
+export function defineType<Config, Instance>(
+  definition: TypeDefinition<Config, Instance>,
+): TypeDefinition<Config, Instance> {
+  return Object.freeze(definition);
+}

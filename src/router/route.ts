@@ -1,0 +1,132 @@
+import type { Logger } from 'pino';
+import { conditionSchema, objectSchema, referenceSchema } from '../config/schema.js';
+import { resolveTokens } from '../config/tokens.js';
+import { SchemaCompiler } from '../config/validate.js';
+import type { CompiledCondition } from '../el/api.js';
+import { childPlace, ConfigErrors, configError, type Place } from '../errors/tollgate-error.js';
+import type { Response } from '../http/message.js';
+import type { Heap } from '../heap/heap.js';
+import type { Handler } from '../heap/types.js';
+import type { Exchange } from '../server/exchange.js';
+
+export const routeSchema = objectSchema(
+  {
+    $schema: { type: 'string' },
+    name: { type: 'string', minLength: 1 },
+    condition: conditionSchema,
+    handler: referenceSchema,
+    heap: { type: 'array', items: { type: 'object' } },
+    baseURI: { type: 'string' },
+    properties: { type: 'object' },
+    capture: { type: ['string', 'array'], items: { type: 'string' } },
+    timer: { type: ['boolean', 'string'] },
+  },
+  ['handler'],
+);
+
+const validateRoute = new SchemaCompiler().compile(routeSchema);
+
+/**
+ * One loaded route file: an immutable build. It counts the requests it is serving so that, once
+ * replaced or removed, its heap is stopped only after the last of them has finished.
+ */
+export class Route {
+  readonly id: string;
+  readonly name: string;
+  readonly file: string;
+  readonly condition: CompiledCondition | undefined;
+  readonly #handler: Handler;
+  readonly #heap: Heap;
+  #inFlight = 0;
+  #retired = false;
+  #stopped: Promise<void> | undefined;
+
+  constructor(init: {
+    id: string;
+    name: string;
+    file: string;
+    condition: CompiledCondition | undefined;
+    handler: Handler;
+    heap: Heap;
+  }) {
+    this.id = init.id;
+    this.name = init.name;
+    this.file = init.file;
+    this.condition = init.condition;
+    this.#handler = init.handler;
+    this.#heap = init.heap;
+  }
+
+  async handle(exchange: Exchange): Promise<Response> {
+    this.#inFlight++;
+    try {
+      return await this.#handler.handle(exchange);
+    } finally {
+      this.#inFlight--;
+      if (this.#retired && this.#inFlight === 0) void this.#stop();
+    }
+  }
+
+  /** Takes the route out of service: its heap stops when its in-flight requests are done. */
+  retire(): Promise<void> {
+    this.#retired = true;
+    return this.#inFlight === 0 ? this.#stop() : Promise.resolve();
+  }
+
+  #stop(): Promise<void> {
+    this.#stopped ??= this.#heap.stop();
+    return this.#stopped;
+  }
+}
+
+/**
+ * Builds a route from a parsed file: `&{…}` tokens, schema, heap, handler, condition, then the
+ * heap's start hooks (skipped when only validating). Throws ConfigErrors; a failed build stops
+ * whatever it had started.
+ */
+export async function buildRoute(
+  document: unknown,
+  source: { id: string; file: string },
+  parent: Heap,
+  logger: Logger,
+  options: { start: boolean } = { start: true },
+): Promise<Route> {
+  const place: Place = { file: source.file, pointer: '' };
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    throw new ConfigErrors([configError('TG_CONFIG_SCHEMA', place, 'a route file holds one JSON object')]);
+  }
+  const raw = document as Record<string, unknown>;
+  const ownProperties =
+    typeof raw.properties === 'object' && raw.properties !== null
+      ? (raw.properties as Record<string, unknown>)
+      : {};
+  const resolved = resolveTokens(raw, {
+    place,
+    properties: [ownProperties, ...parent.gateway.properties],
+    env: parent.environment.env,
+  }) as Record<string, unknown>;
+  const problems = validateRoute(resolved, place);
+  if (problems.length > 0) throw new ConfigErrors(problems);
+
+  const name = typeof resolved.name === 'string' ? resolved.name : source.id;
+  const heap = parent.child(logger.child({ route: name }));
+  try {
+    heap.declare(resolved.heap, childPlace(place, 'heap'));
+    const context = heap.contextFor(name, place);
+    const handler = heap.decorateHandler(
+      heap.resolve<Handler>(resolved.handler, 'Handler', childPlace(place, 'handler')),
+      resolved,
+      place,
+    );
+    const condition =
+      resolved.condition === undefined
+        ? undefined
+        : context.condition(resolved.condition, childPlace(place, 'condition'));
+    heap.createAll();
+    if (options.start) await heap.start();
+    return new Route({ id: source.id, name, file: source.file, condition, handler, heap });
+  } catch (error) {
+    await heap.stop();
+    throw error;
+  }
+}

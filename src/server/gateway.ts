@@ -1,0 +1,278 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { pipeline } from 'node:stream/promises';
+import type { Logger } from 'pino';
+import { parseDuration } from '../config/duration.js';
+import type { FunctionTable } from '../el/api.js';
+import { builtinFunctions } from '../el/index.js';
+import { childPlace, configError, TollgateError } from '../errors/tollgate-error.js';
+import { Entity } from '../http/entity.js';
+import { removeHopByHop } from '../http/forwarding.js';
+import { Headers } from '../http/headers.js';
+import { Request, textResponse, type Response } from '../http/message.js';
+import { RequestUri } from '../http/uri.js';
+import { createBuiltinRegistry, defaultDeclarations } from '../heap/builtins.js';
+import { Heap } from '../heap/heap.js';
+import type { TypeRegistry } from '../heap/registry.js';
+import type { Handler } from '../heap/types.js';
+import { createLogger } from '../observability/logger.js';
+import { Exchange, type Environment } from './exchange.js';
+import { loadAdminConfig, loadGatewayConfig, locateInstance, type ConnectorConfig } from './instance.js';
+
+export interface GatewayOptions {
+  /** Holds admin.json and config.json (or a `config/` folder with them). Default: the working directory. */
+  readonly configDir?: string;
+  /** The main Router's directory. Default: `<configDir>/routes`. */
+  readonly routesDir?: string;
+  /** Listen on this one port instead of admin.json's connectors (0 picks a free port). */
+  readonly port?: number;
+  /** Address to listen on when `port` is given. Default 0.0.0.0. */
+  readonly host?: string;
+  readonly logger?: Logger;
+  /** Environment variables for `&{…}` tokens, secrets and `env`. Default: process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly registry?: TypeRegistry;
+  readonly functions?: FunctionTable;
+}
+
+export interface Gateway {
+  /** One URL per listening socket, e.g. http://127.0.0.1:8080. */
+  readonly urls: readonly string[];
+  readonly logger: Logger;
+  /** Stops accepting, lets in-flight requests finish (up to the grace period), then stops every object. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_MAX_BODY_LENGTH = 1024 * 1024;
+const DEFAULT_GRACE_PERIOD = '10 seconds';
+
+function toEnvironment(env: Readonly<Record<string, string | undefined>>): Environment {
+  const clean: Record<string, string> = Object.create(null);
+  for (const [name, value] of Object.entries(env)) if (value !== undefined) clean[name] = value;
+  const system: Record<string, string> = Object.create(null);
+  system['os.name'] = process.platform;
+  system['user.dir'] = process.cwd();
+  system['node.version'] = process.version;
+  return Object.freeze({ env: Object.freeze(clean), system: Object.freeze(system) });
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+/** Starts a gateway: reads the instance files, builds the heap and routes, opens the listeners. */
+export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
+  const logger = options.logger ?? createLogger({});
+  const environment = toEnvironment(options.env ?? process.env);
+  const layout = locateInstance(options.configDir, options.routesDir);
+  const admin = await loadAdminConfig(layout.adminFile, environment.env);
+  const config = await loadGatewayConfig(layout.configFile, admin, environment.env);
+  const maxEntityBytes = admin.maxBodyLength ?? DEFAULT_MAX_BODY_LENGTH;
+
+  const heap = new Heap({
+    registry: options.registry ?? createBuiltinRegistry(),
+    logger,
+    environment,
+    functions: options.functions ?? builtinFunctions,
+    gateway: {
+      configDirectory: layout.configDirectory,
+      routesDirectory: layout.routesDirectory,
+      properties: [config.properties ?? {}, admin.properties ?? {}],
+      maxEntityBytes,
+    },
+    defaults: defaultDeclarations,
+  });
+  const configPlace = { file: layout.configFile ?? '<default config>', pointer: '' };
+  heap.declare(config.heap, childPlace(configPlace, 'heap'));
+  const root: Handler = heap.decorateHandler(
+    heap.resolve<Handler>(
+      config.handler ?? { type: 'Router', name: '_router' },
+      'Handler',
+      childPlace(configPlace, 'handler'),
+    ),
+    config as Record<string, unknown>,
+    configPlace,
+  );
+  heap.createAll();
+  await heap.start();
+
+  const connectors: ConnectorConfig[] =
+    options.port !== undefined
+      ? [{ port: options.port, host: options.host ?? admin.connectors?.[0]?.host }]
+      : (admin.connectors ?? [{ port: 8080 }]);
+  const prefix = `/${admin.prefix ?? 'openig'}/`;
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+
+  const serve = async (req: IncomingMessage, res: ServerResponse, secure: boolean): Promise<void> => {
+    inFlight++;
+    try {
+      const target = req.url ?? '/';
+      if (target.startsWith(prefix)) {
+        await write(res, adminResponse(target.slice(prefix.length)), logger);
+        return;
+      }
+      const abort = new AbortController();
+      res.once('close', () => {
+        if (!res.writableFinished) abort.abort();
+      });
+      const request = new Request({
+        method: req.method ?? 'GET',
+        uri: RequestUri.fromRequestTarget(target, secure ? 'https' : 'http', req.headers.host),
+        version: `HTTP/${req.httpVersion}`,
+        headers: Headers.fromRaw(req.rawHeaders),
+        entity: new Entity(hasBody(req) ? req : null),
+      });
+      const socket = req.socket;
+      const exchange = new Exchange({
+        request,
+        client: {
+          remoteAddress: socket.remoteAddress ?? '',
+          remotePort: socket.remotePort ?? 0,
+          localAddress: socket.localAddress ?? '',
+          localPort: socket.localPort ?? 0,
+          isSecure: secure,
+          userAgent: req.headers['user-agent'] ?? null,
+        },
+        log: logger,
+        environment,
+        maxEntityBytes,
+        signal: abort.signal,
+        transactionId: randomUUID(),
+      });
+      let response: Response;
+      try {
+        response = await root.handle(exchange);
+      } catch (error) {
+        response = errorResponse(error, exchange);
+      }
+      await write(res, response, exchange.log);
+    } finally {
+      if (--inFlight === 0) drained?.();
+    }
+  };
+
+  const servers: Server[] = [];
+  const urls: string[] = [];
+  try {
+    for (const [index, connector] of connectors.entries()) {
+      const place = childPlace({ file: layout.adminFile ?? '<admin>', pointer: '' }, 'connectors', index);
+      const secure = connector.tls !== undefined;
+      for (const port of Array.isArray(connector.port) ? connector.port : [connector.port]) {
+        const server = secure ? createHttpsServer(readTls(connector.tls!, place)) : createHttpServer();
+        server.keepAliveTimeout = 65_000;
+        server.on('request', (req, res) => void serve(req, res, secure));
+        await listen(server, port, connector.host ?? options.host ?? '0.0.0.0', place);
+        servers.push(server);
+        const address = server.address() as AddressInfo;
+        const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+        urls.push(
+          `${secure ? 'https' : 'http'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`,
+        );
+      }
+    }
+  } catch (error) {
+    await Promise.all(servers.map((s) => new Promise((done) => s.close(done))));
+    await heap.stop();
+    throw error;
+  }
+  logger.info({ urls, routes: layout.routesDirectory }, 'tollgate is listening');
+
+  const graceMs = parseDuration(connectors[0]?.gracePeriod ?? DEFAULT_GRACE_PERIOD, {
+    pointer: '/connectors/0/gracePeriod',
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    urls,
+    logger,
+    close() {
+      closing ??= (async () => {
+        for (const server of servers) {
+          server.close();
+          server.closeIdleConnections();
+        }
+        if (inFlight > 0) {
+          await new Promise<void>((done) => {
+            drained = done;
+            setTimeout(done, graceMs).unref();
+          });
+        }
+        for (const server of servers) server.closeAllConnections();
+        await heap.stop();
+        logger.info('tollgate stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+function adminResponse(path: string): Response {
+  if (path === 'ping' || path === 'ping/') return textResponse(200, 'Pong');
+  return textResponse(404);
+}
+
+function readTls(
+  tls: { keyFile: string; certFile: string },
+  place: { file?: string; pointer: string },
+): { key: Buffer; cert: Buffer } {
+  try {
+    return { key: readFileSync(tls.keyFile), cert: readFileSync(tls.certFile) };
+  } catch (error) {
+    throw configError('TG_START_TLS', childPlace(place, 'tls'), (error as Error).message, error);
+  }
+}
+
+function listen(
+  server: Server,
+  port: number,
+  host: string,
+  place: { file?: string; pointer: string },
+): Promise<void> {
+  return new Promise((done, fail) => {
+    server.once('error', (error) =>
+      fail(
+        configError('TG_START_LISTEN', childPlace(place, 'port'), `${host}:${port}: ${error.message}`, error),
+      ),
+    );
+    server.listen(port, host, () => done());
+  });
+}
+
+/** An error that escaped every handler: its status, and only what the catalogue lets clients see. */
+function errorResponse(error: unknown, exchange: Exchange): Response {
+  if (error instanceof TollgateError) {
+    exchange.log.warn({ code: error.code }, error.message);
+    return textResponse(error.status, error.publicMessage);
+  }
+  exchange.log.error({ code: 'TG_HANDLER_FAILED', err: error }, 'a handler failed');
+  return textResponse(500);
+}
+
+async function write(res: ServerResponse, response: Response, log: Logger): Promise<void> {
+  removeHopByHop(response.headers);
+  const body = response.entity.body;
+  if (Buffer.isBuffer(body) && !response.headers.has('content-length')) {
+    response.headers.set('Content-Length', String(body.length));
+  }
+  res.writeHead(response.status, response.reason, response.headers.toRaw());
+  if (Buffer.isBuffer(body)) {
+    res.end(body);
+    return;
+  }
+  try {
+    await pipeline(body, res);
+  } catch (error) {
+    // The status line is already sent: all that is left is to cut the connection.
+    log.warn({ code: 'TG_UPSTREAM_UNREACHABLE', err: error }, 'the response body stream failed');
+    res.destroy();
+  }
+}

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const cli = join(root, 'dist/src/cli.js');
+const badRoutes = join(root, 'test/fixtures/routes-bad');
+
+test('validate lists every error with its code, file and pointer, and exits 1', () => {
+  const result = spawnSync(process.execPath, [cli, 'validate', badRoutes], { encoding: 'utf8' });
+  assert.equal(result.status, 1);
+  assert.match(result.stderr, /TG_CONFIG_UNKNOWN_PROPERTY .*10-typo\.json#\/handler\/config\/entitty/);
+  assert.match(result.stderr, /TG_CONFIG_PARSE .*20-broken\.yaml#/);
+});
+
+test('validate exits 0 on good files', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tollgate-cli-'));
+  try {
+    await writeFile(
+      join(dir, 'ok.json'),
+      JSON.stringify({ handler: { type: 'StaticResponseHandler', config: { status: 204 } } }),
+    );
+    const result = spawnSync(process.execPath, [cli, 'validate', dir], { encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^ok .*ok\.json$/m);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('start serves routes from --config-dir and stops cleanly on SIGTERM', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tollgate-cli-'));
+  try {
+    await mkdir(join(dir, 'config', 'routes'), { recursive: true });
+    await writeFile(
+      join(dir, 'config', 'admin.json'),
+      JSON.stringify({ connectors: [{ port: 0, host: '127.0.0.1' }], prefix: 'admin' }),
+    );
+    await writeFile(
+      join(dir, 'config', 'routes', 'hello.json'),
+      JSON.stringify({
+        handler: { type: 'StaticResponseHandler', config: { status: 200, entity: 'hello' } },
+      }),
+    );
+    const child = spawn(process.execPath, [cli, 'start', '--config-dir', dir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const url = await new Promise<string>((done, fail) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const match = /"urls":\["([^"]+)"\]/.exec(output);
+        if (match) done(match[1]!);
+      });
+      child.once('exit', (code) => fail(new Error(`exited ${code}: ${output}`)));
+    });
+    const res = await request(`${url}/anything`);
+    assert.equal(await res.body.text(), 'hello');
+    const ping = await request(`${url}/admin/ping`);
+    assert.equal(ping.statusCode, 200);
+    await ping.body.dump();
+    const exited = new Promise<number | null>((done) => child.once('exit', done));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

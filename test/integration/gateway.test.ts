@@ -1,0 +1,203 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { request } from 'undici';
+import { startBackend, type Backend } from '../fixtures/backend.js';
+import { eventually, startTestGateway, type TestGateway } from '../fixtures/gateway.js';
+
+async function get(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+  const res = await request(url, { headers });
+  return { status: res.statusCode, body: await res.body.text(), headers: res.headers };
+}
+
+describe('routing', () => {
+  let backend: Backend;
+  let tg: TestGateway;
+
+  before(async () => {
+    backend = await startBackend();
+    tg = await startTestGateway({
+      routes: {
+        'b-static.json': {
+          condition: "${find(request.uri.path, '^/static')}",
+          handler: {
+            type: 'StaticResponseHandler',
+            config: {
+              status: 200,
+              headers: { 'Content-Type': ['text/plain'] },
+              entity: 'route b for ${request.method}',
+            },
+          },
+        },
+        'a-static.yaml': [
+          'name: a-static',
+          'condition: "${find(request.uri.path, \'^/static/first\')}"',
+          'handler:',
+          '  type: StaticResponseHandler',
+          '  config:',
+          '    status: 201',
+          '    entity: route a',
+        ].join('\n'),
+        'proxy.json': {
+          condition: "${find(request.uri.path, '^/api')}",
+          baseURI: backend.url,
+          handler: {
+            type: 'Chain',
+            config: {
+              filters: [
+                {
+                  type: 'HeaderFilter',
+                  config: {
+                    messageType: 'REQUEST',
+                    remove: ['X-Remove-Me'],
+                    add: { 'X-Added': ['${request.method}-added'] },
+                  },
+                },
+                {
+                  type: 'HeaderFilter',
+                  config: { messageType: 'RESPONSE', add: { 'X-Gateway': ['tollgate'] } },
+                },
+              ],
+              handler: 'ReverseProxyHandler',
+            },
+          },
+        },
+      },
+    });
+  });
+
+  after(async () => {
+    await tg.close();
+    await backend.close();
+  });
+
+  test('routes are tried in name order and the first matching condition wins', async () => {
+    const first = await get(`${tg.url}/static/first`);
+    assert.equal(first.status, 201);
+    assert.equal(first.body, 'route a');
+    const other = await get(`${tg.url}/static/other`);
+    assert.equal(other.status, 200);
+    assert.equal(other.body, 'route b for GET');
+  });
+
+  test('a request no route accepts gets an empty 404', async () => {
+    const res = await get(`${tg.url}/nowhere`);
+    assert.equal(res.status, 404);
+  });
+
+  test('baseURI and header filters rewrite the proxied request and response', async () => {
+    const res = await get(`${tg.url}/api/items?x=1`, { 'X-Remove-Me': 'secret', 'X-Kept': 'kept' });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['x-gateway'], 'tollgate');
+    const echoed = JSON.parse(res.body) as { url: string; headers: Record<string, string> };
+    assert.equal(echoed.url, '/api/items?x=1');
+    assert.equal(echoed.headers['x-remove-me'], undefined);
+    assert.equal(echoed.headers['x-kept'], 'kept');
+    assert.equal(echoed.headers['x-added'], 'GET-added');
+    assert.equal(echoed.headers['x-forwarded-for'], '127.0.0.1');
+    assert.equal(echoed.headers['x-forwarded-proto'], 'http');
+    assert.equal(echoed.headers['x-forwarded-host'], new URL(tg.url).host);
+    assert.equal(echoed.headers.host, `127.0.0.1:${backend.port}`);
+  });
+
+  test('the admin ping answers', async () => {
+    const res = await get(`${tg.url}/openig/ping`);
+    assert.equal(res.status, 200);
+  });
+});
+
+describe('upstream failures', () => {
+  let backend: Backend;
+  let tg: TestGateway;
+
+  before(async () => {
+    backend = await startBackend();
+    tg = await startTestGateway({
+      routes: {
+        'down.json': {
+          condition: "${request.uri.path == '/down'}",
+          baseURI: 'http://127.0.0.1:1',
+          handler: 'ReverseProxyHandler',
+        },
+        'slow.json': {
+          condition: "${find(request.uri.path, '^/slow')}",
+          baseURI: backend.url,
+          heap: [{ name: 'Impatient', type: 'ReverseProxyHandler', config: { soTimeout: '300 ms' } }],
+          handler: 'Impatient',
+        },
+      },
+    });
+  });
+
+  after(async () => {
+    await tg.close();
+    await backend.close();
+  });
+
+  test('an unreachable upstream gives 502 with a logged code and no stack trace', async () => {
+    const res = await get(`${tg.url}/down`);
+    assert.equal(res.status, 502);
+    assert.doesNotMatch(res.body, /at .*\.js|ECONNREFUSED/);
+    assert.ok(tg.logs.some((l) => l.code === 'TG_UPSTREAM_UNREACHABLE'));
+  });
+
+  test('a slow upstream gives 504', async () => {
+    const res = await get(`${tg.url}/slow?ms=3000`);
+    assert.equal(res.status, 504);
+    assert.ok(tg.logs.some((l) => l.code === 'TG_UPSTREAM_TIMEOUT'));
+  });
+});
+
+describe('hot reload', () => {
+  let tg: TestGateway;
+
+  const staticRoute = (text: string): unknown => ({
+    condition: "${find(request.uri.path, '^/hot')}",
+    handler: { type: 'StaticResponseHandler', config: { status: 200, entity: text } },
+  });
+
+  before(async () => {
+    tg = await startTestGateway({ routes: { 'hot.json': staticRoute('v1') } });
+  });
+
+  after(async () => {
+    await tg.close();
+  });
+
+  test('a changed file takes effect, a broken edit keeps the old version, a removed file unloads', async () => {
+    assert.equal((await get(`${tg.url}/hot`)).body, 'v1');
+
+    await tg.writeRoute('hot.json', staticRoute('v2'));
+    await eventually(async () => assert.equal((await get(`${tg.url}/hot`)).body, 'v2'));
+
+    await tg.writeRoute('hot.json', '{ "handler": ');
+    await eventually(() => assert.ok(tg.logs.some((l) => l.code === 'TG_CONFIG_PARSE')));
+    assert.equal((await get(`${tg.url}/hot`)).body, 'v2');
+
+    await tg.writeRoute('hot.json', {
+      handler: { type: 'StaticResponseHandler', config: { status: 200, entity: 'x', stauts: 1 } },
+    });
+    await eventually(() =>
+      assert.ok(
+        tg.logs.some(
+          (l) =>
+            l.code === 'TG_CONFIG_UNKNOWN_PROPERTY' &&
+            String(l.place).endsWith('hot.json#/handler/config/stauts'),
+        ),
+      ),
+    );
+    assert.equal((await get(`${tg.url}/hot`)).body, 'v2');
+
+    await tg.writeRoute('added.json', {
+      condition: "${request.uri.path == '/added'}",
+      handler: { type: 'StaticResponseHandler', config: { status: 202 } },
+    });
+    await eventually(async () => assert.equal((await get(`${tg.url}/added`)).status, 202));
+
+    const { unlink } = await import('node:fs/promises');
+    await unlink(`${tg.routesDir}/added.json`);
+    await eventually(async () => assert.equal((await get(`${tg.url}/added`)).status, 404));
+  });
+});

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { buildJsonSchemas } from '../../../src/config/json-schemas.js';
+import { createBuiltinRegistry } from '../../../src/heap/builtins.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const nested = await Promise.all(
+    entries.map((e) =>
+      e.isDirectory() ? listFiles(join(dir, e.name)) : Promise.resolve([join(dir, e.name)]),
+    ),
+  );
+  return nested.flat();
+}
+
+test('schemas/ is exactly what the registry generates (run `npm run schemas` after changing a type)', async () => {
+  const expected = buildJsonSchemas(createBuiltinRegistry());
+  const onDisk = (await listFiles(join(root, 'schemas')))
+    .map((f) => relative(join(root, 'schemas'), f))
+    .sort();
+  assert.deepEqual(onDisk, Object.keys(expected).sort());
+  for (const [file, schema] of Object.entries(expected)) {
+    const text = await readFile(join(root, 'schemas', file), 'utf8');
+    assert.deepEqual(JSON.parse(text), schema, `schemas/${file} is stale`);
+  }
+});
+
+test('the route schema accepts a shipped-style route and rejects a typo inside a typed config', () => {
+  const schemas = buildJsonSchemas(createBuiltinRegistry());
+  const ajv = new Ajv2020({ allowUnionTypes: true, strict: false });
+  const validate = ajv.compile(schemas['route.schema.json']!);
+  const route = {
+    name: 'r',
+    heap: [{ name: 'h', type: 'StaticResponseHandler', config: { status: 200, entity: 'x' } }],
+    handler: 'h',
+  };
+  assert.equal(validate(route), true, JSON.stringify(validate.errors));
+  const typo = { ...route, heap: [{ name: 'h', type: 'StaticResponseHandler', config: { stauts: 200 } }] };
+  assert.equal(validate(typo), false);
+});

@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { pino } from 'pino';
+import type { TollgateError } from '../../../src/errors/tollgate-error.js';
+import { ConfigErrors } from '../../../src/errors/tollgate-error.js';
+import { buildRoute } from '../../../src/router/route.js';
+import { testHeap } from '../../fixtures/heap.js';
+
+const logger = pino({ level: 'silent' });
+
+/** Builds a route file's content and returns the "CODE pointer" of each error it gives. */
+async function errorsOf(document: unknown, env: Record<string, string> = {}): Promise<string[]> {
+  try {
+    const route = await buildRoute(document, { id: 'r', file: 'routes/r.json' }, testHeap(env), logger, {
+      start: false,
+    });
+    await route.retire();
+    return [];
+  } catch (error) {
+    const errors = error instanceof ConfigErrors ? error.errors : [error as TollgateError];
+    return errors.map((e) => `${e.code} ${e.place?.file}#${e.place?.pointer}`);
+  }
+}
+
+const ok = { type: 'StaticResponseHandler', config: { status: 200 } };
+
+describe('route build errors carry a code, the file and a JSON pointer', () => {
+  test('a valid route builds', async () => {
+    assert.deepEqual(await errorsOf({ handler: ok }), []);
+  });
+
+  test('missing handler', async () => {
+    assert.deepEqual(await errorsOf({ name: 'x' }), ['TG_CONFIG_MISSING_PROPERTY routes/r.json#/handler']);
+  });
+
+  test('unknown route key', async () => {
+    assert.deepEqual(await errorsOf({ handler: ok, conditon: 'x' }), [
+      'TG_CONFIG_UNKNOWN_PROPERTY routes/r.json#/conditon',
+    ]);
+  });
+
+  test('comment and underscore keys are allowed', async () => {
+    assert.deepEqual(await errorsOf({ handler: ok, comment: 'why', _disabled: { x: 1 } }), []);
+  });
+
+  test('typo in a type config', async () => {
+    assert.deepEqual(
+      await errorsOf({
+        heap: [{ name: 'h', type: 'StaticResponseHandler', config: { stauts: 200 } }],
+        handler: 'h',
+      }),
+      ['TG_CONFIG_UNKNOWN_PROPERTY routes/r.json#/heap/0/config/stauts'],
+    );
+  });
+
+  test('unknown type', async () => {
+    assert.deepEqual(await errorsOf({ handler: { type: 'NoSuchHandler' } }), [
+      'TG_CONFIG_UNKNOWN_TYPE routes/r.json#/handler/type',
+    ]);
+  });
+
+  test('reference to a missing heap object', async () => {
+    assert.deepEqual(
+      await errorsOf({ handler: { type: 'Chain', config: { filters: ['Missing'], handler: ok } } }),
+      ['TG_CONFIG_BAD_REFERENCE routes/r.json#/handler/config/filters/0'],
+    );
+  });
+
+  test('a filter where a handler is expected', async () => {
+    assert.deepEqual(
+      await errorsOf({
+        heap: [{ name: 'f', type: 'HeaderFilter', config: { messageType: 'REQUEST' } }],
+        handler: 'f',
+      }),
+      ['TG_CONFIG_WRONG_KIND routes/r.json#/handler'],
+    );
+  });
+
+  test('heap objects that reference each other in a cycle', async () => {
+    const errors = await errorsOf({
+      heap: [
+        { name: 'a', type: 'Chain', config: { filters: [], handler: 'b' } },
+        { name: 'b', type: 'Chain', config: { filters: [], handler: 'a' } },
+      ],
+      handler: 'a',
+    });
+    assert.ok(errors.length > 0);
+    assert.ok(
+      errors.every((e) => e.startsWith('TG_CONFIG_REFERENCE_CYCLE')),
+      errors.join('\n'),
+    );
+  });
+
+  test('two heap objects with one name', async () => {
+    assert.deepEqual(
+      await errorsOf({
+        heap: [
+          { name: 'h', ...ok },
+          { name: 'h', ...ok },
+        ],
+        handler: 'h',
+      }),
+      ['TG_CONFIG_DUPLICATE_NAME routes/r.json#/heap/1/name'],
+    );
+  });
+
+  test('an expression that does not parse', async () => {
+    const errors = await errorsOf({ condition: '${request.uri.path ==}', handler: ok });
+    assert.deepEqual(errors, ['TG_CONFIG_BAD_EXPRESSION routes/r.json#/condition']);
+  });
+
+  test('an unresolved configuration token', async () => {
+    assert.deepEqual(await errorsOf({ baseURI: '&{backend.url}', handler: ok }), [
+      'TG_CONFIG_UNRESOLVED_TOKEN routes/r.json#/baseURI',
+    ]);
+  });
+
+  test('configuration tokens resolve from route properties and the environment', async () => {
+    assert.deepEqual(
+      await errorsOf({
+        properties: { backend: { url: 'http://x' } },
+        baseURI: '&{backend.url}',
+        handler: ok,
+      }),
+      [],
+    );
+    assert.deepEqual(
+      await errorsOf({ baseURI: '&{backend.url}', handler: ok }, { BACKEND_URL: 'http://y' }),
+      [],
+    );
+  });
+
+  test('the built-in client handlers exist without declaration', async () => {
+    for (const name of ['ClientHandler', 'ForgeRockClientHandler', 'ReverseProxyHandler']) {
+      assert.deepEqual(await errorsOf({ handler: name }), []);
+    }
+  });
+});
+
+describe('conditions', () => {
+  test("PingGateway's { expression, label } form is accepted and its errors point inside it", async () => {
+    assert.deepEqual(await errorsOf({ condition: { expression: '${true}', label: 'always' }, handler: ok }), []);
+    assert.deepEqual(await errorsOf({ condition: { expression: '${1 +}', label: 'bad' }, handler: ok }), [
+      'TG_CONFIG_BAD_EXPRESSION routes/r.json#/condition/expression',
+    ]);
+  });
+});
