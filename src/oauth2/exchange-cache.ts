@@ -144,6 +144,11 @@ export class ExchangeCache {
   readonly #entries: LRUCache<string, TokenExchangeOutcome>;
   readonly #inFlight = new Map<string, Promise<TokenExchangeOutcome>>();
 
+  /** Whether calls are shared and kept; when false every getOrExchange calls through. */
+  get enabled(): boolean {
+    return this.#enabled;
+  }
+
   constructor(config: ExchangeCacheConfig, options: ExchangeCacheOptions = {}) {
     this.#enabled = config.enabled;
     this.#maxTtlMs = checkedCount('maxTtlMs', config.maxTtlMs ?? EXCHANGE_CACHE_DEFAULTS.maxTtlMs, 0);

@@ -28,6 +28,12 @@ interface Shared {
   subTransactions: number;
 }
 
+function subSignal(client: AbortSignal | undefined, timeoutMs: number | undefined): AbortSignal {
+  const timeout = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
+  if (client && timeout) return AbortSignal.any([client, timeout]);
+  return client ?? timeout ?? new AbortController().signal;
+}
+
 /**
  * One request's journey through the gateway: the request, the response once there is one, the
  * contexts filters add (`contexts.oauth2TokenExchange`, …) and the attributes map. It is also the
@@ -73,9 +79,10 @@ export class Exchange implements ElReadable {
   /**
    * An exchange for a call the gateway makes itself (to an authorization server, say) through a
    * handler chain: its own request, the same contexts, attributes and transaction, and a signal
-   * that also fires after `timeoutMs`.
+   * that also fires after `timeoutMs`. A `detached` call ignores this client's disconnect: it
+   * serves other requests too (a single-flight exchange), so only its time-out may stop it.
    */
-  subExchange(request: Request, timeoutMs?: number): Exchange {
+  subExchange(request: Request, timeoutMs?: number, options: { detached?: boolean } = {}): Exchange {
     const shared = this.#shared;
     const sub = new Exchange({
       request,
@@ -83,10 +90,7 @@ export class Exchange implements ElReadable {
       log: shared.logger,
       environment: shared.environment,
       maxEntityBytes: shared.maxEntityBytes,
-      signal:
-        timeoutMs === undefined
-          ? this.signal
-          : AbortSignal.any([this.signal, AbortSignal.timeout(timeoutMs)]),
+      signal: subSignal(options.detached ? undefined : this.signal, timeoutMs),
       transactionId: shared.transactionId,
     });
     sub.#shared = shared;

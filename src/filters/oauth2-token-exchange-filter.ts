@@ -1,0 +1,570 @@
+import { parseDuration } from '../config/duration.js';
+import { durationSchema, expressionSchema, objectSchema, referenceSchema } from '../config/schema.js';
+import type { CompiledTemplate } from '../el/api.js';
+import {
+  childPlace,
+  ConfigErrors,
+  configError,
+  formatPlace,
+  type Place,
+  TollgateError,
+} from '../errors/tollgate-error.js';
+import { Entity } from '../http/entity.js';
+import { Headers } from '../http/headers.js';
+import { Request, textResponse, type Response } from '../http/message.js';
+import { RequestUri } from '../http/uri.js';
+import { defineType, type CreateContext, type Filter, type Handler } from '../heap/types.js';
+import { FAILURE_MAPPING, failureFromError, TokenExchangeFailure } from '../oauth2/errors.js';
+import { ExchangeCache, type ExchangeCacheConfig } from '../oauth2/exchange-cache.js';
+import {
+  buildTokenExchangeRequest,
+  tokenExchangeForm,
+  type TokenExchangeParameters,
+  type TokenExchangeRequest,
+} from '../oauth2/token-exchange-request.js';
+import {
+  parseTokenExchangeResponse,
+  type TokenEndpointAnswer,
+  type TokenExchangeOutcome,
+  type TokenExchangeSuccess,
+} from '../oauth2/token-exchange-response.js';
+import { resolveTokenType, TokenType } from '../oauth2/token-types.js';
+import { entityNeeds, loadEntities, type EntityNeeds } from '../server/entities.js';
+import type { Exchange } from '../server/exchange.js';
+import { AmService } from '../services/am-service.js';
+import type { ResourceAccess } from '../services/scriptable-resource-access.js';
+
+type StringOrList = string | string[];
+
+interface CacheSettings {
+  enabled?: boolean;
+  maxEntries?: number;
+  maxTtl?: string | number;
+  margin?: string | number;
+  negativeTtl?: string | number;
+}
+
+interface OAuth2TokenExchangeFilterConfig {
+  subjectToken: string;
+  amService?: unknown;
+  endpoint?: string;
+  subjectTokenType?: string;
+  requestedTokenType?: string | null;
+  actorToken?: string;
+  actorTokenType?: string;
+  scopes?: string[] | string | Record<string, unknown>;
+  resource?: StringOrList;
+  audience?: StringOrList;
+  endpointHandler?: unknown;
+  failureHandler?: unknown;
+  lenient?: boolean;
+  timeout?: string | number;
+  cache?: CacheSettings;
+}
+
+/** What a successful exchange leaves in `contexts.oauth2TokenExchange`. */
+export interface OAuth2TokenExchangeContext {
+  readonly issuedToken: string;
+  /** null only when the answer had none (lenient) and no type was requested. */
+  readonly issuedTokenType: string | null;
+  readonly scopes: readonly string[];
+  readonly tokenType: string;
+  /** Seconds; null when the answer gave none. */
+  readonly expiresIn: number | null;
+  /** The authorization server's whole JSON answer. */
+  readonly rawInfo: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * What a failed exchange leaves in `contexts.oauth2Failure`: PingGateway's `error`,
+ * `description` and `exception`, and what Tollgate adds for failure handlers. The log-only
+ * detail is not here; `exception` is an Error, which expressions cannot read or print.
+ */
+export interface OAuth2FailureContext {
+  readonly error: string;
+  readonly description: string;
+  readonly exception: Error;
+  readonly errorUri: string | null;
+  /** What the default failure handler answers. */
+  readonly status: number;
+  /** The authorization server's HTTP status, when it answered. */
+  readonly upstreamStatus: number | null;
+  readonly situation: TokenExchangeFailure['situation'];
+}
+
+const FORM_MEDIA_TYPE = 'application/x-www-form-urlencoded';
+/** Longest authorization server answer read; a token response is a few kilobytes. */
+const MAX_ANSWER_BYTES = 256 * 1024;
+/** setTimeout's limit; a longer AbortSignal.timeout would fire at once. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+const tokenTypeSchema = { type: 'string', minLength: 1 };
+const stringOrListSchema = {
+  type: ['string', 'array'],
+  items: { type: 'string', minLength: 1 },
+  minLength: 1,
+};
+
+function configErrors(
+  place: Place,
+  detail: string,
+  code: 'TG_CONFIG_BAD_VALUE' | 'TG_CONFIG_MISSING_PROPERTY' = 'TG_CONFIG_BAD_VALUE',
+): ConfigErrors {
+  return new ConfigErrors([configError(code, place, detail)]);
+}
+
+function configString(context: CreateContext, value: unknown, place: Place): string {
+  const evaluated = context.configValue(value, place);
+  if (typeof evaluated !== 'string' || evaluated === '')
+    throw configErrors(place, 'expected a non-empty string');
+  return evaluated;
+}
+
+/** A configured token type: a PingGateway constant name (URN_ACCESS_TOKEN…) or a URI. */
+function configTokenType(context: CreateContext, value: unknown, place: Place): string {
+  return resolveTokenType(configString(context, value, place));
+}
+
+/**
+ * Checks configured values with the same rules the protocol layer applies per request, so a
+ * resource with a fragment or a token type that is not a URI fails the route at load, where the
+ * pointer says which key, instead of failing every request.
+ */
+function checkParameters(place: Place, params: Partial<TokenExchangeParameters>): void {
+  try {
+    buildTokenExchangeRequest({ subjectToken: 'x', subjectTokenType: TokenType.accessToken, ...params });
+  } catch (error) {
+    if (error instanceof TollgateError) throw configErrors(place, error.detail ?? error.message);
+    throw error;
+  }
+}
+
+/** A single value or a list, each a configuration expression checked by `check` where it is written. */
+function configList(
+  context: CreateContext,
+  value: StringOrList | undefined,
+  place: Place,
+  check: (item: string, place: Place) => void,
+): readonly string[] {
+  if (value === undefined) return [];
+  const items = Array.isArray(value) ? value : [value];
+  return Object.freeze(
+    items.map((item, index) => {
+      const where = Array.isArray(value) ? childPlace(place, index) : place;
+      const text = configString(context, item, where);
+      check(text, where);
+      return text;
+    }),
+  );
+}
+
+/** The filter's `timeout` in ms; undefined for none ("unlimited", "disabled", "zero"). */
+function timeoutMs(value: string | number | undefined, place: Place): number | undefined {
+  const ms = parseDuration(value ?? '5 seconds', place);
+  if (ms === 0 || ms === Number.POSITIVE_INFINITY) return undefined;
+  if (ms > MAX_TIMEOUT_MS) throw configErrors(place, 'the time-out is longer than 24 days; use "unlimited"');
+  return Math.max(1, Math.round(ms));
+}
+
+function cacheConfig(settings: CacheSettings | undefined, place: Place): ExchangeCacheConfig {
+  const duration = (key: 'maxTtl' | 'margin' | 'negativeTtl'): number | undefined => {
+    const value = settings?.[key];
+    if (value === undefined) return undefined;
+    const ms = parseDuration(value, childPlace(place, key));
+    if (!Number.isSafeInteger(ms))
+      throw configErrors(childPlace(place, key), 'expected a finite whole number of milliseconds');
+    return ms;
+  };
+  return {
+    enabled: settings?.enabled ?? false,
+    maxEntries: settings?.maxEntries,
+    maxTtlMs: duration('maxTtl'),
+    marginMs: duration('margin'),
+    negativeTtlMs: duration('negativeTtl'),
+  };
+}
+
+/**
+ * Resolves where tokens are exchanged: the AmService's token endpoint when `amService` is set
+ * (it wins over `endpoint`, as in PingGateway), else `endpoint`.
+ */
+function tokenEndpoint(config: OAuth2TokenExchangeFilterConfig, context: CreateContext): string {
+  const { place } = context;
+  if (config.amService !== undefined) {
+    const servicePlace = childPlace(place, 'amService');
+    const service = context.resolve<unknown>(config.amService, 'Service', servicePlace);
+    if (!(service instanceof AmService)) {
+      throw new ConfigErrors([
+        configError('TG_CONFIG_WRONG_KIND', servicePlace, 'amService must be an AmService'),
+      ]);
+    }
+    if (config.endpoint !== undefined) {
+      context.logger.warn(
+        { place: formatPlace(childPlace(place, 'endpoint')) },
+        '"endpoint" is ignored: "amService" takes precedence',
+      );
+    }
+    return service.tokenEndpoint;
+  }
+  if (config.endpoint === undefined) {
+    throw configErrors(
+      childPlace(place, 'amService'),
+      'one of "amService" and "endpoint" is required',
+      'TG_CONFIG_MISSING_PROPERTY',
+    );
+  }
+  const endpointPlace = childPlace(place, 'endpoint');
+  const endpoint = configString(context, config.endpoint, endpointPlace);
+  if (!URL.canParse(endpoint) || !/^https?:\/\//i.test(endpoint) || endpoint.includes('#')) {
+    throw configErrors(endpointPlace, 'endpoint must be an http(s) URL without a fragment');
+  }
+  return endpoint;
+}
+
+/** Scopes: a list of runtime expressions, or a ResourceAccess (a heap name or an inline object). */
+type ScopeSource =
+  | { readonly kind: 'expressions'; readonly templates: readonly CompiledTemplate[] }
+  | { readonly kind: 'resourceAccess'; readonly access: ResourceAccess };
+
+function scopeSource(config: OAuth2TokenExchangeFilterConfig, context: CreateContext): ScopeSource {
+  const place = childPlace(context.place, 'scopes');
+  if (config.scopes === undefined) return { kind: 'expressions', templates: [] };
+  if (Array.isArray(config.scopes)) {
+    return {
+      kind: 'expressions',
+      templates: config.scopes.map((scope, index) => context.template(scope, childPlace(place, index))),
+    };
+  }
+  // A string is the name of a ResourceAccess heap object, as in PingGateway; a single scope is
+  // written as a one-element list.
+  return {
+    kind: 'resourceAccess',
+    access: context.resolve<ResourceAccess>(config.scopes, 'ResourceAccess', place),
+  };
+}
+
+function badParameter(detail: string): TollgateError {
+  return new TollgateError('TG_OAUTH2_BAD_PARAMETER', detail);
+}
+
+/** A token expression's value: a string, or null when it gave nothing. */
+function tokenValue(template: CompiledTemplate, exchange: Exchange, name: string): string | null {
+  const value = template.evaluate(exchange);
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'string')
+    throw badParameter(`the ${name} expression gave a ${typeof value}, not a string`);
+  return value;
+}
+
+/** A scope expression's value: a string (possibly several space-separated scopes), a list of them, or nothing. */
+function scopeValues(template: CompiledTemplate, exchange: Exchange): string[] {
+  const value = template.evaluate(exchange);
+  if (value === null || value === undefined) return [];
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value as string[];
+  throw badParameter('a scope expression gave something other than a string or a list of strings');
+}
+
+/** Rejects with the signal's reason when it fires first: a handler that ignores it cannot hang the exchange. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+function successContext(success: TokenExchangeSuccess): OAuth2TokenExchangeContext {
+  return Object.freeze({
+    issuedToken: success.accessToken,
+    issuedTokenType: success.issuedTokenType,
+    scopes: success.scopes,
+    tokenType: success.tokenType,
+    expiresIn: success.expiresIn ?? null,
+    rawInfo: success.raw,
+  });
+}
+
+function failureContext(failure: TokenExchangeFailure): OAuth2FailureContext {
+  return Object.freeze({
+    error: failure.error,
+    description: failure.description,
+    exception: failure.exception,
+    errorUri: failure.errorUri ?? null,
+    status: failure.status,
+    upstreamStatus: failure.upstreamStatus ?? null,
+    situation: failure.situation,
+  });
+}
+
+/**
+ * RFC 8693 token exchange on the request path. Per request: evaluate the subject (and actor)
+ * token and the scopes, POST the exchange to the token endpoint through `endpointHandler`
+ * (where client authentication filters sit), and either put the issued token in
+ * `contexts.oauth2TokenExchange` and go on, or put the failure in `contexts.oauth2Failure` and
+ * answer with `failureHandler` — never the next handler, so a request whose exchange failed
+ * never reaches the backend with the caller's own token.
+ */
+class OAuth2TokenExchangeFilter implements Filter {
+  readonly #name: string;
+  readonly #endpoint: string;
+  readonly #subjectToken: CompiledTemplate;
+  readonly #subjectTokenType: string;
+  readonly #actorToken: CompiledTemplate | undefined;
+  readonly #actorTokenType: string | undefined;
+  readonly #requestedTokenType: string | undefined;
+  readonly #scopes: ScopeSource;
+  readonly #resources: readonly string[];
+  readonly #audiences: readonly string[];
+  readonly #endpointHandler: Handler;
+  readonly #failureHandler: Handler | undefined;
+  readonly #lenient: boolean;
+  readonly #timeoutMs: number | undefined;
+  readonly #cache: ExchangeCache;
+  readonly #needs: EntityNeeds;
+  /** Lenient-parsing warnings already logged: each is worth one line, not one per request. */
+  readonly #warned = new Set<string>();
+
+  constructor(config: OAuth2TokenExchangeFilterConfig, context: CreateContext) {
+    const { place } = context;
+    const at = (...tokens: (string | number)[]): Place => childPlace(place, ...tokens);
+    this.#name = context.name;
+    this.#endpoint = tokenEndpoint(config, context);
+
+    this.#subjectToken = context.template(config.subjectToken, at('subjectToken'));
+    this.#subjectTokenType =
+      config.subjectTokenType === undefined
+        ? TokenType.accessToken
+        : configTokenType(context, config.subjectTokenType, at('subjectTokenType'));
+    checkParameters(at('subjectTokenType'), { subjectTokenType: this.#subjectTokenType });
+
+    if (config.actorTokenType !== undefined && config.actorToken === undefined) {
+      throw configErrors(
+        at('actorToken'),
+        'actorTokenType is set without actorToken',
+        'TG_CONFIG_MISSING_PROPERTY',
+      );
+    }
+    this.#actorToken =
+      config.actorToken === undefined ? undefined : context.template(config.actorToken, at('actorToken'));
+    this.#actorTokenType =
+      config.actorToken === undefined
+        ? undefined
+        : config.actorTokenType === undefined
+          ? TokenType.accessToken
+          : configTokenType(context, config.actorTokenType, at('actorTokenType'));
+    if (this.#actorTokenType !== undefined) {
+      checkParameters(at('actorTokenType'), { actorToken: 'x', actorTokenType: this.#actorTokenType });
+    }
+
+    // null means "send no requested_token_type" (some servers reject the parameter).
+    this.#requestedTokenType =
+      config.requestedTokenType === null
+        ? undefined
+        : config.requestedTokenType === undefined
+          ? TokenType.accessToken
+          : configTokenType(context, config.requestedTokenType, at('requestedTokenType'));
+    checkParameters(at('requestedTokenType'), { requestedTokenType: this.#requestedTokenType });
+
+    this.#scopes = scopeSource(config, context);
+    this.#resources = configList(context, config.resource, at('resource'), (resource, where) =>
+      checkParameters(where, { resources: [resource] }),
+    );
+    this.#audiences = configList(context, config.audience, at('audience'), (audience, where) =>
+      checkParameters(where, { audiences: [audience] }),
+    );
+
+    this.#endpointHandler = context.resolve<Handler>(
+      config.endpointHandler ?? 'ForgeRockClientHandler',
+      'Handler',
+      at('endpointHandler'),
+    );
+    this.#failureHandler = context.resolveOptional<Handler>(
+      config.failureHandler,
+      'Handler',
+      at('failureHandler'),
+    );
+    this.#lenient = config.lenient ?? true;
+    this.#timeoutMs = timeoutMs(config.timeout, at('timeout'));
+    try {
+      this.#cache = new ExchangeCache(cacheConfig(config.cache, at('cache')));
+    } catch (error) {
+      if (error instanceof TollgateError && error.place === undefined) {
+        throw configErrors(at('cache'), error.detail ?? error.message);
+      }
+      throw error;
+    }
+    context.onStop(() => this.#cache.clear());
+
+    const scopeTemplates = this.#scopes.kind === 'expressions' ? this.#scopes.templates : [];
+    this.#needs = entityNeeds([
+      this.#subjectToken,
+      ...(this.#actorToken ? [this.#actorToken] : []),
+      ...scopeTemplates,
+    ]);
+  }
+
+  async filter(exchange: Exchange, next: Handler): Promise<Response> {
+    // Outside the failure mapping: a body too large or unreadable is the client's request being
+    // refused (413 / 400), not a token exchange failure.
+    await loadEntities(exchange, this.#needs);
+    const outcome = await this.#exchange(exchange);
+    if (outcome.ok) {
+      this.#warnOnce(exchange, outcome.success.warnings);
+      exchange.contexts.oauth2TokenExchange = successContext(outcome.success);
+      return next.handle(exchange);
+    }
+    return this.#fail(exchange, outcome.failure);
+  }
+
+  async #exchange(exchange: Exchange): Promise<TokenExchangeOutcome> {
+    try {
+      const subjectToken = tokenValue(this.#subjectToken, exchange, 'subjectToken');
+      const actorToken = this.#actorToken ? tokenValue(this.#actorToken, exchange, 'actorToken') : null;
+      if (this.#actorToken !== undefined && isBlank(actorToken) && !isBlank(subjectToken)) {
+        // Delegation was configured: without the actor token the exchange would silently
+        // become an impersonation, so it fails as a missing subject token does.
+        return { ok: false, failure: missingActorToken() };
+      }
+      const request = buildTokenExchangeRequest({
+        subjectToken,
+        subjectTokenType: this.#subjectTokenType,
+        actorToken,
+        actorTokenType: this.#actorTokenType,
+        requestedTokenType: this.#requestedTokenType,
+        scopes: await this.#evaluateScopes(exchange),
+        resources: this.#resources,
+        audiences: this.#audiences,
+      });
+      // The cache belongs to this filter, whose endpointHandler (and so whose client) is fixed:
+      // the endpoint and the request identify an exchange without a client id.
+      const { outcome } = await this.#cache.getOrExchange(
+        { endpoint: this.#endpoint, clientId: undefined, request },
+        () => this.#call(exchange, request),
+      );
+      return outcome;
+    } catch (error) {
+      return { ok: false, failure: failureFromError(error) };
+    }
+  }
+
+  async #evaluateScopes(exchange: Exchange): Promise<readonly string[]> {
+    if (this.#scopes.kind === 'resourceAccess') return this.#scopes.access.scopes(exchange);
+    return this.#scopes.templates.flatMap((template) => scopeValues(template, exchange));
+  }
+
+  async #call(exchange: Exchange, request: TokenExchangeRequest): Promise<TokenExchangeOutcome> {
+    const body = tokenExchangeForm(request).toString();
+    const asRequest = new Request({
+      method: 'POST',
+      uri: RequestUri.parse(this.#endpoint),
+      headers: Headers.fromRecord({ 'Content-Type': FORM_MEDIA_TYPE, Accept: 'application/json' }),
+      entity: new Entity(body),
+    });
+    const sub = exchange.subExchange(asRequest, this.#timeoutMs, { detached: this.#cache.enabled });
+    const answer = await untilAborted(this.#send(sub), sub.signal);
+    return parseTokenExchangeResponse(answer, {
+      requestedTokenType: request.requestedTokenType,
+      requestedScopes: request.scopes,
+      lenient: this.#lenient,
+    });
+  }
+
+  async #send(sub: Exchange): Promise<TokenEndpointAnswer> {
+    const response = await this.#endpointHandler.handle(sub);
+    await response.entity.load(
+      Math.min(MAX_ANSWER_BYTES, sub.maxEntityBytes),
+      'TG_UPSTREAM_RESPONSE_TOO_LARGE',
+    );
+    return {
+      status: response.status,
+      contentType: response.headers.first('content-type'),
+      body: response.entity.string ?? '',
+    };
+  }
+
+  #fail(exchange: Exchange, failure: TokenExchangeFailure): Promise<Response> {
+    exchange.contexts.oauth2Failure = failureContext(failure);
+    // What the client caused (a bad or missing token) is routine; what the gateway or the
+    // authorization server got wrong is worth a warning. Neither line holds a token.
+    const level = failure.status < 500 ? 'info' : 'warn';
+    exchange.log[level](
+      {
+        code: 'TG_OAUTH2_EXCHANGE_FAILED',
+        object: this.#name,
+        error: failure.error,
+        situation: failure.situation,
+        status: failure.status,
+        upstreamStatus: failure.upstreamStatus,
+        detail: failure.detail,
+      },
+      'token exchange failed',
+    );
+    if (this.#failureHandler) return this.#failureHandler.handle(exchange);
+    return Promise.resolve(textResponse(failure.status));
+  }
+
+  #warnOnce(exchange: Exchange, warnings: readonly string[]): void {
+    for (const warning of warnings) {
+      if (this.#warned.has(warning)) continue;
+      this.#warned.add(warning);
+      exchange.log.warn({ object: this.#name, warning }, 'lenient token response accepted');
+    }
+  }
+}
+
+function isBlank(token: string | null): boolean {
+  return token === null || token.trim() === '';
+}
+
+function missingActorToken(): TokenExchangeFailure {
+  const row = FAILURE_MAPPING.no_subject_token;
+  const detail = 'the actorToken expression gave no token';
+  return new TokenExchangeFailure({
+    situation: 'no_subject_token',
+    error: row.error!,
+    description: 'no actor token',
+    status: row.status,
+    detail,
+    exception: new TollgateError('TG_OAUTH2_EXCHANGE_FAILED', detail),
+  });
+}
+
+export const oauth2TokenExchangeFilterType = defineType<OAuth2TokenExchangeFilterConfig, Filter>({
+  type: 'OAuth2TokenExchangeFilter',
+  kind: 'Filter',
+  description:
+    'Exchanges the subject token for an issued token (RFC 8693) at the authorization server; on failure the failureHandler answers.',
+  schema: objectSchema(
+    {
+      subjectToken: { ...expressionSchema, minLength: 1 },
+      amService: referenceSchema,
+      endpoint: expressionSchema,
+      subjectTokenType: tokenTypeSchema,
+      requestedTokenType: { type: ['string', 'null'], minLength: 1 },
+      actorToken: { ...expressionSchema, minLength: 1 },
+      actorTokenType: tokenTypeSchema,
+      scopes: {
+        type: ['array', 'string', 'object'],
+        items: expressionSchema,
+        description: 'A list of runtime expressions, or a ResourceAccess (heap name or inline object)',
+      },
+      resource: stringOrListSchema,
+      audience: stringOrListSchema,
+      endpointHandler: referenceSchema,
+      failureHandler: referenceSchema,
+      lenient: { type: 'boolean' },
+      timeout: durationSchema,
+      cache: objectSchema({
+        enabled: { type: 'boolean' },
+        maxEntries: { type: 'integer', minimum: 1 },
+        maxTtl: durationSchema,
+        margin: durationSchema,
+        negativeTtl: durationSchema,
+      }),
+    },
+    ['subjectToken'],
+  ),
+  create: (config, context) => new OAuth2TokenExchangeFilter(config, context),
+});

@@ -1,0 +1,214 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import jsonata from 'jsonata';
+import { objectSchema } from '../config/schema.js';
+import {
+  childPlace,
+  ConfigErrors,
+  configError,
+  type Place,
+  TollgateError,
+} from '../errors/tollgate-error.js';
+import { defineType, type CreateContext } from '../heap/types.js';
+import type { Exchange } from '../server/exchange.js';
+
+/** PingGateway's ResourceAccess: the scopes the current request needs. */
+export interface ResourceAccess {
+  scopes(exchange: Exchange): Promise<readonly string[]>;
+}
+
+export const JSONATA_MEDIA_TYPE = 'application/x-jsonata';
+
+/**
+ * Limits on one evaluation. JSONata checks them between evaluation steps, so a runaway loop or
+ * recursion stops; a single built-in call over a huge value is not interrupted, but the input
+ * is a request's method, path, headers and query, already bounded by the server.
+ */
+export const EVALUATION_LIMITS = Object.freeze({ timeoutMs: 100, stackDepth: 100 });
+
+/** Deeper than this, context data is left out of the input: it is a cycle or nothing a scope rule needs. */
+const MAX_INPUT_DEPTH = 8;
+
+/**
+ * A copy of `value` with data only: strings, numbers, booleans, null, arrays and plain objects
+ * (copied without a prototype). Class instances (an Error, a Request), functions, symbols and
+ * bigints are left out, so the expression sees values, never objects with behaviour.
+ */
+export function plainData(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value !== 'object' || depth >= MAX_INPUT_DEPTH) return undefined;
+  if (Array.isArray(value)) {
+    return value.map((item) => plainData(item, depth + 1)).filter((item) => item !== undefined);
+  }
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return undefined;
+  const copy: Record<string, unknown> = Object.create(null);
+  for (const [key, item] of Object.entries(value)) {
+    const data = plainData(item, depth + 1);
+    if (data !== undefined) copy[key] = data;
+  }
+  return copy;
+}
+
+/** What the expression reads: `request`, `contexts` and `args` (see TOKEN-EXCHANGE.md). */
+function scriptInput(exchange: Exchange, args: unknown): Record<string, unknown> {
+  const { request } = exchange;
+  const headers: Record<string, string[]> = Object.create(null);
+  // Lower-case names: HTTP header names are case-insensitive, JSONata field names are not.
+  for (const [name, values] of request.headers.entries()) {
+    (headers[name.toLowerCase()] ??= []).push(...values);
+  }
+  return Object.assign(Object.create(null) as Record<string, unknown>, {
+    request: Object.assign(Object.create(null) as Record<string, unknown>, {
+      method: request.method,
+      path: request.uri.path,
+      headers,
+      query: plainData(request.queryParams),
+    }),
+    contexts: plainData(exchange.contexts),
+    args,
+  });
+}
+
+function failed(detail: string, cause?: unknown): TollgateError {
+  return new TollgateError('TG_RESOURCE_ACCESS_FAILED', detail, { cause });
+}
+
+/**
+ * The scopes an evaluation gave: a string or a list of strings. No result at all (a path that
+ * matched nothing) is an error rather than "no scopes": a misspelt field would otherwise send no
+ * scope and let the authorization server grant its defaults. An expression that means "no scopes"
+ * returns `[]`.
+ */
+function toScopes(result: unknown): readonly string[] {
+  if (typeof result === 'string') return Object.freeze([result]);
+  if (Array.isArray(result) && result.every((item) => typeof item === 'string')) {
+    return Object.freeze([...(result as string[])]);
+  }
+  const what =
+    result === undefined
+      ? 'no result'
+      : Array.isArray(result)
+        ? 'a list with non-strings'
+        : `a ${typeof result}`;
+  throw failed(`the expression gave ${what}, not a string or a list of strings`);
+}
+
+/** Freezes a plainData copy all the way down: `args` is shared by every evaluation. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const item of Object.values(value)) deepFreeze(item);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+class ScriptableResourceAccess implements ResourceAccess {
+  readonly #expression: jsonata.Expression;
+  readonly #args: unknown;
+
+  constructor(expression: jsonata.Expression, args: unknown) {
+    this.#expression = expression;
+    this.#args = args;
+  }
+
+  async scopes(exchange: Exchange): Promise<readonly string[]> {
+    let result: unknown;
+    try {
+      result = await this.#expression.evaluate(scriptInput(exchange, this.#args));
+    } catch (error) {
+      // JSONata errors are plain objects with a code and a message that quotes the expression's
+      // own tokens, never the input.
+      const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+      throw failed(`JSONata ${String(code ?? 'error')}: ${String(message ?? '')}`.trim());
+    }
+    return toScopes(result);
+  }
+}
+
+interface ScriptableResourceAccessConfig {
+  type: string;
+  source?: string | string[];
+  file?: string;
+  args?: Record<string, unknown>;
+}
+
+function readSource(
+  config: ScriptableResourceAccessConfig,
+  context: CreateContext,
+): { text: string; place: Place } {
+  const { place } = context;
+  if ((config.source === undefined) === (config.file === undefined)) {
+    throw new ConfigErrors([
+      configError(
+        'TG_CONFIG_MISSING_PROPERTY',
+        childPlace(place, 'source'),
+        'give exactly one of "source" and "file"',
+      ),
+    ]);
+  }
+  if (config.source !== undefined) {
+    const text = Array.isArray(config.source) ? config.source.join('\n') : config.source;
+    return { text, place: childPlace(place, 'source') };
+  }
+  const filePlace = childPlace(place, 'file');
+  const name = context.configValue(config.file, filePlace);
+  if (typeof name !== 'string' || name === '') {
+    throw new ConfigErrors([configError('TG_CONFIG_BAD_VALUE', filePlace, 'expected a file name')]);
+  }
+  const path = isAbsolute(name) ? name : resolve(context.gateway.configDirectory, name);
+  try {
+    // Read while the route is built, as PingGateway reads its script files: a missing file or a
+    // syntax error fails the route at load, not on the first request.
+    return { text: readFileSync(path, 'utf8'), place: filePlace };
+  } catch (error) {
+    throw new ConfigErrors([configError('TG_CONFIG_READ', filePlace, `cannot read ${path}`, error)]);
+  }
+}
+
+function compile(text: string, place: Place): jsonata.Expression {
+  try {
+    return jsonata(text, { timeout: EVALUATION_LIMITS.timeoutMs, stack: EVALUATION_LIMITS.stackDepth });
+  } catch (error) {
+    const { message, position } = (error ?? {}) as { message?: unknown; position?: unknown };
+    throw new ConfigErrors([
+      configError(
+        'TG_CONFIG_BAD_EXPRESSION',
+        place,
+        `JSONata: ${String(message ?? error)}${typeof position === 'number' ? ` (at character ${position})` : ''}`,
+      ),
+    ]);
+  }
+}
+
+export const scriptableResourceAccessType = defineType<ScriptableResourceAccessConfig, ResourceAccess>({
+  type: 'ScriptableResourceAccess',
+  kind: 'ResourceAccess',
+  description:
+    'Gives the scopes a request needs from a JSONata expression over the request, the contexts and args.',
+  schema: objectSchema(
+    {
+      type: { type: 'string' },
+      source: { type: ['string', 'array'], items: { type: 'string' } },
+      file: { type: 'string' },
+      args: { type: 'object' },
+    },
+    ['type'],
+  ),
+  create: (config, context) => {
+    if (config.type !== JSONATA_MEDIA_TYPE) {
+      // PingGateway's scripts are Groovy (application/x-groovy); running arbitrary code in the
+      // gateway is what this type avoids, so any other language is refused by name.
+      throw new ConfigErrors([
+        configError(
+          'TG_CONFIG_BAD_VALUE',
+          childPlace(context.place, 'type'),
+          `only "${JSONATA_MEDIA_TYPE}" is supported, not "${config.type}"`,
+        ),
+      ]);
+    }
+    const { text, place } = readSource(config, context);
+    return new ScriptableResourceAccess(compile(text, place), deepFreeze(plainData(config.args ?? {})));
+  },
+});

@@ -1,0 +1,465 @@
+// The OAuth2TokenExchangeFilter end to end: a real gateway, the dev authorization server and an
+// echo backend, all on 127.0.0.1. The seed's PingGateway route runs unchanged apart from AM's URL.
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+import { startDevAs, TOKEN_EXCHANGE_GRANT, type DevAs } from '../../examples/dev-as/server.js';
+import { startBackend, type Backend } from '../fixtures/backend.js';
+import { startTestGateway, type TestGateway } from '../fixtures/gateway.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const SEED_AM_URL = 'http://am.example.com:8088/openam/';
+const ACCESS = 'urn:ietf:params:oauth:token-type:access_token';
+const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
+
+interface Answer {
+  readonly status: number;
+  readonly body: string;
+}
+
+async function post(
+  url: string,
+  form: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
+  const res = await request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(form).toString(),
+  });
+  return { status: res.statusCode, body: await res.body.text() };
+}
+
+const basic = (id: string, secret: string): Record<string, string> => ({
+  authorization: `Basic ${b64(`${id}:${secret}`)}`,
+});
+
+/** The success answer of the seed route, reused by the other routes. */
+const issuedTokenHandler = {
+  type: 'StaticResponseHandler',
+  config: {
+    status: 200,
+    headers: { 'content-type': ['application/json'] },
+    entity:
+      '{"access_token": "${contexts.oauth2TokenExchange.issuedToken}", "issued_token_type": "${contexts.oauth2TokenExchange.issuedTokenType}"}',
+  },
+};
+
+/** The seed's ExchangeHandler: client_secret_basic as serviceConfidentialClient. */
+const seedExchangeHandler = (clientId = 'serviceConfidentialClient', store: unknown = 'Env'): unknown => ({
+  type: 'Chain',
+  config: {
+    handler: 'ForgeRockClientHandler',
+    filters: [
+      {
+        type: 'ClientSecretBasicAuthenticationFilter',
+        config: { clientId, clientSecretId: 'client.secret.id', secretsProvider: store },
+      },
+    ],
+  },
+});
+
+/**
+ * A route at `/te/<path>` whose chain is the exchange filter (with `config` over AmService-based
+ * defaults reading the subject token from the form) and the issued-token answer.
+ */
+function exchangeRoute(
+  path: string,
+  config: Record<string, unknown>,
+  handler: unknown = issuedTokenHandler,
+): unknown {
+  return {
+    condition: `\${request.uri.path == '/te/${path}'}`,
+    heap: [
+      { name: 'Env', type: 'SystemAndEnvSecretStore' },
+      { name: 'Am', type: 'AmService', config: { url: '&{am.url}' } },
+    ],
+    handler: {
+      type: 'Chain',
+      config: {
+        filters: [
+          {
+            type: 'OAuth2TokenExchangeFilter',
+            config: {
+              amService: 'Am',
+              endpointHandler: seedExchangeHandler(),
+              subjectToken: "#{request.entity.form['subject_token'][0]}",
+              scopes: ['mail'],
+              ...config,
+            },
+          },
+        ],
+        handler,
+      },
+    },
+  };
+}
+
+describe('OAuth2TokenExchangeFilter against the dev authorization server', () => {
+  let devAs: DevAs;
+  let backend: Backend;
+  let tg: TestGateway;
+  let closedPort: number;
+  /** Every token the tests saw, to prove none reached the logs. */
+  const tokens = new Set<string>();
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+
+  const passwordToken = async (username = 'demo', password = 'Ch4ng31t'): Promise<string> => {
+    const answer = await post(
+      devAs.tokenEndpoint,
+      { grant_type: 'password', username, password, scope: 'mail employeenumber' },
+      basic('client-application', 'password'),
+    );
+    assert.equal(answer.status, 200, answer.body);
+    const token = (JSON.parse(answer.body) as { access_token: string }).access_token;
+    tokens.add(token);
+    return token;
+  };
+
+  const introspect = async (token: string): Promise<Record<string, unknown>> => {
+    const answer = await post(devAs.introspectionEndpoint, { token }, basic('ig_agent', 'password'));
+    assert.equal(answer.status, 200);
+    return JSON.parse(answer.body) as Record<string, unknown>;
+  };
+
+  const exchangeAt = async (path: string, subjectToken: string, headers: Record<string, string> = {}) => {
+    const answer = await post(`${tg.url}${path}`, { subject_token: subjectToken }, headers);
+    if (answer.status === 200) tokens.add((JSON.parse(answer.body) as { access_token: string }).access_token);
+    return answer;
+  };
+
+  const failureLogs = (): Record<string, unknown>[] =>
+    tg.logs.filter((line) => line.code === 'TG_OAUTH2_EXCHANGE_FAILED');
+
+  before(async () => {
+    devAs = await startDevAs({
+      port: 0,
+      users: { demo: 'Ch4ng31t', alice: 'Wonderland1' },
+      clients: [
+        {
+          clientId: 'client-application',
+          clientSecret: 'password',
+          grantTypes: ['password', 'client_credentials'],
+          scope: 'mail employeenumber openid profile',
+          tokenEndpointAuthMethod: 'client_secret_basic',
+          mayAct: { client_id: ['serviceConfidentialClient', 'jwtClient'] },
+        },
+        {
+          clientId: 'jwtClient',
+          grantTypes: [TOKEN_EXCHANGE_GRANT],
+          scope: 'mail employeenumber',
+          tokenEndpointAuthMethod: 'private_key_jwt',
+          jwks: {
+            keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'gateway-key', alg: 'ES256', use: 'sig' }],
+          },
+        },
+      ],
+    });
+    backend = await startBackend();
+    const probe = createServer();
+    await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
+    closedPort = (probe.address() as AddressInfo).port;
+    await new Promise((done) => probe.close(done));
+
+    const seed = (await readFile(join(root, 'test/fixtures/routes/token-exchange.json'), 'utf8')).replace(
+      SEED_AM_URL,
+      devAs.url,
+    );
+    assert.ok(seed.includes(devAs.url), 'the seed route names the AM URL once');
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+
+    tg = await startTestGateway({
+      files: { 'config.json': { properties: { am: { url: devAs.url } } } },
+      env: { CLIENT_SECRET_ID: 'cGFzc3dvcmQ=', AGENT_SECRET_ID: 'cGFzc3dvcmQ=', JWT_SIGNING_KEY: b64(pem) },
+      routes: {
+        'token-exchange.json': seed,
+        'te-default.json': exchangeRoute('default', {}),
+        'te-strict.json': exchangeRoute('strict', { lenient: false }),
+        'te-delegation.json': exchangeRoute('delegation', {
+          actorToken: "${request.headers['X-Actor-Token'][0]}",
+          actorTokenType: 'URN_ACCESS_TOKEN',
+        }),
+        'te-audiences.json': exchangeRoute('audiences', {
+          audience: ['orders', 'billing'],
+          resource: 'https://api.example.com/orders',
+        }),
+        'te-may-act.json': exchangeRoute('may-act', {
+          endpointHandler: {
+            type: 'Chain',
+            config: {
+              handler: 'ForgeRockClientHandler',
+              filters: [
+                {
+                  type: 'ClientSecretPostAuthenticationFilter',
+                  config: {
+                    clientId: 'actorClient',
+                    clientSecretId: 'client.secret.id',
+                    secretsProvider: 'Env',
+                  },
+                },
+              ],
+            },
+          },
+        }),
+        'te-wrong-secret.json': exchangeRoute('wrong-secret', {
+          endpointHandler: seedExchangeHandler('serviceConfidentialClient', {
+            type: 'Base64EncodedSecretStore',
+            config: { secrets: { 'client.secret.id': b64('not-the-password') } },
+          }),
+        }),
+        'te-down.json': exchangeRoute('down', {
+          endpoint: `http://127.0.0.1:${closedPort}/token`,
+          amService: undefined,
+        }),
+        'te-slow.json': exchangeRoute('slow', { timeout: '300 ms' }),
+        'te-cached.json': exchangeRoute('cached', { cache: { enabled: true } }),
+        'te-jwt.json': exchangeRoute('jwt', {
+          endpointHandler: {
+            type: 'Chain',
+            config: {
+              handler: 'ForgeRockClientHandler',
+              filters: [
+                {
+                  type: 'PrivateKeyJwtClientAuthenticationFilter',
+                  config: {
+                    clientId: 'jwtClient',
+                    tokenEndpoint: devAs.tokenEndpoint,
+                    secretsProvider: 'Env',
+                    signingSecretId: 'jwt.signing.key',
+                  },
+                },
+              ],
+            },
+          },
+        }),
+        'te-proxy.json': {
+          condition: "${find(request.uri.path, '^/proxy/')}",
+          baseURI: backend.url,
+          heap: [{ name: 'Am', type: 'AmService', config: { url: '&{am.url}' } }],
+          handler: {
+            type: 'Chain',
+            config: {
+              filters: [
+                {
+                  type: 'OAuth2TokenExchangeFilter',
+                  config: {
+                    amService: 'Am',
+                    endpointHandler: seedExchangeHandler('serviceConfidentialClient', {
+                      type: 'SystemAndEnvSecretStore',
+                    }),
+                    subjectToken: "${request.headers['Authorization'][0].substring(7)}",
+                    scopes: ['mail'],
+                  },
+                },
+                {
+                  type: 'HeaderFilter',
+                  config: {
+                    messageType: 'REQUEST',
+                    replace: { Authorization: ['Bearer ${contexts.oauth2TokenExchange.issuedToken}'] },
+                  },
+                },
+              ],
+              handler: 'ReverseProxyHandler',
+            },
+          },
+        },
+      },
+    });
+  });
+
+  after(async () => {
+    await tg?.close();
+    await backend?.close();
+    await devAs?.close();
+  });
+
+  test('the seed route: exchange, then introspection shows the new client and the narrowed scope', async () => {
+    const subject = await passwordToken();
+    const answer = await exchangeAt('/token-exchange', subject);
+    assert.equal(answer.status, 200, answer.body);
+    const body = JSON.parse(answer.body) as { access_token: string; issued_token_type: string };
+    assert.equal(body.issued_token_type, ACCESS);
+    assert.notEqual(body.access_token, subject);
+    const info = await introspect(body.access_token);
+    assert.equal(info.active, true);
+    assert.equal(info.client_id, 'serviceConfidentialClient');
+    assert.equal(info.scope, 'mail');
+    // Impersonation: the issued token speaks for the subject, with no actor.
+    assert.equal(info.sub, 'demo');
+    assert.equal(info.act, undefined);
+  });
+
+  test("the seed route: a bad subject token gives the failure handler's 400 with the server's words", async () => {
+    const direct = await post(
+      devAs.tokenEndpoint,
+      {
+        grant_type: TOKEN_EXCHANGE_GRANT,
+        subject_token: 'not-a-token',
+        subject_token_type: ACCESS,
+        scope: 'mail',
+      },
+      basic('serviceConfidentialClient', 'password'),
+    );
+    const expected = JSON.parse(direct.body) as { error: string; error_description: string };
+    assert.equal(expected.error, 'invalid_grant');
+    const answer = await exchangeAt('/token-exchange', 'not-a-token');
+    assert.equal(answer.status, 400);
+    assert.equal(answer.body, `${expected.error}: ${expected.error_description}`);
+  });
+
+  test('delegation: the actor token is sent and the issued token carries act', async () => {
+    const subject = await passwordToken();
+    const actorAnswer = await post(
+      devAs.tokenEndpoint,
+      { grant_type: 'client_credentials' },
+      basic('actorClient', 'password'),
+    );
+    const actor = (JSON.parse(actorAnswer.body) as { access_token: string }).access_token;
+    tokens.add(actor);
+    const answer = await exchangeAt('/te/delegation', subject, { 'X-Actor-Token': actor });
+    assert.equal(answer.status, 200, answer.body);
+    const info = await introspect((JSON.parse(answer.body) as { access_token: string }).access_token);
+    assert.equal(info.sub, 'demo');
+    assert.deepEqual(info.act, { sub: 'actorClient' });
+  });
+
+  test('several audiences and a resource become the issued token aud', async () => {
+    const answer = await exchangeAt('/te/audiences', await passwordToken());
+    assert.equal(answer.status, 200, answer.body);
+    const info = await introspect((JSON.parse(answer.body) as { access_token: string }).access_token);
+    assert.deepEqual(info.aud, ['orders', 'billing', 'https://api.example.com/orders']);
+  });
+
+  test('private_key_jwt client authentication with a key from the environment', async () => {
+    const answer = await exchangeAt('/te/jwt', await passwordToken());
+    assert.equal(answer.status, 200, answer.body);
+    const info = await introspect((JSON.parse(answer.body) as { access_token: string }).access_token);
+    assert.equal(info.client_id, 'jwtClient');
+  });
+
+  test('a client not named in may_act: invalid_grant, 401 from the default failure handler', async () => {
+    const answer = await exchangeAt('/te/may-act', await passwordToken());
+    assert.equal(answer.status, 401);
+    assert.equal(answer.body, '');
+    assert.equal(failureLogs().at(-1)?.error, 'invalid_grant');
+  });
+
+  test("a wrong client secret: the server's 401 invalid_client is the gateway's misconfiguration, 500", async () => {
+    const answer = await exchangeAt('/te/wrong-secret', await passwordToken());
+    assert.equal(answer.status, 500);
+    const line = failureLogs().at(-1)!;
+    assert.equal(line.error, 'invalid_client');
+    assert.equal(line.upstreamStatus, 401);
+  });
+
+  test('the authorization server is down: temporarily_unavailable, 502', async () => {
+    const answer = await exchangeAt('/te/down', 'any-token');
+    assert.equal(answer.status, 502);
+    assert.equal(failureLogs().at(-1)?.error, 'temporarily_unavailable');
+  });
+
+  test('the authorization server is slower than the filter time-out: 504', async () => {
+    const subject = await passwordToken();
+    devAs.setDelayMs(2000);
+    try {
+      const started = Date.now();
+      const answer = await exchangeAt('/te/slow', subject);
+      assert.equal(answer.status, 504);
+      assert.ok(Date.now() - started < 1500, 'the time-out, not the server, ended the request');
+      assert.equal(failureLogs().at(-1)?.situation, 'timeout');
+    } finally {
+      devAs.setDelayMs(0);
+    }
+  });
+
+  for (const mode of ['html', 'malformed-json', 'server-error'] as const) {
+    test(`the authorization server answers ${mode}: server_error, 502`, async () => {
+      const subject = await passwordToken();
+      devAs.setMode(mode);
+      try {
+        const answer = await exchangeAt('/te/default', subject);
+        assert.equal(answer.status, 502);
+        assert.equal(failureLogs().at(-1)?.error, 'server_error');
+      } finally {
+        devAs.setMode('normal');
+      }
+    });
+  }
+
+  test('no issued_token_type: accepted by default, refused with lenient false', async () => {
+    const subject = await passwordToken();
+    devAs.setMode('omit-issued-token-type');
+    try {
+      const lenient = await exchangeAt('/te/default', subject);
+      assert.equal(lenient.status, 200, lenient.body);
+      // Taken from the request, as the default requested type is the access token URN.
+      assert.equal((JSON.parse(lenient.body) as { issued_token_type: string }).issued_token_type, ACCESS);
+      const strict = await exchangeAt('/te/strict', subject);
+      assert.equal(strict.status, 502);
+      assert.equal(failureLogs().at(-1)?.situation, 'response_check');
+    } finally {
+      devAs.setMode('normal');
+    }
+  });
+
+  test('protecting proxy: the backend sees the issued token, never the original; nothing on failure', async () => {
+    const subject = await passwordToken();
+    const res = await request(`${tg.url}/proxy/orders`, { headers: { authorization: `Bearer ${subject}` } });
+    const echoed = (await res.body.json()) as { headers: Record<string, string> };
+    assert.equal(res.statusCode, 200);
+    const forwarded = echoed.headers.authorization!;
+    assert.match(forwarded, /^Bearer /);
+    const issued = forwarded.slice('Bearer '.length);
+    tokens.add(issued);
+    assert.notEqual(issued, subject);
+    assert.equal((await introspect(issued)).client_id, 'serviceConfidentialClient');
+    assert.ok(!JSON.stringify(echoed).includes(subject), 'the original token never reaches the backend');
+
+    const before = backend.requests.length;
+    const refused = await request(`${tg.url}/proxy/orders`, {
+      headers: { authorization: 'Bearer revoked-or-made-up' },
+    });
+    await refused.body.text();
+    assert.equal(refused.statusCode, 401);
+    assert.equal(backend.requests.length, before, 'the backend received nothing');
+  });
+
+  test('cache: 100 concurrent requests with one new subject token make one call', async () => {
+    const subject = await passwordToken();
+    const before = devAs.tokenRequests();
+    const answers = await Promise.all(Array.from({ length: 100 }, () => exchangeAt('/te/cached', subject)));
+    assert.equal(devAs.tokenRequests() - before, 1);
+    const issued = new Set(answers.map((a) => (JSON.parse(a.body) as { access_token: string }).access_token));
+    assert.equal(issued.size, 1);
+  });
+
+  test("cache: two users' subject tokens never get each other's token", async () => {
+    const demo = await passwordToken('demo', 'Ch4ng31t');
+    const alice = await passwordToken('alice', 'Wonderland1');
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => exchangeAt('/te/cached', i % 2 === 0 ? demo : alice)),
+    );
+    const issuedFor = (i: number): string =>
+      (JSON.parse(answers[i]!.body) as { access_token: string }).access_token;
+    assert.equal((await introspect(issuedFor(0))).sub, 'demo');
+    assert.equal((await introspect(issuedFor(1))).sub, 'alice');
+    for (let i = 0; i < answers.length; i++) assert.equal(issuedFor(i), issuedFor(i % 2));
+  });
+
+  test('no token appears in the logs', () => {
+    assert.ok(tokens.size > 10);
+    const logs = tg.logs.map((line) => JSON.stringify(line));
+    // The seed's `capture: "all"` and the failure lines are among them.
+    assert.ok(tg.logs.some((line) => line.capture === 'request'));
+    assert.ok(failureLogs().length >= 8);
+    for (const token of tokens) {
+      assert.ok(!logs.some((line) => line.includes(token)), 'a token was logged');
+    }
+  });
+});

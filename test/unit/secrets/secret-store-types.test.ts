@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { resolveSecretsProvider } from '../../../src/secrets/secret-store-types.js';
+import type { SecretStore } from '../../../src/secrets/secret.js';
+import type { ConfigErrors } from '../../../src/errors/tollgate-error.js';
+import type { SecretsProvider } from '../../../src/secrets/secrets-provider.js';
+import { FILE, harness, json } from '../filters/harness.js';
+
+const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
+
+/** Resolves a `secretsProvider` setting the way the filters do, inside a heap holding `heap`. */
+function providerFor(
+  setting: unknown,
+  heap: unknown[] = [],
+  env: Record<string, string> = {},
+): SecretsProvider {
+  const context = harness({ env }).contextFor(heap);
+  return resolveSecretsProvider(setting, context, { file: FILE, pointer: '/handler/config/secretsProvider' });
+}
+
+describe('secret store heap types', () => {
+  test('SystemAndEnvSecretStore reads the gateway environment, not process.env', async () => {
+    process.env.TOLLGATE_TEST_ONLY_IN_PROCESS = b64('process');
+    try {
+      const provider = providerFor({ type: 'SystemAndEnvSecretStore' }, [], {
+        CLIENT_SECRET_ID: b64('password'),
+      });
+      assert.equal((await provider.getSecret('client.secret.id')).revealText(), 'password');
+      await assert.rejects(provider.getSecret('tollgate.test.only.in.process'), {
+        code: 'TG_SECRET_NOT_FOUND',
+      });
+    } finally {
+      delete process.env.TOLLGATE_TEST_ONLY_IN_PROCESS;
+    }
+  });
+
+  test('SystemAndEnvSecretStore format and mappings', async () => {
+    const provider = providerFor(
+      {
+        type: 'SystemAndEnvSecretStore',
+        config: { format: 'PLAIN', mappings: [{ secretId: 'b.id', format: 'BASE64' }] },
+      },
+      [],
+      { A_ID: 'plain text', B_ID: b64('decoded') },
+    );
+    assert.equal((await provider.getSecret('a.id')).revealText(), 'plain text');
+    assert.equal((await provider.getSecret('b.id')).revealText(), 'decoded');
+  });
+
+  test('FileSystemSecretStore: a relative directory is resolved from the config directory', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tollgate-store-'));
+    try {
+      await mkdir(join(dir, 'secrets'));
+      await writeFile(join(dir, 'secrets', 'client.secret.txt'), 'password\n');
+      const h = harness({ configDirectory: dir });
+      const store = h.build<SecretStore>(
+        [
+          {
+            name: 's',
+            type: 'FileSystemSecretStore',
+            config: { directory: 'secrets', format: 'PLAIN', suffix: '.txt' },
+          },
+        ],
+        's',
+        'SecretStore',
+      );
+      assert.equal((await store.get('client.secret'))?.revealText(), 'password');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('Base64EncodedSecretStore: a bad value fails the build where it is written', () => {
+    assert.deepEqual(
+      harness().errorsOf([
+        { name: 's', type: 'Base64EncodedSecretStore', config: { secrets: { a: 'not base64!' } } },
+      ]),
+      [`TG_SECRET_BAD_FORMAT ${FILE}#/heap/0/config/secrets`],
+    );
+  });
+
+  test('SecretsProvider asks its stores in order, first answer wins', async () => {
+    const provider = providerFor(
+      ['first', 'second'],
+      [
+        { name: 'first', type: 'Base64EncodedSecretStore', config: { secrets: { a: b64('from first') } } },
+        {
+          name: 'second',
+          type: 'Base64EncodedSecretStore',
+          config: { secrets: { a: b64('x'), b: b64('from second') } },
+        },
+      ],
+    );
+    assert.equal((await provider.getSecret('a')).revealText(), 'from first');
+    assert.equal((await provider.getSecret('b')).revealText(), 'from second');
+  });
+
+  test('every compact form of secretsProvider resolves', async () => {
+    const store = { name: 'store', type: 'Base64EncodedSecretStore', config: { secrets: { id: b64('v') } } };
+    const forms: unknown[] = [
+      'store',
+      { type: 'Base64EncodedSecretStore', config: { secrets: { id: b64('v') } } },
+      ['store'],
+      [{ type: 'SystemAndEnvSecretStore' }, 'store'],
+      { type: 'SecretsProvider', config: { stores: ['store'] } },
+      [{ type: 'SecretsProvider', config: { stores: [{ type: 'SystemAndEnvSecretStore' }] } }, 'store'],
+    ];
+    for (const form of forms) {
+      const provider = providerFor(form, [store]);
+      assert.equal((await provider.getSecret('id')).revealText(), 'v', JSON.stringify(form));
+    }
+  });
+
+  test('secretsProvider errors carry a pointer', () => {
+    const context = harness().contextFor([{ name: 'h', type: 'Stub' }]);
+    const errorOf = (setting: unknown): string => {
+      try {
+        resolveSecretsProvider(setting, context, { file: FILE, pointer: '/p' });
+        return 'none';
+      } catch (error) {
+        const [first] = (error as ConfigErrors).errors;
+        return `${first!.code} ${first!.place?.pointer}`;
+      }
+    };
+    assert.equal(errorOf([]), 'TG_CONFIG_BAD_VALUE /p');
+    assert.equal(errorOf('missing'), 'TG_CONFIG_BAD_REFERENCE /p');
+    assert.equal(errorOf([{ type: 'SystemAndEnvSecretStore' }, 'h']), 'TG_CONFIG_WRONG_KIND /p/1');
+  });
+
+  test('JwkSetSecretStore fetches through its handler when a key is first needed', async () => {
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'key-1', use: 'sig' };
+    const h = harness({ respond: () => json(200, { keys: [jwk] }) });
+    const store = h.build<SecretStore>(
+      [
+        {
+          name: 'jwks',
+          type: 'JwkSetSecretStore',
+          config: { jwkUrl: 'https://as.test/jwks', handler: 'Stub' },
+        },
+        { name: 'Stub', type: 'Stub' },
+      ],
+      'jwks',
+      'SecretStore',
+    );
+    assert.equal(h.seen.length, 0, 'nothing fetched at build');
+    const key = await store.getKey!('key-1');
+    assert.equal(key?.type, 'public');
+    assert.equal(h.seen[0]?.method, 'GET');
+    assert.equal(h.seen[0]?.uri, 'https://as.test/jwks');
+    assert.deepEqual(
+      harness().errorsOf([{ name: 'j', type: 'JwkSetSecretStore', config: { jwkUrl: 'not a url' } }]),
+      [`TG_CONFIG_BAD_VALUE ${FILE}#/heap/0/config/jwkUrl`],
+    );
+  });
+});
