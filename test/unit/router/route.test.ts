@@ -139,7 +139,10 @@ describe('route build errors carry a code, the file and a JSON pointer', () => {
 
 describe('conditions', () => {
   test("PingGateway's { expression, label } form is accepted and its errors point inside it", async () => {
-    assert.deepEqual(await errorsOf({ condition: { expression: '${true}', label: 'always' }, handler: ok }), []);
+    assert.deepEqual(
+      await errorsOf({ condition: { expression: '${true}', label: 'always' }, handler: ok }),
+      [],
+    );
     assert.deepEqual(await errorsOf({ condition: { expression: '${1 +}', label: 'bad' }, handler: ok }), [
       'TG_CONFIG_BAD_EXPRESSION routes/r.json#/condition/expression',
     ]);

@@ -1,0 +1,74 @@
+// The demo: on 127.0.0.1, the dev authorization server (8088), the sample API (8081) and the
+// gateway serving routes/ (8080). main.ts is its command line; the end-to-end test uses this module.
+import { createLogger } from '../../src/observability/logger.js';
+import { startGateway, type Gateway } from '../../src/server/gateway.js';
+import { startSampleBackend, type SampleBackend } from '../backend/server.js';
+import { startDevAs, type DevAs } from '../dev-as/server.js';
+
+export interface DemoPorts {
+  readonly gateway: number;
+  readonly backend: number;
+  readonly authorizationServer: number;
+}
+
+export const DEMO_PORTS: DemoPorts = Object.freeze({
+  gateway: 8080,
+  backend: 8081,
+  authorizationServer: 8088,
+});
+
+/** base64("password"): the demo clients' secret, in the format SystemAndEnvSecretStore reads. */
+const DEMO_SECRET = Buffer.from('password').toString('base64');
+
+export interface Demo {
+  readonly gateway: Gateway;
+  readonly authorizationServer: DevAs | undefined;
+  readonly backend: SampleBackend | undefined;
+  close(): Promise<void>;
+}
+
+export async function startDemo(options: {
+  gatewayOnly?: boolean;
+  ports?: Partial<DemoPorts>;
+  routesDir?: string;
+  logFormat?: 'json' | 'pretty';
+  logLevel?: string;
+  env?: Readonly<Record<string, string | undefined>>;
+}): Promise<Demo> {
+  const ports = { ...DEMO_PORTS, ...options.ports };
+  const env: Record<string, string | undefined> = { ...(options.env ?? process.env) };
+  let authorizationServer: DevAs | undefined;
+  let backend: SampleBackend | undefined;
+  if (!options.gatewayOnly) {
+    authorizationServer = await startDevAs({ port: ports.authorizationServer });
+    backend = await startSampleBackend({
+      port: ports.backend,
+      introspectionEndpoint: authorizationServer.introspectionEndpoint,
+      clientId: 'ig_agent',
+      clientSecret: 'password',
+    });
+    env.AM_URL ??= authorizationServer.url;
+    env.BACKEND_URL ??= backend.url;
+    env.CLIENT_SECRET_ID ??= DEMO_SECRET;
+    env.AGENT_SECRET_ID ??= DEMO_SECRET;
+  }
+  const logger = createLogger({ format: options.logFormat ?? 'json', level: options.logLevel ?? 'info' });
+  const gateway = await startGateway({
+    configDir: '.',
+    routesDir: options.routesDir ?? 'routes',
+    port: ports.gateway,
+    host: '127.0.0.1',
+    logger,
+    env,
+  });
+  return {
+    gateway,
+    authorizationServer,
+    backend,
+    async close() {
+      await gateway.close();
+      await backend?.close();
+      await authorizationServer?.close();
+    },
+  };
+}
