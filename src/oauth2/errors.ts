@@ -23,7 +23,7 @@ export const OAuthErrorCode = Object.freeze({
 
 /**
  * What went wrong, as a key into FAILURE_MAPPING. One value per row of the table in
- * src/oauth2/README.md.
+ * README.md.
  */
 export type FailureSituation =
   | 'no_subject_token'

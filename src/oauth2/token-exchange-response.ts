@@ -86,7 +86,7 @@ function failure(outcome: TokenExchangeFailure): TokenExchangeOutcome {
 
 /**
  * Reads a token endpoint's answer to an RFC 8693 request. Every way it can go wrong maps to one
- * row of FAILURE_MAPPING (src/oauth2/README.md has the table).
+ * row of FAILURE_MAPPING (the README has the table).
  */
 export function parseTokenExchangeResponse(
   answer: TokenEndpointAnswer,

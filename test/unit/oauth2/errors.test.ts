@@ -15,8 +15,11 @@ import {
   type FailureSituation,
 } from '../../../src/oauth2/errors.js';
 
-// dist/test/unit/oauth2/ → the project root, where src/ holds the README.
-const readme = readFileSync(new URL('../../../../src/oauth2/README.md', import.meta.url), 'utf8');
+// dist/test/unit/oauth2/ → the project root. Only the README's failure section is read: other
+// tables there have rows that start with the same words (`timeout` is also a config key).
+const wholeReadme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
+const failureStart = wholeReadme.indexOf('### Failures and the default failure handler');
+const readme = wholeReadme.slice(failureStart, wholeReadme.indexOf('\n### ', failureStart + 1));
 
 function tableRows(): string[][] {
   return readme
