@@ -283,7 +283,7 @@ export class Heap {
       environment,
       functions,
       gateway,
-      childHeap: () => this.child(logger),
+      childHeap: () => this.child(this.logger),
       resolve: <T>(reference: unknown, kind: Kind, at: Place): T => this.resolve<T>(reference, kind, at),
       resolveOptional: <T>(reference: unknown, kind: Kind, at: Place): T | undefined =>
         reference === undefined || reference === null ? undefined : this.resolve<T>(reference, kind, at),

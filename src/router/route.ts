@@ -1,4 +1,3 @@
-import type { Logger } from 'pino';
 import { conditionSchema, objectSchema, referenceSchema } from '../config/schema.js';
 import { resolveTokens } from '../config/tokens.js';
 import { SchemaCompiler } from '../config/validate.js';
@@ -88,7 +87,6 @@ export async function buildRoute(
   document: unknown,
   source: { id: string; file: string },
   parent: Heap,
-  logger: Logger,
   options: { start: boolean } = { start: true },
 ): Promise<Route> {
   const place: Place = { file: source.file, pointer: '' };
@@ -109,7 +107,7 @@ export async function buildRoute(
   if (problems.length > 0) throw new ConfigErrors(problems);
 
   const name = typeof resolved.name === 'string' ? resolved.name : source.id;
-  const heap = parent.child(logger.child({ route: name }));
+  const heap = parent.child(parent.logger.child({ route: name }));
   try {
     heap.declare(resolved.heap, childPlace(place, 'heap'));
     const context = heap.contextFor(name, place);

@@ -188,7 +188,7 @@ export class Router implements Handler {
     const id = basename(file, extname(file));
     try {
       const document = await readConfigFile(file);
-      const route = await buildRoute(document, { id, file }, this.#heap, this.#logger);
+      const route = await buildRoute(document, { id, file }, this.#heap);
       const clash = [...this.#files.entries()].find(
         ([other, s]) => other !== file && s.route?.name === route.name,
       );

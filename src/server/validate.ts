@@ -62,10 +62,7 @@ export async function validateFiles(
           await readConfigFile(file),
           { id: basename(file, extname(file)), file },
           heap,
-          options.logger,
-          {
-            start: false,
-          },
+          { start: false },
         );
         await route.retire();
       }

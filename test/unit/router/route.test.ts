@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { pino } from 'pino';
 import type { TollgateError } from '../../../src/errors/tollgate-error.js';
 import { ConfigErrors } from '../../../src/errors/tollgate-error.js';
 import { buildRoute } from '../../../src/router/route.js';
 import { testHeap } from '../../fixtures/heap.js';
 
-const logger = pino({ level: 'silent' });
-
 /** Builds a route file's content and returns the "CODE pointer" of each error it gives. */
 async function errorsOf(document: unknown, env: Record<string, string> = {}): Promise<string[]> {
   try {
-    const route = await buildRoute(document, { id: 'r', file: 'routes/r.json' }, testHeap(env), logger, {
+    const route = await buildRoute(document, { id: 'r', file: 'routes/r.json' }, testHeap(env), {
       start: false,
     });
     await route.retire();
