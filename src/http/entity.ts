@@ -27,6 +27,7 @@ export class Entity implements ElReadable {
   #json: unknown;
   #jsonParsed = false;
   #form: Form | undefined;
+  #refused = false;
 
   constructor(body?: Readable | Buffer | string | null) {
     if (body instanceof Readable) {
@@ -52,17 +53,46 @@ export class Entity implements ElReadable {
     const stream = this.#stream;
     const chunks: Buffer[] = [];
     let size = 0;
-    for await (const chunk of stream) {
-      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-      size += buf.length;
-      if (size > limit) {
-        stream.destroy();
-        throw new TollgateError(tooLarge, `body exceeds ${limit} bytes`);
-      }
-      chunks.push(buf);
-    }
+    await new Promise<void>((done, fail) => {
+      const stop = (): void => {
+        stream.off('data', onData);
+        stream.off('end', onEnd);
+        stream.off('error', onError);
+      };
+      const onData = (chunk: Buffer | string): void => {
+        const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+        size += buf.length;
+        if (size <= limit) {
+          chunks.push(buf);
+          return;
+        }
+        stop();
+        // An upstream body is dropped with its connection. A client's is only left unread: the
+        // 413 must still reach the client, and the server closes the connection after it.
+        if (tooLarge === 'TG_UPSTREAM_RESPONSE_TOO_LARGE') stream.destroy();
+        else stream.pause();
+        this.#refused = true;
+        fail(new TollgateError(tooLarge, `body exceeds ${limit} bytes`));
+      };
+      const onEnd = (): void => {
+        stop();
+        done();
+      };
+      const onError = (error: Error): void => {
+        stop();
+        fail(error);
+      };
+      stream.on('data', onData);
+      stream.once('end', onEnd);
+      stream.once('error', onError);
+    });
     this.#buffer = Buffer.concat(chunks, size);
     this.#stream = null;
+  }
+
+  /** true once `load` refused the body as too large: the rest of it was never read. */
+  get refused(): boolean {
+    return this.#refused;
   }
 
   /** The buffered bytes; null while the body is still an unread stream. */

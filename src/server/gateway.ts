@@ -155,6 +155,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       } catch (error) {
         response = errorResponse(error, exchange);
       }
+      // A body refused as too large is left unread, and reading it just to skip it would cost what
+      // the limit is there to save: close the connection after this response instead.
+      if (request.entity.refused) res.shouldKeepAlive = false;
       await write(res, response, exchange.log);
     } finally {
       if (--inFlight === 0) drained?.();

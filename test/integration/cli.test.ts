@@ -6,6 +6,8 @@ import { dirname, join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
+import { startBackend } from '../fixtures/backend.js';
+import { startGatewayProcess } from '../fixtures/gateway-process.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const cli = join(root, 'dist/src/cli.js');
@@ -68,6 +70,29 @@ test('start serves routes from --config-dir and stops cleanly on SIGTERM', async
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
   } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('SIGTERM lets in-flight requests finish before the process exits 0', async () => {
+  const backend = await startBackend();
+  const dir = await mkdtemp(join(tmpdir(), 'tollgate-cli-'));
+  try {
+    await mkdir(join(dir, 'routes'));
+    await writeFile(
+      join(dir, 'routes', 'proxy.json'),
+      JSON.stringify({ baseURI: backend.url, handler: 'ReverseProxyHandler' }),
+    );
+    const gateway = await startGatewayProcess(['--config-dir', dir, '--port', '0', '--host', '127.0.0.1']);
+    const inFlight = request(`${gateway.url}/slow?ms=600`);
+    await new Promise((done) => setTimeout(done, 150));
+    const exitCode = gateway.stop();
+    const res = await inFlight;
+    assert.equal(res.statusCode, 200);
+    assert.equal(await res.body.text(), 'slow');
+    assert.equal(await exitCode, 0);
+  } finally {
+    await backend.close();
     await rm(dir, { recursive: true, force: true });
   }
 });

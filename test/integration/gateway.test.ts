@@ -201,3 +201,44 @@ describe('hot reload', () => {
     await eventually(async () => assert.equal((await get(`${tg.url}/added`)).status, 404));
   });
 });
+
+describe('request bodies read by expressions', () => {
+  let tg: TestGateway;
+
+  before(async () => {
+    tg = await startTestGateway({
+      files: { 'admin.json': { maxBodyLength: 1024 } },
+      routes: {
+        'form.json': {
+          condition: "${request.entity.form['kind'][0] == 'greeting'}",
+          handler: {
+            type: 'StaticResponseHandler',
+            config: { status: 200, entity: "hello ${request.entity.form['name'][0]}" },
+          },
+        },
+      },
+    });
+  });
+
+  after(async () => {
+    await tg.close();
+  });
+
+  const post = (body: string): Promise<{ status: number; text: string }> =>
+    request(`${tg.url}/form`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    }).then(async (res) => ({ status: res.statusCode, text: await res.body.text() }));
+
+  test('a form body is parsed once and read by the condition and the entity', async () => {
+    assert.deepEqual(await post('kind=greeting&name=Ada%20L'), { status: 200, text: 'hello Ada L' });
+    assert.equal((await post('kind=other&name=x')).status, 404);
+  });
+
+  test('a body over maxBodyLength is refused with 413 and a logged code', async () => {
+    const res = await post(`kind=greeting&name=${'x'.repeat(2000)}`);
+    assert.equal(res.status, 413);
+    assert.ok(tg.logs.some((l) => l.code === 'TG_REQUEST_ENTITY_TOO_LARGE'));
+  });
+});
