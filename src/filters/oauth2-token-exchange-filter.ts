@@ -30,6 +30,7 @@ import {
 } from '../oauth2/token-exchange-response.js';
 import { resolveTokenType, TokenType } from '../oauth2/token-types.js';
 import { entityNeeds, loadEntities, type EntityNeeds } from '../server/entities.js';
+import type { ExchangeSource, GatewayMetrics } from '../observability/metrics.js';
 import type { Exchange } from '../server/exchange.js';
 import { AmService } from '../services/am-service.js';
 import type { ResourceAccess } from '../services/scriptable-resource-access.js';
@@ -322,11 +323,13 @@ class OAuth2TokenExchangeFilter implements Filter {
   readonly #lenient: boolean;
   readonly #timeoutMs: number | undefined;
   readonly #cache: ExchangeCache;
+  readonly #metrics: GatewayMetrics;
   readonly #needs: EntityNeeds;
   /** Lenient-parsing warnings already logged: each is worth one line, not one per request. */
   readonly #warned = new Set<string>();
 
   constructor(config: OAuth2TokenExchangeFilterConfig, context: CreateContext) {
+    this.#metrics = context.gateway.metrics;
     const { place } = context;
     const at = (...tokens: (string | number)[]): Place => childPlace(place, ...tokens);
     this.#name = context.name;
@@ -409,7 +412,8 @@ class OAuth2TokenExchangeFilter implements Filter {
     // Outside the failure mapping: a body too large or unreadable is the client's request being
     // refused (413 / 400), not a token exchange failure.
     await loadEntities(exchange, this.#needs);
-    const outcome = await this.#exchange(exchange);
+    const { outcome, source } = await this.#exchange(exchange);
+    this.#metrics.tokenExchange(this.#name, outcome.ok ? null : outcome.failure.error, source);
     if (outcome.ok) {
       this.#warnOnce(exchange, outcome.success.warnings);
       exchange.contexts.oauth2TokenExchange = successContext(outcome.success);
@@ -418,14 +422,20 @@ class OAuth2TokenExchangeFilter implements Filter {
     return this.#fail(exchange, outcome.failure);
   }
 
-  async #exchange(exchange: Exchange): Promise<TokenExchangeOutcome> {
+  async #exchange(exchange: Exchange): Promise<{ outcome: TokenExchangeOutcome; source: ExchangeSource }> {
+    const failed = (
+      failure: TokenExchangeFailure,
+    ): { outcome: TokenExchangeOutcome; source: ExchangeSource } => ({
+      outcome: { ok: false, failure },
+      source: 'none',
+    });
     try {
       const subjectToken = tokenValue(this.#subjectToken, exchange, 'subjectToken');
       const actorToken = this.#actorToken ? tokenValue(this.#actorToken, exchange, 'actorToken') : null;
       if (this.#actorToken !== undefined && isBlank(actorToken) && !isBlank(subjectToken)) {
         // Delegation was configured: without the actor token the exchange would silently
         // become an impersonation, so it fails as a missing subject token does.
-        return { ok: false, failure: missingActorToken() };
+        return failed(missingActorToken());
       }
       const request = buildTokenExchangeRequest({
         subjectToken,
@@ -439,13 +449,11 @@ class OAuth2TokenExchangeFilter implements Filter {
       });
       // The cache belongs to this filter, whose endpointHandler (and so whose client) is fixed:
       // the endpoint and the request identify an exchange without a client id.
-      const { outcome } = await this.#cache.getOrExchange(
-        { endpoint: this.#endpoint, clientId: undefined, request },
-        () => this.#call(exchange, request),
+      return await this.#cache.getOrExchange({ endpoint: this.#endpoint, clientId: undefined, request }, () =>
+        this.#call(exchange, request),
       );
-      return outcome;
     } catch (error) {
-      return { ok: false, failure: failureFromError(error) };
+      return failed(failureFromError(error));
     }
   }
 

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { CompiledCondition, CompiledLValue, CompiledTemplate, FunctionTable } from '../el/api.js';
 import type { Place } from '../errors/tollgate-error.js';
 import type { Response } from '../http/message.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
 import type { Environment, Exchange } from '../server/exchange.js';
 import type { Heap } from './heap.js';
 
@@ -29,6 +30,7 @@ export interface GatewayInfo {
   readonly properties: readonly Readonly<Record<string, unknown>>[];
   /** Largest body the gateway buffers for expressions, in bytes. */
   readonly maxEntityBytes: number;
+  readonly metrics: GatewayMetrics;
 }
 
 /**

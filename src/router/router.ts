@@ -10,6 +10,7 @@ import { textResponse, type Response } from '../http/message.js';
 import { asErrors, type Heap } from '../heap/heap.js';
 import { defineType, type Handler } from '../heap/types.js';
 import { loadEntities } from '../server/entities.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
 import type { Exchange } from '../server/exchange.js';
 import type { Route } from './route.js';
 import { buildRoute } from './route.js';
@@ -44,6 +45,7 @@ export class Router implements Handler {
   readonly #scanIntervalMs: number;
   readonly #heap: Heap;
   readonly #logger: Logger;
+  readonly #metrics: GatewayMetrics;
   #routes: readonly Route[] = [];
   readonly #files = new Map<string, FileState>();
   #scanning: Promise<void> | undefined;
@@ -65,6 +67,7 @@ export class Router implements Handler {
     this.#scanIntervalMs = init.scanIntervalMs;
     this.#heap = init.heap;
     this.#logger = init.logger;
+    this.#metrics = init.heap.gateway.metrics;
   }
 
   get routes(): readonly Route[] {
@@ -78,10 +81,13 @@ export class Router implements Handler {
         if (!route.condition.test(exchange)) continue;
       }
       exchange.contexts.router = Object.freeze({ route: route.name, routeId: route.id });
-      return route.handle(exchange);
+      const response = await route.handle(exchange);
+      this.#metrics.routeRequest(route.name, response.status);
+      return response;
     }
-    if (this.#defaultHandler) return this.#defaultHandler.handle(exchange);
-    return textResponse(404);
+    const response = this.#defaultHandler ? await this.#defaultHandler.handle(exchange) : textResponse(404);
+    this.#metrics.routeRequest('default', response.status);
+    return response;
   }
 
   /** First scan (awaited, so the gateway serves only once routes are loaded), then watching. */

@@ -24,6 +24,7 @@ import { Heap } from '../heap/heap.js';
 import type { TypeRegistry } from '../heap/registry.js';
 import type { Handler } from '../heap/types.js';
 import { createLogger } from '../observability/logger.js';
+import { GatewayMetrics } from '../observability/metrics.js';
 import { Exchange, type Environment } from './exchange.js';
 import { loadAdminConfig, loadGatewayConfig, locateInstance, type ConnectorConfig } from './instance.js';
 
@@ -77,6 +78,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const admin = await loadAdminConfig(layout.adminFile, environment.env);
   const config = await loadGatewayConfig(layout.configFile, admin, environment.env);
   const maxEntityBytes = admin.maxBodyLength ?? DEFAULT_MAX_BODY_LENGTH;
+  const metrics = new GatewayMetrics();
 
   const heap = new Heap({
     registry: options.registry ?? createBuiltinRegistry(),
@@ -88,6 +90,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       routesDirectory: layout.routesDirectory,
       properties: [config.properties ?? {}, admin.properties ?? {}],
       maxEntityBytes,
+      metrics,
     },
     defaults: defaultDeclarations,
   });
@@ -118,7 +121,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     try {
       const target = req.url ?? '/';
       if (target.startsWith(prefix)) {
-        await write(res, adminResponse(target.slice(prefix.length)), logger);
+        await write(res, await adminResponse(target.slice(prefix.length), metrics), logger);
         return;
       }
       const abort = new AbortController();
@@ -218,8 +221,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   };
 }
 
-function adminResponse(path: string): Response {
+async function adminResponse(path: string, metrics: GatewayMetrics): Promise<Response> {
   if (path === 'ping' || path === 'ping/') return textResponse(200, 'Pong');
+  if (path === 'metrics/prometheus' || path === 'metrics/prometheus/0.0.4') {
+    const response = textResponse(200, await metrics.render());
+    response.headers.set('Content-Type', metrics.contentType);
+    return response;
+  }
   return textResponse(404);
 }
 

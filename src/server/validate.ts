@@ -7,6 +7,7 @@ import { builtinFunctions } from '../el/index.js';
 import type { TollgateError } from '../errors/tollgate-error.js';
 import { createBuiltinRegistry, defaultDeclarations } from '../heap/builtins.js';
 import { asErrors, Heap } from '../heap/heap.js';
+import { GatewayMetrics } from '../observability/metrics.js';
 import { buildRoute } from '../router/route.js';
 import type { Environment } from './exchange.js';
 import { loadAdminConfig, loadGatewayConfig } from './instance.js';
@@ -51,6 +52,7 @@ export async function validateFiles(
         routesDirectory: resolve(file, '..'),
         properties: [],
         maxEntityBytes: 1,
+        metrics: new GatewayMetrics(),
       },
       defaults: defaultDeclarations,
     });

@@ -97,6 +97,17 @@ describe('the README walkthrough', () => {
     assert.equal(seen.token.scope, 'mail');
     assert.equal(seen.token.aud, 'sample-api');
     assert.equal(seen.token.sub, 'demo');
+
+    // The exchanges show in the metrics, by filter and outcome.
+    const metrics = await (await request(`${gateway}/openig/metrics/prometheus`)).body.text();
+    assert.match(
+      metrics,
+      /^tollgate_token_exchanges_total\{filter="oauth2TokenExchangeFilter",outcome="success",error="",source="uncached"\} 1$/m,
+    );
+    assert.match(
+      metrics,
+      /^tollgate_token_exchanges_total\{[^}]*outcome="success",error="",source="exchanged"\} 1$/m,
+    );
   });
 
   test("a bad subject token gets the failure handler's 400 with the AS error", async () => {

@@ -106,6 +106,16 @@ describe('routing', () => {
     const res = await get(`${tg.url}/openig/ping`);
     assert.equal(res.status, 200);
   });
+
+  test('Prometheus metrics count requests by route and status family', async () => {
+    await get(`${tg.url}/static/first`);
+    await get(`${tg.url}/nowhere`);
+    const res = await get(`${tg.url}/openig/metrics/prometheus/0.0.4`);
+    assert.equal(res.status, 200);
+    assert.match(String(res.headers['content-type']), /^text\/plain/);
+    assert.match(res.body, /^tollgate_route_requests_total\{route="a-static",status="2xx"\} [1-9]/m);
+    assert.match(res.body, /^tollgate_route_requests_total\{route="default",status="4xx"\} [1-9]/m);
+  });
 });
 
 describe('upstream failures', () => {

@@ -8,6 +8,7 @@ import { Request, Response } from '../../../src/http/message.js';
 import { RequestUri } from '../../../src/http/uri.js';
 import { objectSchema } from '../../../src/config/schema.js';
 import { builtinTypes, defaultDeclarations } from '../../../src/heap/builtins.js';
+import { GatewayMetrics } from '../../../src/observability/metrics.js';
 import { Heap } from '../../../src/heap/heap.js';
 import { TypeRegistry } from '../../../src/heap/registry.js';
 import {
@@ -85,6 +86,7 @@ export function harness(
   });
   const { logger, logs, raw } = memoryLogger();
   let heap: Heap | undefined;
+  const metrics = new GatewayMetrics();
   const newHeap = (): Heap =>
     new Heap({
       registry: TypeRegistry.create([...builtinTypes, stubType]),
@@ -96,6 +98,7 @@ export function harness(
         routesDirectory: '/tmp/routes',
         properties: [],
         maxEntityBytes: 1024 * 1024,
+        metrics,
       },
       defaults: defaultDeclarations,
     });
