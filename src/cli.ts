@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { formatPlace } from './errors/tollgate-error.js';
+import { errorCatalogue } from './errors/catalogue.js';
+import { formatPlace, type TollgateError } from './errors/tollgate-error.js';
 import { asErrors } from './heap/heap.js';
 import { createLogger, type LogFormat } from './observability/logger.js';
 import { startGateway } from './server/gateway.js';
@@ -15,17 +16,14 @@ start     serves the routes of DIR (default <config-dir>/routes, or ./routes) wi
 validate  checks route files, admin.json and config.json; prints each error with its code, file and
           JSON pointer; exits 1 when any file has an error.`;
 
-function printErrors(
-  errors: readonly {
-    code: string;
-    place?: { file?: string; pointer: string } | undefined;
-    message: string;
-  }[],
-): void {
-  for (const error of errors)
+/** One line per error: `CODE file#/pointer: what is wrong`. */
+function printErrors(errors: readonly TollgateError[]): void {
+  for (const error of errors) {
+    const what = error.detail ?? errorCatalogue[error.code].message;
     console.error(
-      error.place ? `${error.code} ${formatPlace(error.place)}: ${error.message}` : error.message,
+      error.place ? `${error.code} ${formatPlace(error.place)}: ${what}` : `${error.code}: ${what}`,
     );
+  }
 }
 
 async function start(args: string[]): Promise<number> {

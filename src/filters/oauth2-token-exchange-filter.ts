@@ -500,6 +500,7 @@ class OAuth2TokenExchangeFilter implements Filter {
     exchange.log[level](
       {
         code: 'TG_OAUTH2_EXCHANGE_FAILED',
+        route: (exchange.contexts.router as { route?: string } | undefined)?.route,
         object: this.#name,
         error: failure.error,
         situation: failure.situation,

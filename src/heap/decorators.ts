@@ -71,10 +71,24 @@ function capture(
     return {
       async handle(exchange: Exchange) {
         if (points.has('request'))
-          log.info({ capture: 'request', request: describeRequest(exchange.request) }, 'captured request');
+          log.info(
+            {
+              transactionId: exchange.transactionId,
+              capture: 'request',
+              request: describeRequest(exchange.request),
+            },
+            'captured request',
+          );
         const response = await handler.handle(exchange);
         if (points.has('response'))
-          log.info({ capture: 'response', response: describeResponse(response) }, 'captured response');
+          log.info(
+            {
+              transactionId: exchange.transactionId,
+              capture: 'response',
+              response: describeResponse(response),
+            },
+            'captured response',
+          );
         return response;
       },
     };
@@ -83,19 +97,34 @@ function capture(
   return {
     async filter(exchange: Exchange, next: Handler) {
       if (points.has('request'))
-        log.info({ capture: 'request', request: describeRequest(exchange.request) }, 'captured request');
+        log.info(
+          {
+            transactionId: exchange.transactionId,
+            capture: 'request',
+            request: describeRequest(exchange.request),
+          },
+          'captured request',
+        );
       const response = await filter.filter(exchange, {
         async handle(inner: Exchange) {
           if (points.has('filtered_request')) {
             log.info(
-              { capture: 'filtered_request', request: describeRequest(inner.request) },
+              {
+                transactionId: inner.transactionId,
+                capture: 'filtered_request',
+                request: describeRequest(inner.request),
+              },
               'captured request',
             );
           }
           const answer = await next.handle(inner);
           if (points.has('filtered_response')) {
             log.info(
-              { capture: 'filtered_response', response: describeResponse(answer) },
+              {
+                transactionId: inner.transactionId,
+                capture: 'filtered_response',
+                response: describeResponse(answer),
+              },
               'captured response',
             );
           }
@@ -103,7 +132,14 @@ function capture(
         },
       });
       if (points.has('response'))
-        log.info({ capture: 'response', response: describeResponse(response) }, 'captured response');
+        log.info(
+          {
+            transactionId: exchange.transactionId,
+            capture: 'response',
+            response: describeResponse(response),
+          },
+          'captured response',
+        );
       return response;
     },
   };

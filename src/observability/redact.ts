@@ -18,7 +18,8 @@ const secretName = /token|secret|password|passwd|assertion|^code$|api[-_]?key|cr
 export function redactHeaders(headers: Headers): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const [name, values] of headers.entries()) {
-    out[name] = secretHeaders.has(name.toLowerCase()) ? values.map(() => REDACTED) : [...values];
+    const secret = secretHeaders.has(name.toLowerCase()) || secretName.test(name);
+    out[name] = secret ? values.map(() => REDACTED) : [...values];
   }
   return out;
 }
@@ -38,36 +39,10 @@ function decodeURIComponentSafe(text: string): string {
   }
 }
 
-/** A JSON value with credential-like fields replaced, for captured JSON bodies. */
-export function redactJson(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redactJson);
-  if (typeof value === 'object' && value !== null) {
-    const out: Record<string, unknown> = {};
-    for (const [key, inner] of Object.entries(value))
-      out[key] = secretName.test(key) ? REDACTED : redactJson(inner);
-    return out;
-  }
-  return value;
-}
-
 export function redactUri(request: Request): string {
   const { uri } = request;
   const base = `${uri.scheme}://${uri.host}${uri.port >= 0 ? `:${uri.port}` : ''}${uri.rawPath}`;
   return uri.rawQuery === null ? base : `${base}?${redactParams(uri.rawQuery)}`;
-}
-
-/** A buffered body as a capture shows it: credentials replaced, long bodies cut. */
-export function redactEntity(contentType: string | undefined, text: string, maxLength: number): string {
-  let shown = text;
-  if (contentType?.includes('application/x-www-form-urlencoded')) shown = redactParams(text);
-  else if (contentType?.includes('json')) {
-    try {
-      shown = JSON.stringify(redactJson(JSON.parse(text)));
-    } catch {
-      shown = text;
-    }
-  } else if (secretName.test(text)) shown = REDACTED;
-  return shown.length > maxLength ? `${shown.slice(0, maxLength)}[entity truncated]` : shown;
 }
 
 export function describeRequest(request: Request): Record<string, unknown> {

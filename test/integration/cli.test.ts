@@ -18,6 +18,10 @@ test('validate lists every error with its code, file and pointer, and exits 1', 
   assert.equal(result.status, 1);
   assert.match(result.stderr, /TG_CONFIG_UNKNOWN_PROPERTY .*10-typo\.json#\/handler\/config\/entitty/);
   assert.match(result.stderr, /TG_CONFIG_PARSE .*20-broken\.yaml#/);
+  for (const line of result.stderr.trim().split('\n')) {
+    assert.match(line, /^TG_[A-Z_]+ \S+#\S*: /, line);
+    assert.equal(line.match(/TG_[A-Z_]+/g)?.length, 1, `the code once per line: ${line}`);
+  }
 });
 
 test('validate exits 0 on good files', async () => {

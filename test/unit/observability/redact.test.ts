@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Headers } from '../../../src/http/headers.js';
+import { Request } from '../../../src/http/message.js';
+import { RequestUri } from '../../../src/http/uri.js';
+import { describeRequest, REDACTED, redactParams } from '../../../src/observability/redact.js';
+
+test('credential headers are redacted, by well-known name or by a name that says token or secret', () => {
+  const request = new Request({
+    method: 'GET',
+    uri: RequestUri.parse('http://gw.test/api?access_token=abc&page=2&client_secret=s3'),
+    headers: Headers.fromRecord({
+      Authorization: 'Bearer abc',
+      Cookie: 'session=xyz',
+      'X-Actor-Token': 'actor',
+      'X-Client-Secret': 'shh',
+      'X-Api-Key': 'k',
+      Accept: 'application/json',
+    }),
+  });
+  const described = describeRequest(request) as { uri: string; headers: Record<string, string[]> };
+  assert.deepEqual(described.headers, {
+    Authorization: [REDACTED],
+    Cookie: [REDACTED],
+    'X-Actor-Token': [REDACTED],
+    'X-Client-Secret': [REDACTED],
+    'X-Api-Key': [REDACTED],
+    Accept: ['application/json'],
+  });
+  assert.equal(described.uri, `http://gw.test/api?access_token=${REDACTED}&page=2&client_secret=${REDACTED}`);
+  assert.doesNotMatch(JSON.stringify(described), /abc|xyz|actor"|shh|s3/);
+});
+
+test('form parameters named like credentials lose their values', () => {
+  assert.equal(
+    redactParams('subject_token=t1&scope=mail&password=p'),
+    `subject_token=${REDACTED}&scope=mail&password=${REDACTED}`,
+  );
+});
