@@ -47,6 +47,7 @@ export const errorCatalogue = Object.freeze({
   TG_REQUEST_ENTITY_TOO_LARGE: entry('the request body is larger than the configured maximum', 413, true),
   TG_REQUEST_BAD_ENTITY: entry('the request body cannot be parsed as requested', 400, true),
   TG_ROUTE_NOT_FOUND: entry('no route matches the request', 404, true),
+  TG_CLIENT_GONE: entry('the client closed the connection before the response was complete', 499, false),
   TG_HANDLER_FAILED: entry('a handler failed while processing the request', 500, false),
   TG_BASE_URI_INVALID: entry('the baseURI expression did not give an absolute URI', 500, false),
 

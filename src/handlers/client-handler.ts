@@ -51,7 +51,7 @@ export class ClientHandler implements Handler {
   }
 
   send(request: Request, exchange: Exchange): Promise<Response> {
-    return this.#client.send(request, exchange.signal);
+    return this.#client.send(request, exchange.cancellation);
   }
 }
 

@@ -29,7 +29,7 @@ class ReverseProxyHandler implements Handler {
     headers.set('X-Forwarded-Proto', client.isSecure ? 'https' : 'http');
     headers.set('X-Forwarded-Host', exchange.originalHost);
     try {
-      return await this.#client.send(request, exchange.signal);
+      return await this.#client.send(request, exchange.cancellation);
     } catch (error) {
       if (!(error instanceof TollgateError)) throw error;
       exchange.log.warn({ code: error.code, upstream: request.uri.origin }, error.message);

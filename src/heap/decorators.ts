@@ -1,10 +1,9 @@
-import { TollgateError, type Place } from '../errors/tollgate-error.js';
+import { ConfigErrors, configError, TollgateError, type Place } from '../errors/tollgate-error.js';
 import { textResponse } from '../http/message.js';
 import { RequestUri } from '../http/uri.js';
 import { describeRequest, describeResponse } from '../observability/redact.js';
 import type { Exchange } from '../server/exchange.js';
 import type { CreateContext, Filter, Handler, Kind } from './types.js';
-import { ConfigErrors, configError } from '../errors/tollgate-error.js';
 
 export interface Decoration {
   readonly key: 'capture' | 'timer' | 'baseURI';
@@ -184,15 +183,23 @@ function baseUri(
 ): Handler | Filter {
   const template = context.template(decoration.value, decoration.place);
   const log = context.logger;
+  // A base with no expression in it is parsed once, and a bad one fails the route at load.
+  const fixed = template.constant
+    ? parseBase(context.configValue(decoration.value, decoration.place))
+    : undefined;
+  if (template.constant && !fixed) {
+    throw new ConfigErrors([
+      configError(
+        'TG_CONFIG_BAD_VALUE',
+        decoration.place,
+        `baseURI ${JSON.stringify(decoration.value)} is not an absolute URI`,
+      ),
+    ]);
+  }
   /** Rebases the request, or gives the 500 PingGateway answers when the base is null or invalid. */
   const rebase = (exchange: Exchange): boolean => {
-    const value = template.evaluate(exchange);
-    let base: RequestUri | undefined;
-    try {
-      if (typeof value === 'string' && value !== '') base = RequestUri.parse(value);
-    } catch {
-      base = undefined;
-    }
+    const value = fixed ? undefined : template.evaluate(exchange);
+    const base = fixed ?? parseBase(value);
     if (!base) {
       const error = new TollgateError('TG_BASE_URI_INVALID', `baseURI gave ${JSON.stringify(value)}`, {
         place: decoration.place,
@@ -217,4 +224,14 @@ function baseUri(
       return rebase(exchange) ? filter.filter(exchange, next) : textResponse(500);
     },
   };
+}
+
+function parseBase(value: unknown): RequestUri | undefined {
+  if (typeof value !== 'string' || value === '') return undefined;
+  try {
+    const base = RequestUri.parse(value);
+    return base.scheme && base.host ? base : undefined;
+  } catch {
+    return undefined;
+  }
 }

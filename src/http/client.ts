@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { Agent, errors as undiciErrors } from 'undici';
 import { TollgateError } from '../errors/tollgate-error.js';
@@ -35,7 +36,7 @@ export class HttpClient {
     });
   }
 
-  async send(request: Request, signal?: AbortSignal): Promise<Response> {
+  async send(request: Request, signal?: AbortSignal | EventEmitter): Promise<Response> {
     const headers = request.headers;
     removeHopByHop(headers);
     headers.delete('host');

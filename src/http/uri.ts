@@ -17,7 +17,9 @@ export class RequestUri implements ElReadable {
   host: string;
   /** -1 when the URI names no port. */
   port: number;
-  rawPath: string;
+  #rawPath: string;
+  /** The decoded path of #rawPath, made on first read: conditions read it once per route tried. */
+  #path: string | undefined;
   rawQuery: string | null;
   rawFragment: string | null;
   rawUserInfo: string | null;
@@ -34,7 +36,7 @@ export class RequestUri implements ElReadable {
     this.scheme = parts.scheme;
     this.host = parts.host;
     this.port = parts.port ?? -1;
-    this.rawPath = parts.rawPath ?? '/';
+    this.#rawPath = parts.rawPath ?? '/';
     this.rawQuery = parts.rawQuery ?? null;
     this.rawFragment = parts.rawFragment ?? null;
     this.rawUserInfo = parts.rawUserInfo ?? null;
@@ -63,8 +65,18 @@ export class RequestUri implements ElReadable {
     });
   }
 
+  get rawPath(): string {
+    return this.#rawPath;
+  }
+
+  set rawPath(value: string) {
+    this.#rawPath = value;
+    this.#path = undefined;
+  }
+
   get path(): string {
-    return decode(this.rawPath);
+    this.#path ??= this.#rawPath.includes('%') ? decode(this.#rawPath) : this.#rawPath;
+    return this.#path;
   }
 
   get query(): string | null {

@@ -62,11 +62,15 @@ export function basicAuthorization(clientId: string, clientSecret: Secret): stri
 /** RFC 6749 §2.3.1: client id and secret in an HTTP Basic `Authorization` header. */
 export function clientSecretBasic(clientId: string, clientSecret: SecretSource): ClientAuthenticator {
   requireClientId(clientId);
+  // Stores hand back the same Secret while its value is unchanged: reuse the header made from it.
+  let last: { secret: Secret; header: string } | undefined;
   return Object.freeze({
     method: 'client_secret_basic' as const,
     clientId,
     async authenticate(request: TokenEndpointRequest): Promise<void> {
-      request.headers.set('Authorization', basicAuthorization(clientId, await resolveSource(clientSecret)));
+      const secret = await resolveSource(clientSecret);
+      if (last?.secret !== secret) last = { secret, header: basicAuthorization(clientId, secret) };
+      request.headers.set('Authorization', last.header);
     },
   });
 }

@@ -15,6 +15,8 @@ export class GatewayMetrics {
   readonly registry = new Registry();
   readonly #routeRequests: Counter<'route' | 'status'>;
   readonly #exchanges: Counter<'filter' | 'outcome' | 'error' | 'source'>;
+  /** Labelled children by route and family: prom-client would hash the label object every time. */
+  readonly #routeChildren = new Map<string, { inc(): void }>();
 
   constructor() {
     this.#routeRequests = new Counter({
@@ -32,7 +34,14 @@ export class GatewayMetrics {
   }
 
   routeRequest(route: string, status: number): void {
-    this.#routeRequests.inc({ route, status: statusFamily(status) });
+    const family = statusFamily(status);
+    const key = `${family} ${route}`;
+    let child = this.#routeChildren.get(key);
+    if (!child) {
+      child = this.#routeRequests.labels(route, family);
+      this.#routeChildren.set(key, child);
+    }
+    child.inc();
   }
 
   tokenExchange(filter: string, error: string | null, source: ExchangeSource): void {

@@ -77,7 +77,8 @@ export class Router implements Handler {
   async handle(exchange: Exchange): Promise<Response> {
     for (const route of this.#routes) {
       if (route.condition) {
-        await loadEntities(exchange, route.condition);
+        const loading = loadEntities(exchange, route.condition);
+        if (loading) await loading;
         if (!route.condition.test(exchange)) continue;
       }
       exchange.contexts.router = Object.freeze({ route: route.name, routeId: route.id });

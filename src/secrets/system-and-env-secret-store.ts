@@ -32,12 +32,20 @@ export function envVarName(secretId: string): string {
  * variable (name transformed by `envVarName`), then as a system property with the exact id. An
  * empty value counts as absent, because `export NAME=` is the usual way to blank a variable.
  */
+/** More distinct values than a store has secrets means they keep changing: start over. */
+const MAX_DECODED = 64;
+
 export class SystemAndEnvSecretStore implements SecretStore {
   readonly name: string;
   readonly #format: SecretFormat;
   readonly #formats: ReadonlyMap<string, SecretFormat>;
   readonly #env: Readonly<Record<string, string | undefined>>;
   readonly #systemProperties: Readonly<Record<string, string | undefined>>;
+  /**
+   * Decoded secrets by format and stored text: a secret is read on every token exchange, and the
+   * same text always decodes alike. Keyed by the text, so a changed variable is decoded afresh.
+   */
+  readonly #decoded = new Map<string, Secret>();
 
   constructor(
     config: SystemAndEnvSecretStoreConfig,
@@ -68,7 +76,15 @@ export class SystemAndEnvSecretStore implements SecretStore {
   async get(secretId: string): Promise<Secret | null> {
     const stored = ownValue(this.#env, envVarName(secretId)) ?? ownValue(this.#systemProperties, secretId);
     if (stored === undefined) return null;
-    return decodeSecret(stored, this.#formats.get(secretId) ?? this.#format, secretId);
+    const format = this.#formats.get(secretId) ?? this.#format;
+    const key = `${format}:${stored}`;
+    let secret = this.#decoded.get(key);
+    if (!secret) {
+      secret = decodeSecret(stored, format, secretId);
+      if (this.#decoded.size >= MAX_DECODED) this.#decoded.clear();
+      this.#decoded.set(key, secret);
+    }
+    return secret;
   }
 
   /** The secret read as a PEM or JWK key (e.g. a private_key_jwt signing key in an env var). */

@@ -8,7 +8,6 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { parseDuration } from '../config/duration.js';
 import type { FunctionTable } from '../el/api.js';
@@ -25,7 +24,7 @@ import type { TypeRegistry } from '../heap/registry.js';
 import type { Handler } from '../heap/types.js';
 import { createLogger } from '../observability/logger.js';
 import { GatewayMetrics } from '../observability/metrics.js';
-import { Exchange, type Environment } from './exchange.js';
+import { ClientGone, Exchange, type Environment } from './exchange.js';
 import { loadAdminConfig, loadGatewayConfig, locateInstance, type ConnectorConfig } from './instance.js';
 
 export interface GatewayOptions {
@@ -121,12 +120,12 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     try {
       const target = req.url ?? '/';
       if (target.startsWith(prefix)) {
-        await write(res, await adminResponse(target.slice(prefix.length), metrics), logger);
+        await write(res, await adminResponse(target.slice(prefix.length), metrics), () => logger);
         return;
       }
-      const abort = new AbortController();
+      const clientGone = new ClientGone();
       res.once('close', () => {
-        if (!res.writableFinished) abort.abort();
+        if (!res.writableFinished) clientGone.fire();
       });
       const request = new Request({
         method: req.method ?? 'GET',
@@ -149,7 +148,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         log: logger,
         environment,
         maxEntityBytes,
-        signal: abort.signal,
+        signal: clientGone,
         transactionId: randomUUID(),
       });
       let response: Response;
@@ -161,7 +160,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       // A body refused as too large is left unread, and reading it just to skip it would cost what
       // the limit is there to save: close the connection after this response instead.
       if (request.entity.refused) res.shouldKeepAlive = false;
-      await write(res, response, exchange.log);
+      await write(res, response, () => exchange.log);
     } finally {
       if (--inFlight === 0) drained?.();
     }
@@ -268,22 +267,44 @@ function errorResponse(error: unknown, exchange: Exchange): Response {
   return textResponse(500);
 }
 
-async function write(res: ServerResponse, response: Response, log: Logger): Promise<void> {
+/**
+ * Sends the response; resolves when it is complete or the connection is gone. A streamed body is
+ * piped by hand: stream.pipeline makes an AbortController (and on completion a DOMException with
+ * its stack trace) per response, the largest single cost of a proxied request. `log` is a thunk
+ * so the success path never makes the request's child logger.
+ */
+function write(res: ServerResponse, response: Response, log: () => Logger): Promise<void> {
   removeHopByHop(response.headers);
   const body = response.entity.body;
   if (Buffer.isBuffer(body) && !response.headers.has('content-length')) {
     response.headers.set('Content-Length', String(body.length));
   }
+  if (res.destroyed) {
+    // The client left while the request was handled: nobody will read the body.
+    if (!Buffer.isBuffer(body)) body.destroy();
+    return Promise.resolve();
+  }
   res.writeHead(response.status, response.reason, response.headers.toRaw());
   if (Buffer.isBuffer(body)) {
     res.end(body);
-    return;
+    return Promise.resolve();
   }
-  try {
-    await pipeline(body, res);
-  } catch (error) {
-    // The status line is already sent: all that is left is to cut the connection.
-    log.warn({ code: 'TG_UPSTREAM_UNREACHABLE', err: error }, 'the response body stream failed');
-    res.destroy();
-  }
+  return new Promise((done) => {
+    body.once('error', (error) => {
+      // The status line is already sent: all that is left is to cut the connection.
+      log().warn({ code: 'TG_UPSTREAM_UNREACHABLE', err: error }, 'the upstream response body failed');
+      res.destroy();
+    });
+    res.once('close', () => {
+      if (!res.writableFinished) {
+        log().debug(
+          { code: 'TG_CLIENT_GONE' },
+          'the client closed the connection before the response was complete',
+        );
+        body.destroy();
+      }
+      done();
+    });
+    body.pipe(res);
+  });
 }

@@ -145,3 +145,15 @@ describe('conditions', () => {
     ]);
   });
 });
+
+describe('baseURI', () => {
+  test('a constant baseURI that is not an absolute URI fails the route at load', async () => {
+    assert.deepEqual(await errorsOf({ baseURI: 'not a uri', handler: ok }), [
+      'TG_CONFIG_BAD_VALUE routes/r.json#/baseURI',
+    ]);
+  });
+
+  test('a baseURI with an expression is checked per request instead', async () => {
+    assert.deepEqual(await errorsOf({ baseURI: '${request.headers["X-Base"][0]}', handler: ok }), []);
+  });
+});
