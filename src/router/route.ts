@@ -5,6 +5,7 @@ import type { CompiledCondition } from '../el/api.js';
 import { childPlace, ConfigErrors, configError, type Place } from '../errors/tollgate-error.js';
 import type { Response } from '../http/message.js';
 import type { Heap } from '../heap/heap.js';
+import { conditionPathPrefix } from './path-prefix.js';
 import type { Handler } from '../heap/types.js';
 import type { Exchange } from '../server/exchange.js';
 
@@ -34,6 +35,8 @@ export class Route {
   readonly name: string;
   readonly file: string;
   readonly condition: CompiledCondition | undefined;
+  /** A prefix every path this route accepts starts with, when its condition says so plainly. */
+  readonly pathPrefix: string | undefined;
   readonly #handler: Handler;
   readonly #heap: Heap;
   #inFlight = 0;
@@ -45,6 +48,7 @@ export class Route {
     name: string;
     file: string;
     condition: CompiledCondition | undefined;
+    pathPrefix: string | undefined;
     handler: Handler;
     heap: Heap;
   }) {
@@ -52,6 +56,7 @@ export class Route {
     this.name = init.name;
     this.file = init.file;
     this.condition = init.condition;
+    this.pathPrefix = init.pathPrefix;
     this.#handler = init.handler;
     this.#heap = init.heap;
   }
@@ -122,7 +127,8 @@ export async function buildRoute(
         : context.condition(resolved.condition, childPlace(place, 'condition'));
     heap.createAll();
     if (options.start) await heap.start();
-    return new Route({ id: source.id, name, file: source.file, condition, handler, heap });
+    const pathPrefix = conditionPathPrefix(resolved.condition, context.functions);
+    return new Route({ id: source.id, name, file: source.file, condition, pathPrefix, handler, heap });
   } catch (error) {
     await heap.stop();
     throw error;

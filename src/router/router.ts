@@ -75,7 +75,9 @@ export class Router implements Handler {
   }
 
   async handle(exchange: Exchange): Promise<Response> {
+    const path = exchange.request.uri.path;
     for (const route of this.#routes) {
+      if (route.pathPrefix !== undefined && !path.startsWith(route.pathPrefix)) continue;
       if (route.condition) {
         const loading = loadEntities(exchange, route.condition);
         if (loading) await loading;
