@@ -1,5 +1,5 @@
 import { ConfigErrors, configError, TollgateError, type Place } from '../errors/tollgate-error.js';
-import { textResponse } from '../http/message.js';
+import { textResponse, type Response } from '../http/message.js';
 import { RequestUri } from '../http/uri.js';
 import { describeRequest, describeResponse } from '../observability/redact.js';
 import type { Exchange } from '../server/exchange.js';
@@ -65,81 +65,47 @@ function capture(
 ): Handler | Filter {
   if (points.size === 0) return target;
   const log = context.logger;
+  const request = (point: CapturePoint, exchange: Exchange): void => {
+    if (!points.has(point)) return;
+    const described = describeRequest(exchange.request);
+    log.info(
+      { transactionId: exchange.transactionId, capture: point, request: described },
+      'captured request',
+    );
+  };
+  const response = (point: CapturePoint, exchange: Exchange, answer: Response): void => {
+    if (!points.has(point)) return;
+    const described = describeResponse(answer);
+    log.info(
+      { transactionId: exchange.transactionId, capture: point, response: described },
+      'captured response',
+    );
+  };
   if (kind === 'Handler') {
     const handler = target as Handler;
     return {
       async handle(exchange: Exchange) {
-        if (points.has('request'))
-          log.info(
-            {
-              transactionId: exchange.transactionId,
-              capture: 'request',
-              request: describeRequest(exchange.request),
-            },
-            'captured request',
-          );
-        const response = await handler.handle(exchange);
-        if (points.has('response'))
-          log.info(
-            {
-              transactionId: exchange.transactionId,
-              capture: 'response',
-              response: describeResponse(response),
-            },
-            'captured response',
-          );
-        return response;
+        request('request', exchange);
+        const answer = await handler.handle(exchange);
+        response('response', exchange, answer);
+        return answer;
       },
     };
   }
   const filter = target as Filter;
   return {
     async filter(exchange: Exchange, next: Handler) {
-      if (points.has('request'))
-        log.info(
-          {
-            transactionId: exchange.transactionId,
-            capture: 'request',
-            request: describeRequest(exchange.request),
-          },
-          'captured request',
-        );
-      const response = await filter.filter(exchange, {
+      request('request', exchange);
+      const answer = await filter.filter(exchange, {
         async handle(inner: Exchange) {
-          if (points.has('filtered_request')) {
-            log.info(
-              {
-                transactionId: inner.transactionId,
-                capture: 'filtered_request',
-                request: describeRequest(inner.request),
-              },
-              'captured request',
-            );
-          }
-          const answer = await next.handle(inner);
-          if (points.has('filtered_response')) {
-            log.info(
-              {
-                transactionId: inner.transactionId,
-                capture: 'filtered_response',
-                response: describeResponse(answer),
-              },
-              'captured response',
-            );
-          }
-          return answer;
+          request('filtered_request', inner);
+          const filtered = await next.handle(inner);
+          response('filtered_response', inner, filtered);
+          return filtered;
         },
       });
-      if (points.has('response'))
-        log.info(
-          {
-            transactionId: exchange.transactionId,
-            capture: 'response',
-            response: describeResponse(response),
-          },
-          'captured response',
-        );
-      return response;
+      response('response', exchange, answer);
+      return answer;
     },
   };
 }

@@ -252,3 +252,62 @@ describe('request bodies read by expressions', () => {
     assert.ok(tg.logs.some((l) => l.code === 'TG_REQUEST_ENTITY_TOO_LARGE'));
   });
 });
+
+describe('capture decoration', () => {
+  let tg: TestGateway;
+
+  before(async () => {
+    tg = await startTestGateway({
+      routes: {
+        'captured.json': {
+          heap: [
+            {
+              name: 'AddHeader',
+              type: 'HeaderFilter',
+              capture: 'all',
+              config: { messageType: 'REQUEST', add: { 'X-Step': ['filtered'] } },
+            },
+            {
+              name: 'Answer',
+              type: 'StaticResponseHandler',
+              capture: ['request', 'response'],
+              config: { status: 201 },
+            },
+          ],
+          handler: { type: 'Chain', config: { filters: ['AddHeader'], handler: 'Answer' } },
+        },
+      },
+    });
+  });
+
+  after(async () => {
+    await tg.close();
+  });
+
+  test('logs each capture point with the transaction id, and never a credential', async () => {
+    const res = await request(`${tg.url}/p?access_token=secret-in-query&page=1`, {
+      headers: { authorization: 'Bearer secret-in-header', 'x-actor-token': 'secret-actor' },
+    });
+    assert.equal(res.statusCode, 201);
+    await res.body.dump();
+    const captured = tg.logs.filter((l) => l.capture !== undefined);
+    assert.deepEqual(
+      captured.map((l) => `${String(l.object)}:${String(l.capture)}`),
+      [
+        'AddHeader:request',
+        'AddHeader:filtered_request',
+        'Answer:request',
+        'Answer:response',
+        'AddHeader:filtered_response',
+        'AddHeader:response',
+      ],
+    );
+    assert.equal(new Set(captured.map((l) => l.transactionId)).size, 1);
+    const filtered = captured[1] as unknown as {
+      request: { headers: Record<string, string[]>; uri: string };
+    };
+    assert.deepEqual(filtered.request.headers['X-Step'], ['filtered']);
+    assert.match(filtered.request.uri, /access_token=\[REDACTED\]&page=1$/);
+    assert.doesNotMatch(JSON.stringify(captured), /secret-in-query|secret-in-header|secret-actor/);
+  });
+});
