@@ -3,7 +3,7 @@ import { childPlace } from '../errors/tollgate-error.js';
 import type { Headers } from '../http/headers.js';
 import { addHeaders, compileHeaders } from '../handlers/static-response-handler.js';
 import { defineType, type Filter } from '../heap/types.js';
-import { loadEntities } from '../server/entities.js';
+import { entityNeeds, loadEntities } from '../server/entities.js';
 
 interface HeaderFilterConfig {
   messageType: 'REQUEST' | 'RESPONSE' | 'request' | 'response';
@@ -32,11 +32,11 @@ export const headerFilterType = defineType<HeaderFilterConfig, Filter>({
     const add = compileHeaders(config.add, context, childPlace(context.place, 'add'));
     const replace = compileHeaders(config.replace, context, childPlace(context.place, 'replace'));
     const replaced = replace.entries.map((e) => e.name);
+    const needs = entityNeeds([add.needs, replace.needs]);
     const onRequest = config.messageType.toUpperCase() === 'REQUEST';
     // PingGateway's order: remove the listed headers, then add (appending), then replace.
     const apply = async (headers: Headers, exchange: Parameters<Filter['filter']>[0]): Promise<void> => {
-      await loadEntities(exchange, add.needs);
-      await loadEntities(exchange, replace.needs);
+      await loadEntities(exchange, needs);
       for (const name of remove) headers.delete(name);
       addHeaders(headers, add, exchange);
       for (const name of replaced) headers.delete(name);

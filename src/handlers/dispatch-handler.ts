@@ -1,8 +1,8 @@
 import { conditionSchema, expressionSchema, objectSchema, referenceSchema } from '../config/schema.js';
-import type { CompiledCondition, CompiledTemplate } from '../el/api.js';
-import { childPlace, TollgateError } from '../errors/tollgate-error.js';
+import type { CompiledCondition } from '../el/api.js';
+import { childPlace } from '../errors/tollgate-error.js';
 import { textResponse, type Response } from '../http/message.js';
-import { RequestUri } from '../http/uri.js';
+import { compileRebase } from '../heap/base-uri.js';
 import { defineType, type Handler } from '../heap/types.js';
 import { loadEntities } from '../server/entities.js';
 import type { Exchange } from '../server/exchange.js';
@@ -14,7 +14,7 @@ interface DispatchHandlerConfig {
 interface Binding {
   readonly condition: CompiledCondition | undefined;
   readonly handler: Handler;
-  readonly baseUri: CompiledTemplate | undefined;
+  readonly rebase: ((exchange: Exchange) => boolean) | undefined;
 }
 
 class DispatchHandler implements Handler {
@@ -26,16 +26,7 @@ class DispatchHandler implements Handler {
         await loadEntities(exchange, binding.condition);
         if (!binding.condition.test(exchange)) continue;
       }
-      if (binding.baseUri) {
-        const base = binding.baseUri.evaluate(exchange);
-        try {
-          exchange.request.uri.rebase(RequestUri.parse(String(base)));
-        } catch {
-          const error = new TollgateError('TG_BASE_URI_INVALID', `baseURI gave ${JSON.stringify(base)}`);
-          exchange.log.error({ code: error.code }, error.message);
-          return textResponse(500);
-        }
-      }
+      if (binding.rebase && !binding.rebase(exchange)) return textResponse(500);
       return binding.handler.handle(exchange);
     }
     exchange.log.debug({ code: 'TG_ROUTE_NOT_FOUND' }, 'no DispatchHandler binding matches');
@@ -70,10 +61,10 @@ export const dispatchHandlerType = defineType<DispatchHandlerConfig, Handler>({
               ? undefined
               : context.condition(binding.condition, childPlace(place, 'condition')),
           handler: context.resolve<Handler>(binding.handler, 'Handler', childPlace(place, 'handler')),
-          baseUri:
+          rebase:
             binding.baseURI === undefined
               ? undefined
-              : context.template(binding.baseURI, childPlace(place, 'baseURI')),
+              : compileRebase(binding.baseURI, childPlace(place, 'baseURI'), context),
         };
       }),
     ),

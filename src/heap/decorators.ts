@@ -1,8 +1,8 @@
-import { ConfigErrors, configError, TollgateError, type Place } from '../errors/tollgate-error.js';
+import { ConfigErrors, configError, type Place } from '../errors/tollgate-error.js';
 import { textResponse, type Response } from '../http/message.js';
-import { RequestUri } from '../http/uri.js';
 import { describeRequest, describeResponse } from '../observability/redact.js';
 import type { Exchange } from '../server/exchange.js';
+import { compileRebase } from './base-uri.js';
 import type { CreateContext, Filter, Handler, Kind } from './types.js';
 
 export interface Decoration {
@@ -147,35 +147,7 @@ function baseUri(
   decoration: Decoration,
   context: CreateContext,
 ): Handler | Filter {
-  const template = context.template(decoration.value, decoration.place);
-  const log = context.logger;
-  // A base with no expression in it is parsed once, and a bad one fails the route at load.
-  const fixed = template.constant
-    ? parseBase(context.configValue(decoration.value, decoration.place))
-    : undefined;
-  if (template.constant && !fixed) {
-    throw new ConfigErrors([
-      configError(
-        'TG_CONFIG_BAD_VALUE',
-        decoration.place,
-        `baseURI ${JSON.stringify(decoration.value)} is not an absolute URI`,
-      ),
-    ]);
-  }
-  /** Rebases the request, or gives the 500 PingGateway answers when the base is null or invalid. */
-  const rebase = (exchange: Exchange): boolean => {
-    const value = fixed ? undefined : template.evaluate(exchange);
-    const base = fixed ?? parseBase(value);
-    if (!base) {
-      const error = new TollgateError('TG_BASE_URI_INVALID', `baseURI gave ${JSON.stringify(value)}`, {
-        place: decoration.place,
-      });
-      log.error({ code: error.code }, error.message);
-      return false;
-    }
-    exchange.request.uri.rebase(base);
-    return true;
-  };
+  const rebase = compileRebase(decoration.value, decoration.place, context);
   if (kind === 'Handler') {
     const handler = target as Handler;
     return {
@@ -190,14 +162,4 @@ function baseUri(
       return rebase(exchange) ? filter.filter(exchange, next) : textResponse(500);
     },
   };
-}
-
-function parseBase(value: unknown): RequestUri | undefined {
-  if (typeof value !== 'string' || value === '') return undefined;
-  try {
-    const base = RequestUri.parse(value);
-    return base.scheme && base.host ? base : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -157,3 +157,16 @@ describe('baseURI', () => {
     assert.deepEqual(await errorsOf({ baseURI: '${request.headers["X-Base"][0]}', handler: ok }), []);
   });
 });
+
+describe('DispatchHandler baseURI', () => {
+  const dispatch = (baseURI: string): unknown => ({
+    handler: { type: 'DispatchHandler', config: { bindings: [{ baseURI, handler: ok }] } },
+  });
+
+  test('a constant binding baseURI that is not an absolute URI fails the route at load, like the decoration', async () => {
+    assert.deepEqual(await errorsOf(dispatch('nope')), [
+      'TG_CONFIG_BAD_VALUE routes/r.json#/handler/config/bindings/0/baseURI',
+    ]);
+    assert.deepEqual(await errorsOf(dispatch('http://backend:8080')), []);
+  });
+});
