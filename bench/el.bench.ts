@@ -10,7 +10,7 @@ import { Entity } from '../src/http/entity.js';
 import { Headers } from '../src/http/headers.js';
 import { Request } from '../src/http/message.js';
 import { RequestUri } from '../src/http/uri.js';
-import { Exchange } from '../src/server/exchange.js';
+import { Cancellation, Exchange } from '../src/server/exchange.js';
 
 const durationMs = Number(process.argv[2] ?? 2000);
 const place = { file: 'bench', pointer: '' };
@@ -33,7 +33,7 @@ const exchange = new Exchange({
   log: pino({ level: 'silent' }),
   environment: { env: {}, system: {} },
   maxEntityBytes: 1024,
-  signal: new AbortController().signal,
+  cancellation: new Cancellation(),
   transactionId: 'bench',
 });
 exchange.contexts.oauth2TokenExchange = {

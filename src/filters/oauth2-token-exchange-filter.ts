@@ -31,7 +31,7 @@ import {
 import { resolveTokenType, TokenType } from '../oauth2/token-types.js';
 import { entityNeeds, loadEntities, type EntityNeeds } from '../server/entities.js';
 import type { ExchangeSource, GatewayMetrics } from '../observability/metrics.js';
-import type { Exchange } from '../server/exchange.js';
+import type { Cancellation, Exchange } from '../server/exchange.js';
 import { AmService } from '../services/am-service.js';
 import type { ResourceAccess } from '../services/scriptable-resource-access.js';
 
@@ -266,13 +266,12 @@ function scopeValues(template: CompiledTemplate, exchange: Exchange): string[] {
   throw badParameter('a scope expression gave something other than a string or a list of strings');
 }
 
-/** Rejects with the signal's reason when it fires first: a handler that ignores it cannot hang the exchange. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
+/** Rejects with the cancellation's reason when it fires first: a handler that ignores it cannot hang the exchange. */
+function untilCancelled<T>(work: Promise<T>, cancellation: Cancellation): Promise<T> {
+  if (cancellation.reason !== undefined) return Promise.reject(cancellation.reason);
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    cancellation.once('cancel', reject);
+    work.then(resolve, reject).finally(() => cancellation.off('cancel', reject));
   });
 }
 
@@ -471,7 +470,12 @@ class OAuth2TokenExchangeFilter implements Filter {
       entity: new Entity(body),
     });
     const sub = exchange.subExchange(asRequest, this.#timeoutMs, { detached: this.#cache.enabled });
-    const answer = await untilAborted(this.#send(sub), sub.signal);
+    let answer: TokenEndpointAnswer;
+    try {
+      answer = await untilCancelled(this.#send(sub), sub.cancellation);
+    } finally {
+      sub.end();
+    }
     return parseTokenExchangeResponse(answer, {
       requestedTokenType: request.requestedTokenType,
       requestedScopes: request.scopes,

@@ -1,11 +1,12 @@
-import type { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
-import { Agent, errors as undiciErrors } from 'undici';
+import { Agent, type Dispatcher, errors as undiciErrors } from 'undici';
 import { TollgateError } from '../errors/tollgate-error.js';
 import { Entity } from './entity.js';
 import { isHopByHop, removeHopByHop } from './forwarding.js';
 import { Headers } from './headers.js';
 import { type Request, Response } from './message.js';
+import { UpstreamBody } from './upstream-body.js';
+import type { Cancellation } from '../server/exchange.js';
 
 export interface HttpClientOptions {
   /** Pooled connections per upstream origin. */
@@ -36,7 +37,7 @@ export class HttpClient {
     });
   }
 
-  async send(request: Request, signal?: AbortSignal | EventEmitter): Promise<Response> {
+  send(request: Request, cancellation?: Cancellation): Promise<Response> {
     const headers = request.headers;
     removeHopByHop(headers);
     headers.delete('host');
@@ -45,33 +46,87 @@ export class HttpClient {
       if (body.length > 0 || headers.has('content-length'))
         headers.set('Content-Length', String(body.length));
     }
-    try {
-      const answer = await this.#agent.request({
-        origin: request.uri.origin,
-        path: request.uri.pathAndQuery,
-        method: request.method,
-        headers: headers.toRaw(),
-        body,
-        signal,
-      });
-      const responseHeaders = new Headers();
-      for (const [name, value] of Object.entries(answer.headers)) {
-        if (value === undefined || isHopByHop(name)) continue;
-        if (Array.isArray(value)) for (const v of value) responseHeaders.add(name, v);
-        else responseHeaders.add(name, value);
-      }
-      return new Response({
-        status: answer.statusCode,
-        headers: responseHeaders,
-        entity: new Entity(answer.body),
-      });
-    } catch (error) {
-      throw upstreamError(error, request);
-    }
+    return new Promise((resolve, reject) => {
+      this.#agent.dispatch(
+        {
+          origin: request.uri.origin,
+          path: request.uri.pathAndQuery,
+          method: request.method as Dispatcher.HttpMethod,
+          headers: headers.toRaw(),
+          body,
+        },
+        new ResponseHandler(request, cancellation, resolve, reject),
+      );
+    });
   }
 
   async close(): Promise<void> {
     await this.#agent.close();
+  }
+}
+
+/**
+ * One upstream call, on undici's dispatcher interface: the response is resolved as soon as its
+ * headers arrive, with an UpstreamBody that holds or streams what follows. The cancellation
+ * aborts the call (and drops its connection) until the body is complete.
+ */
+class ResponseHandler implements Dispatcher.DispatchHandler {
+  readonly #request: Request;
+  readonly #cancellation: Cancellation | undefined;
+  readonly #resolve: (response: Response) => void;
+  readonly #reject: (error: TollgateError) => void;
+  #abort: ((reason: Error) => void) | undefined;
+  #body: UpstreamBody | undefined;
+  readonly #onCancel = (reason: Error): void => this.#abort?.(reason);
+
+  constructor(
+    request: Request,
+    cancellation: Cancellation | undefined,
+    resolve: (response: Response) => void,
+    reject: (error: TollgateError) => void,
+  ) {
+    this.#request = request;
+    this.#cancellation = cancellation;
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  onConnect(abort: (reason?: Error) => void): void {
+    this.#abort = abort;
+    const cancellation = this.#cancellation;
+    if (cancellation === undefined) return;
+    if (cancellation.reason !== undefined) abort(cancellation.reason);
+    else cancellation.once('cancel', this.#onCancel);
+  }
+
+  onHeaders(status: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    // 1xx answers (100 Continue, 103 Early Hints) are the server's business, not the client's.
+    if (status < 200) return true;
+    const headers = new Headers();
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+      const name = rawHeaders[i]!.toString('latin1');
+      if (!isHopByHop(name)) headers.add(name, rawHeaders[i + 1]!.toString('latin1'));
+    }
+    const body = new UpstreamBody(resume, (reason) => this.#abort?.(reason));
+    this.#body = body;
+    this.#resolve(new Response({ status, headers, entity: new Entity(body) }));
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    return this.#body!.push(chunk);
+  }
+
+  onComplete(): void {
+    this.#cancellation?.off('cancel', this.#onCancel);
+    this.#body!.end();
+  }
+
+  onError(error: Error): void {
+    this.#cancellation?.off('cancel', this.#onCancel);
+    const failure = upstreamError(error, this.#request);
+    if (this.#body) this.#body.fail(failure);
+    else this.#reject(failure);
   }
 }
 

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { elGet, type ElReadable } from '../el/host.js';
 import { TollgateError } from '../errors/tollgate-error.js';
+import { UpstreamBody } from './upstream-body.js';
 
 /** A parsed urlencoded form: name → every value, in order. */
 export type Form = Record<string, string[]>;
@@ -21,7 +22,7 @@ export function parseForm(text: string): Form {
  * parsed from that buffer on first read.
  */
 export class Entity implements ElReadable {
-  #stream: Readable | null;
+  #stream: Readable | UpstreamBody | null;
   #buffer: Buffer | null;
   #string: string | undefined;
   #json: unknown;
@@ -29,8 +30,8 @@ export class Entity implements ElReadable {
   #form: Form | undefined;
   #refused = false;
 
-  constructor(body?: Readable | Buffer | string | null) {
-    if (body instanceof Readable) {
+  constructor(body?: Readable | UpstreamBody | Buffer | string | null) {
+    if (body instanceof Readable || body instanceof UpstreamBody) {
       this.#stream = body;
       this.#buffer = null;
     } else {
@@ -49,8 +50,8 @@ export class Entity implements ElReadable {
     limit: number,
     tooLarge: 'TG_REQUEST_ENTITY_TOO_LARGE' | 'TG_UPSTREAM_RESPONSE_TOO_LARGE',
   ): Promise<void> {
-    if (this.#buffer !== null || this.#stream === null) return;
-    const stream = this.#stream;
+    const stream = this.#settle();
+    if (stream === null) return;
     const chunks: Buffer[] = [];
     let size = 0;
     await new Promise<void>((done, fail) => {
@@ -152,12 +153,30 @@ export class Entity implements ElReadable {
 
   /** What to send on: the buffer when there is one, else the untouched stream. */
   get body(): Readable | Buffer {
-    return this.#buffer ?? this.#stream!;
+    return this.#settle() ?? this.#buffer!;
   }
 
   /** Drops an unread stream so its socket can be reused or closed. */
   discard(): void {
-    if (this.#stream && !this.#stream.destroyed) this.#stream.resume();
+    const stream = this.#settle();
+    if (stream && !stream.destroyed) stream.resume();
+  }
+
+  /**
+   * The stream still to read, or null when the body is buffered. An upstream body that has
+   * completely arrived becomes the buffer here, so it is never streamed at all.
+   */
+  #settle(): Readable | null {
+    const source = this.#stream;
+    if (!(source instanceof UpstreamBody)) return source;
+    if (source.complete) {
+      this.#buffer = source.take();
+      this.#stream = null;
+      return null;
+    }
+    const stream = source.stream();
+    this.#stream = stream;
+    return stream;
   }
 
   [elGet](name: string): unknown {

@@ -11,10 +11,10 @@ import {
 } from '../errors/tollgate-error.js';
 import { Entity } from '../http/entity.js';
 import { Headers } from '../http/headers.js';
-import { Request } from '../http/message.js';
+import { Request, type Response } from '../http/message.js';
 import { RequestUri } from '../http/uri.js';
 import { defineType, type CreateContext, type Handler, type JsonSchema } from '../heap/types.js';
-import { Exchange } from '../server/exchange.js';
+import { Cancellation, Exchange } from '../server/exchange.js';
 import { Base64EncodedSecretStore } from './base64-encoded-secret-store.js';
 import { FileSystemSecretStore } from './file-system-secret-store.js';
 import { JwkSetSecretStore } from './jwk-set-secret-store.js';
@@ -246,6 +246,7 @@ function fetchThrough(handler: Handler, context: CreateContext): (url: string) =
       headers: Headers.fromRecord({ Accept: 'application/json, application/jwk-set+json' }),
       entity: new Entity(null),
     });
+    const cancellation = new Cancellation();
     const exchange = new Exchange({
       request,
       client: {
@@ -259,11 +260,20 @@ function fetchThrough(handler: Handler, context: CreateContext): (url: string) =
       log: context.logger,
       environment: context.environment,
       maxEntityBytes: MAX_JWKS_BYTES,
-      signal: AbortSignal.timeout(JWKS_FETCH_TIMEOUT_MS),
+      cancellation,
       transactionId: randomUUID(),
     });
-    const response = await handler.handle(exchange);
-    await response.entity.load(MAX_JWKS_BYTES, 'TG_UPSTREAM_RESPONSE_TOO_LARGE');
+    const timer = setTimeout(
+      () => cancellation.cancel(new TollgateError('TG_UPSTREAM_TIMEOUT', `${url}: no answer in time`)),
+      JWKS_FETCH_TIMEOUT_MS,
+    );
+    let response: Response;
+    try {
+      response = await handler.handle(exchange);
+      await response.entity.load(MAX_JWKS_BYTES, 'TG_UPSTREAM_RESPONSE_TOO_LARGE');
+    } finally {
+      clearTimeout(timer);
+    }
     if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
     return JSON.parse(response.entity.string ?? '') as unknown;
   };

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { elGet, type ElReadable } from '../el/host.js';
+import { TollgateError } from '../errors/tollgate-error.js';
 import type { Request, Response } from '../http/message.js';
 
 export interface ClientContext {
@@ -30,27 +31,23 @@ interface Shared {
 }
 
 /**
- * Emits 'abort' once when the client goes away. undici accepts such an emitter where it takes an
- * AbortSignal, and it costs a fraction of an AbortController, which every request would pay for.
+ * Fires 'cancel' once, with its reason, when a request's upstream calls should stop: its client
+ * went away, or a sub-exchange's time-out passed. An emitter rather than an AbortController:
+ * every request has one, and an emitter costs a fraction of a controller and its signal.
  */
-export class ClientGone extends EventEmitter {
-  #gone = false;
+export class Cancellation extends EventEmitter {
+  #reason: Error | undefined;
 
-  get gone(): boolean {
-    return this.#gone;
+  /** Why it fired; undefined until then. */
+  get reason(): Error | undefined {
+    return this.#reason;
   }
 
-  fire(): void {
-    if (this.#gone) return;
-    this.#gone = true;
-    this.emit('abort');
+  cancel(reason: Error): void {
+    if (this.#reason !== undefined) return;
+    this.#reason = reason;
+    this.emit('cancel', reason);
   }
-}
-
-function subSignal(client: AbortSignal | undefined, timeoutMs: number | undefined): AbortSignal {
-  const timeout = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
-  if (client && timeout) return AbortSignal.any([client, timeout]);
-  return client ?? timeout ?? new AbortController().signal;
 }
 
 /**
@@ -61,13 +58,11 @@ function subSignal(client: AbortSignal | undefined, timeoutMs: number | undefine
 export class Exchange implements ElReadable {
   request: Request;
   response: Response | undefined;
-  /**
-   * Fires when the client goes away (or a sub-exchange's time-out passes), so upstream calls stop:
-   * what to give undici. `signal` is the same as an AbortSignal, made only when asked for.
-   */
-  readonly cancellation: AbortSignal | ClientGone;
-  #signal: AbortSignal | undefined;
+  /** Fires when the client goes away (or a sub-exchange's time-out passes), so upstream calls stop. */
+  readonly cancellation: Cancellation;
   #shared: Shared;
+  /** A sub-exchange's time-out timer and its link to the parent's cancellation. */
+  #release: (() => void) | undefined;
   #log: Logger | undefined;
 
   constructor(init: {
@@ -76,12 +71,12 @@ export class Exchange implements ElReadable {
     log: Logger;
     environment: Environment;
     maxEntityBytes: number;
-    signal: AbortSignal | ClientGone;
+    cancellation: Cancellation;
     transactionId: string;
   }) {
     this.request = init.request;
     this.response = undefined;
-    this.cancellation = init.signal;
+    this.cancellation = init.cancellation;
     const attributes: Record<string, unknown> = Object.create(null);
     const contexts: Record<string, unknown> = Object.create(null);
     contexts.attributes = Object.freeze({ attributes });
@@ -101,36 +96,49 @@ export class Exchange implements ElReadable {
 
   /**
    * An exchange for a call the gateway makes itself (to an authorization server, say) through a
-   * handler chain: its own request, the same contexts, attributes and transaction, and a signal
-   * that also fires after `timeoutMs`. A `detached` call ignores this client's disconnect: it
-   * serves other requests too (a single-flight exchange), so only its time-out may stop it.
+   * handler chain: its own request, the same contexts, attributes and transaction, and a
+   * cancellation that also fires after `timeoutMs`. A `detached` call ignores this client's
+   * disconnect: it serves other requests too (a single-flight exchange), so only its time-out may
+   * stop it. `end()` it when the call is over, so its timer and parent link go.
    */
   subExchange(request: Request, timeoutMs?: number, options: { detached?: boolean } = {}): Exchange {
     const shared = this.#shared;
+    const cancellation = new Cancellation();
     const sub = new Exchange({
       request,
       client: shared.contexts.client as ClientContext,
       log: shared.logger,
       environment: shared.environment,
       maxEntityBytes: shared.maxEntityBytes,
-      signal: subSignal(options.detached ? undefined : this.signal, timeoutMs),
+      cancellation,
       transactionId: shared.transactionId,
     });
     sub.#shared = shared;
+    const parent = options.detached ? undefined : this.cancellation;
+    const forward = (reason: Error): void => cancellation.cancel(reason);
+    if (parent?.reason !== undefined) cancellation.cancel(parent.reason);
+    else parent?.once('cancel', forward);
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(
+            () =>
+              cancellation.cancel(
+                new TollgateError('TG_UPSTREAM_TIMEOUT', `no answer within ${timeoutMs} ms`),
+              ),
+            timeoutMs,
+          );
+    sub.#release = () => {
+      clearTimeout(timer);
+      parent?.off('cancel', forward);
+    };
     return sub;
   }
 
-  get signal(): AbortSignal {
-    if (this.#signal) return this.#signal;
-    const cancellation = this.cancellation;
-    if (cancellation instanceof AbortSignal) this.#signal = cancellation;
-    else if (cancellation.gone) this.#signal = AbortSignal.abort();
-    else {
-      const controller = new AbortController();
-      cancellation.once('abort', () => controller.abort());
-      this.#signal = controller.signal;
-    }
-    return this.#signal;
+  /** Ends a sub-exchange's time-out and its link to the parent; nothing for a client's exchange. */
+  end(): void {
+    this.#release?.();
+    this.#release = undefined;
   }
 
   get contexts(): Record<string, unknown> {

@@ -24,7 +24,7 @@ import type { TypeRegistry } from '../heap/registry.js';
 import type { Handler } from '../heap/types.js';
 import { createLogger } from '../observability/logger.js';
 import { GatewayMetrics } from '../observability/metrics.js';
-import { ClientGone, Exchange, type Environment } from './exchange.js';
+import { Cancellation, Exchange, type Environment } from './exchange.js';
 import { loadAdminConfig, loadGatewayConfig, locateInstance, type ConnectorConfig } from './instance.js';
 
 export interface GatewayOptions {
@@ -123,9 +123,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         await write(res, await adminResponse(target.slice(prefix.length), metrics), () => logger);
         return;
       }
-      const clientGone = new ClientGone();
+      const cancellation = new Cancellation();
       res.once('close', () => {
-        if (!res.writableFinished) clientGone.fire();
+        if (!res.writableFinished) cancellation.cancel(new TollgateError('TG_CLIENT_GONE'));
       });
       const request = new Request({
         method: req.method ?? 'GET',
@@ -148,7 +148,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         log: logger,
         environment,
         maxEntityBytes,
-        signal: clientGone,
+        cancellation,
         transactionId: randomUUID(),
       });
       let response: Response;

@@ -5,7 +5,7 @@ import { Entity } from '../../../src/http/entity.js';
 import { Headers } from '../../../src/http/headers.js';
 import { Request, Response } from '../../../src/http/message.js';
 import { RequestUri } from '../../../src/http/uri.js';
-import { Exchange } from '../../../src/server/exchange.js';
+import { Cancellation, Exchange } from '../../../src/server/exchange.js';
 
 /**
  * The exchange the EL tests evaluate against: a form POST with multi-valued headers, query
@@ -40,7 +40,7 @@ export function testExchange(body = 'subject_token=tok1&subject_token=tok2&scope
     log: pino({ level: 'silent' }),
     environment: { env: { HOME: '/home/tollgate' }, system: { 'java.version': '21' } },
     maxEntityBytes: 1024 * 1024,
-    signal: new AbortController().signal,
+    cancellation: new Cancellation(),
     transactionId: 'tx-1',
   });
   const response = new Response({

@@ -18,7 +18,7 @@ import {
   type Handler,
   type Kind,
 } from '../../../src/heap/types.js';
-import { Exchange } from '../../../src/server/exchange.js';
+import { Cancellation, Exchange } from '../../../src/server/exchange.js';
 import { memoryLogger, type LogLine } from '../../fixtures/gateway.js';
 
 /** What the stub endpoint handler saw of one request. */
@@ -51,7 +51,7 @@ export interface Harness {
   /** The "CODE pointer" of each config error building `heap` gives. */
   errorsOf(heap: unknown[]): string[];
   /** An exchange for an incoming request, as the server builds it, logging into `logs`. */
-  incoming(init?: IncomingInit, signal?: AbortSignal): Exchange;
+  incoming(init?: IncomingInit, cancellation?: Cancellation): Exchange;
   stop(): Promise<void>;
 }
 
@@ -129,7 +129,7 @@ export function harness(
         return error.errors.map((e: TollgateError) => `${e.code} ${e.place?.file}#${e.place?.pointer}`);
       }
     },
-    incoming(init: IncomingInit = {}, signal: AbortSignal = new AbortController().signal): Exchange {
+    incoming(init: IncomingInit = {}, cancellation: Cancellation = new Cancellation()): Exchange {
       return new Exchange({
         request: new Request({
           method: init.method ?? 'POST',
@@ -148,7 +148,7 @@ export function harness(
         log: logger,
         environment: { env: { ...options.env }, system: {} },
         maxEntityBytes: 1024 * 1024,
-        signal,
+        cancellation,
         transactionId: 'tx-1',
       });
     },

@@ -3,9 +3,10 @@ import { test } from 'node:test';
 import { pino } from 'pino';
 import { Request } from '../../../src/http/message.js';
 import { RequestUri } from '../../../src/http/uri.js';
-import { Exchange } from '../../../src/server/exchange.js';
+import { TollgateError } from '../../../src/errors/tollgate-error.js';
+import { Cancellation, Exchange } from '../../../src/server/exchange.js';
 
-function exchangeWith(signal: AbortSignal): Exchange {
+function exchangeWith(cancellation: Cancellation): Exchange {
   return new Exchange({
     request: new Request({ method: 'GET', uri: RequestUri.parse('http://gateway.test/a') }),
     client: {
@@ -19,7 +20,7 @@ function exchangeWith(signal: AbortSignal): Exchange {
     log: pino({ level: 'silent' }),
     environment: { env: {}, system: {} },
     maxEntityBytes: 1024,
-    signal,
+    cancellation,
     transactionId: 'tx',
   });
 }
@@ -27,7 +28,7 @@ function exchangeWith(signal: AbortSignal): Exchange {
 const call = (): Request => new Request({ method: 'POST', uri: RequestUri.parse('http://as.test/token') });
 
 test('a sub-exchange shares contexts, attributes and the transaction, with its own request', () => {
-  const parent = exchangeWith(new AbortController().signal);
+  const parent = exchangeWith(new Cancellation());
   parent.attributes.user = 'demo';
   const sub = parent.subExchange(call());
   assert.equal(sub.attributes, parent.attributes);
@@ -38,19 +39,33 @@ test('a sub-exchange shares contexts, attributes and the transaction, with its o
   assert.equal(sub.nextSubTransactionId(), 'tx/1');
 });
 
-test("a sub-exchange is aborted by the client's disconnect unless detached", () => {
-  const client = new AbortController();
-  const parent = exchangeWith(client.signal);
+test("a sub-exchange is cancelled by the client's disconnect unless detached", () => {
+  const client = new Cancellation();
+  const parent = exchangeWith(client);
   const attached = parent.subExchange(call(), 60_000);
   const detached = parent.subExchange(call(), 60_000, { detached: true });
-  client.abort();
-  assert.equal(attached.signal.aborted, true);
-  assert.equal(detached.signal.aborted, false);
+  const gone = new TollgateError('TG_CLIENT_GONE');
+  client.cancel(gone);
+  assert.equal(attached.cancellation.reason, gone);
+  assert.equal(detached.cancellation.reason, undefined);
+  attached.end();
+  detached.end();
 });
 
-test('a sub-exchange is aborted when its time-out passes', async () => {
-  const sub = exchangeWith(new AbortController().signal).subExchange(call(), 20, { detached: true });
+test('a sub-exchange made after the disconnect starts cancelled', () => {
+  const client = new Cancellation();
+  client.cancel(new TollgateError('TG_CLIENT_GONE'));
+  const sub = exchangeWith(client).subExchange(call());
+  assert.equal((sub.cancellation.reason as TollgateError).code, 'TG_CLIENT_GONE');
+});
+
+test('a sub-exchange is cancelled when its time-out passes, and not once it has ended', async () => {
+  const parent = exchangeWith(new Cancellation());
+  const timed = parent.subExchange(call(), 20, { detached: true });
+  const ended = parent.subExchange(call(), 20);
+  ended.end();
   await new Promise((done) => setTimeout(done, 60));
-  assert.equal(sub.signal.aborted, true);
-  assert.equal((sub.signal.reason as Error).name, 'TimeoutError');
+  assert.equal((timed.cancellation.reason as TollgateError).code, 'TG_UPSTREAM_TIMEOUT');
+  assert.equal(ended.cancellation.reason, undefined);
+  assert.equal(parent.cancellation.listenerCount('cancel'), 0);
 });
