@@ -1,6 +1,7 @@
 import { parseDuration } from '../config/duration.js';
 import { durationSchema, expressionSchema, objectSchema, referenceSchema } from '../config/schema.js';
 import type { CompiledTemplate } from '../el/api.js';
+import { elGet, type ElReadable } from '../el/host.js';
 import {
   childPlace,
   ConfigErrors,
@@ -15,9 +16,10 @@ import { Request, textResponse, type Response } from '../http/message.js';
 import { RequestUri } from '../http/uri.js';
 import { defineType, type CreateContext, type Filter, type Handler } from '../heap/types.js';
 import { FAILURE_MAPPING, failureFromError, TokenExchangeFailure } from '../oauth2/errors.js';
-import { ExchangeCache, type ExchangeCacheConfig } from '../oauth2/exchange-cache.js';
+import { ExchangeCache, ExchangeKeyer, type ExchangeCacheConfig } from '../oauth2/exchange-cache.js';
 import {
   buildTokenExchangeRequest,
+  normalizeScopes,
   tokenExchangeForm,
   type TokenExchangeParameters,
   type TokenExchangeRequest,
@@ -177,7 +179,6 @@ function cacheConfig(settings: CacheSettings | undefined, place: Place): Exchang
     return ms;
   };
   return {
-    enabled: settings?.enabled ?? false,
     maxEntries: settings?.maxEntries,
     maxTtlMs: duration('maxTtl'),
     marginMs: duration('margin'),
@@ -222,19 +223,30 @@ function tokenEndpoint(config: OAuth2TokenExchangeFilterConfig, context: CreateC
   return endpoint;
 }
 
-/** Scopes: a list of runtime expressions, or a ResourceAccess (a heap name or an inline object). */
+/**
+ * Scopes: fixed ones (normalised once, the same array for every request), a list of runtime
+ * expressions, or a ResourceAccess (a heap name or an inline object).
+ */
 type ScopeSource =
+  | { readonly kind: 'constant'; readonly scopes: readonly string[] }
   | { readonly kind: 'expressions'; readonly templates: readonly CompiledTemplate[] }
   | { readonly kind: 'resourceAccess'; readonly access: ResourceAccess };
 
+/** What a constant template is evaluated against: it reads nothing. */
+const NO_SCOPE: ElReadable = { [elGet]: () => undefined };
+
 function scopeSource(config: OAuth2TokenExchangeFilterConfig, context: CreateContext): ScopeSource {
   const place = childPlace(context.place, 'scopes');
-  if (config.scopes === undefined) return { kind: 'expressions', templates: [] };
+  if (config.scopes === undefined) return { kind: 'constant', scopes: Object.freeze([]) };
   if (Array.isArray(config.scopes)) {
-    return {
-      kind: 'expressions',
-      templates: config.scopes.map((scope, index) => context.template(scope, childPlace(place, index))),
-    };
+    const templates = config.scopes.map((scope, index) => context.template(scope, childPlace(place, index)));
+    if (!templates.every((template) => template.constant)) return { kind: 'expressions', templates };
+    const scopes = templates.map((template, index) => {
+      const value = template.evaluate(NO_SCOPE) as string;
+      checkParameters(childPlace(place, index), { scopes: [value] });
+      return value;
+    });
+    return { kind: 'constant', scopes: Object.freeze(normalizeScopes(scopes)) };
   }
   // A string is the name of a ResourceAccess heap object, as in PingGateway; a single scope is
   // written as a one-element list.
@@ -321,7 +333,9 @@ class OAuth2TokenExchangeFilter implements Filter {
   readonly #failureHandler: Handler | undefined;
   readonly #lenient: boolean;
   readonly #timeoutMs: number | undefined;
-  readonly #cache: ExchangeCache;
+  /** undefined when `cache.enabled` is not true. */
+  readonly #cache: ExchangeCache | undefined;
+  readonly #keyer: ExchangeKeyer;
   readonly #metrics: GatewayMetrics;
   readonly #needs: EntityNeeds;
   /** Lenient-parsing warnings already logged: each is worth one line, not one per request. */
@@ -389,15 +403,26 @@ class OAuth2TokenExchangeFilter implements Filter {
     );
     this.#lenient = config.lenient ?? true;
     this.#timeoutMs = timeoutMs(config.timeout, at('timeout'));
+    let cache: ExchangeCache;
     try {
-      this.#cache = new ExchangeCache(cacheConfig(config.cache, at('cache')));
+      cache = new ExchangeCache(cacheConfig(config.cache, at('cache')));
     } catch (error) {
       if (error instanceof TollgateError && error.place === undefined) {
         throw configErrors(at('cache'), error.detail ?? error.message);
       }
       throw error;
     }
-    context.onStop(() => this.#cache.clear());
+    this.#cache = config.cache?.enabled === true ? cache : undefined;
+    context.onStop(() => cache.clear());
+    this.#keyer = new ExchangeKeyer({
+      endpoint: this.#endpoint,
+      clientId: undefined,
+      subjectTokenType: this.#subjectTokenType,
+      actorTokenType: this.#actorTokenType,
+      requestedTokenType: this.#requestedTokenType,
+      resources: [...new Set(this.#resources)],
+      audiences: [...new Set(this.#audiences)],
+    });
 
     const scopeTemplates = this.#scopes.kind === 'expressions' ? this.#scopes.templates : [];
     this.#needs = entityNeeds([
@@ -436,29 +461,47 @@ class OAuth2TokenExchangeFilter implements Filter {
         // become an impersonation, so it fails as a missing subject token does.
         return failed(missingActorToken());
       }
-      const request = buildTokenExchangeRequest({
+      if (subjectToken === null || isBlank(subjectToken)) {
+        throw new TollgateError('TG_OAUTH2_NO_SUBJECT_TOKEN', 'no subject token');
+      }
+      const scopes =
+        this.#scopes.kind === 'constant' ? this.#scopes.scopes : await this.#evaluateScopes(exchange);
+      const build = (): TokenExchangeRequest =>
+        buildTokenExchangeRequest({
+          subjectToken,
+          subjectTokenType: this.#subjectTokenType,
+          actorToken,
+          actorTokenType: this.#actorTokenType,
+          requestedTokenType: this.#requestedTokenType,
+          scopes,
+          resources: this.#resources,
+          audiences: this.#audiences,
+        });
+      const cache = this.#cache;
+      if (cache === undefined) return { outcome: await this.#call(exchange, build()), source: 'uncached' };
+      // Every other part of the key is fixed by this filter's configuration, its endpointHandler
+      // (and so its client) included: the request is only built, and checked, on a miss.
+      const lookup = {
+        key: this.#keyer.key(subjectToken, actorToken ?? undefined, scopes),
         subjectToken,
-        subjectTokenType: this.#subjectTokenType,
-        actorToken,
-        actorTokenType: this.#actorTokenType,
-        requestedTokenType: this.#requestedTokenType,
-        scopes: await this.#evaluateScopes(exchange),
-        resources: this.#resources,
-        audiences: this.#audiences,
-      });
-      // The cache belongs to this filter, whose endpointHandler (and so whose client) is fixed:
-      // the endpoint and the request identify an exchange without a client id.
-      return await this.#cache.getOrExchange({ endpoint: this.#endpoint, clientId: undefined, request }, () =>
-        this.#call(exchange, request),
-      );
+        actorToken: actorToken ?? undefined,
+      };
+      return await cache.getOrExchange(lookup, () => this.#call(exchange, build()));
     } catch (error) {
       return failed(failureFromError(error));
     }
   }
 
+  /** Normalised scopes, as buildTokenExchangeRequest and the cache key both take them. */
   async #evaluateScopes(exchange: Exchange): Promise<readonly string[]> {
-    if (this.#scopes.kind === 'resourceAccess') return this.#scopes.access.scopes(exchange);
-    return this.#scopes.templates.flatMap((template) => scopeValues(template, exchange));
+    switch (this.#scopes.kind) {
+      case 'constant':
+        return this.#scopes.scopes;
+      case 'resourceAccess':
+        return normalizeScopes(await this.#scopes.access.scopes(exchange));
+      case 'expressions':
+        return normalizeScopes(this.#scopes.templates.flatMap((template) => scopeValues(template, exchange)));
+    }
   }
 
   async #call(exchange: Exchange, request: TokenExchangeRequest): Promise<TokenExchangeOutcome> {
@@ -469,7 +512,7 @@ class OAuth2TokenExchangeFilter implements Filter {
       headers: Headers.fromRecord({ 'Content-Type': FORM_MEDIA_TYPE, Accept: 'application/json' }),
       entity: new Entity(body),
     });
-    const sub = exchange.subExchange(asRequest, this.#timeoutMs, { detached: this.#cache.enabled });
+    const sub = exchange.subExchange(asRequest, this.#timeoutMs, { detached: this.#cache !== undefined });
     let answer: TokenEndpointAnswer;
     try {
       answer = await untilCancelled(this.#send(sub), sub.cancellation);

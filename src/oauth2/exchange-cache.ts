@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { TollgateError } from '../errors/tollgate-error.js';
@@ -6,7 +6,6 @@ import type { TokenExchangeRequest } from './token-exchange-request.js';
 import type { TokenExchangeOutcome } from './token-exchange-response.js';
 
 export interface ExchangeCacheConfig {
-  readonly enabled: boolean;
   /** Default 10 000. */
   readonly maxEntries?: number;
   /** Longest time an issued token is kept, whatever its lifetime. Default 5 minutes. */
@@ -30,6 +29,13 @@ export interface ExchangeKeyParts {
   readonly request: TokenExchangeRequest;
 }
 
+/** What a lookup needs: the key, and the tokens whose lifetimes cap an answer's. */
+export interface CacheLookup {
+  readonly key: string;
+  readonly subjectToken: string;
+  readonly actorToken: string | undefined;
+}
+
 /**
  * Where an answer came from, for metrics: a fresh call, a cached answer, a call another request
  * had already started, or no cache at all.
@@ -48,39 +54,68 @@ export const EXCHANGE_CACHE_DEFAULTS = Object.freeze({
   negativeTtlMs: 5_000,
 });
 
-const KEY_VERSION = 'tollgate.exchange-cache.v1';
+const KEY_VERSION = 'tollgate.exchange-cache.v2';
+
+/** The parts of a key a filter fixes by its configuration. */
+export type ConstantKeyParts = Pick<ExchangeKeyParts, 'endpoint' | 'clientId'> &
+  Pick<
+    TokenExchangeRequest,
+    'subjectTokenType' | 'actorTokenType' | 'requestedTokenType' | 'resources' | 'audiences'
+  >;
+
+function text(value: string | undefined): string {
+  return value === undefined ? '-' : `s${Buffer.byteLength(value, 'utf8')}:${value}`;
+}
+
+/** Scopes, resources and audiences are sets in RFC 8693: sorted, so their order does not matter. */
+function list(values: readonly string[]): string {
+  let encoded = `l${values.length}:`;
+  for (const value of [...values].sort()) encoded += text(value);
+  return encoded;
+}
 
 /**
- * The cache key: SHA-256 (hex) over a canonical encoding of every part, each string prefixed by
- * its byte length and each list by its count, so no two different sets of parts encode alike
- * (`ab`+`c` vs `a`+`bc`, an absent actor token vs an empty one). Scopes, resources and audiences
- * are sets in RFC 8693, so they are sorted first. Only the hash is kept: a cache dump or a heap
- * snapshot shows no subject token.
+ * Makes cache keys: SHA-256 (hex) over a canonical encoding of every part, each string prefixed
+ * by its byte length and each list by its count, so no two different sets of parts encode alike
+ * (`ab`+`c` vs `a`+`bc`, an absent actor token vs an empty one). What a filter's configuration
+ * fixes is encoded once, and so is the last list of scopes seen (a filter with constant scopes
+ * passes the same array every time): per request, only the tokens are encoded and the whole is
+ * hashed in one call. Only the hash is kept: a cache dump or a heap snapshot shows no token.
  */
+export class ExchangeKeyer {
+  readonly #prefix: string;
+  #scopes: readonly string[] | undefined;
+  #encodedScopes = '';
+
+  constructor(constants: ConstantKeyParts) {
+    this.#prefix =
+      text(KEY_VERSION) +
+      text(constants.endpoint) +
+      text(constants.clientId) +
+      text(constants.subjectTokenType) +
+      text(constants.actorTokenType) +
+      text(constants.requestedTokenType) +
+      list(constants.resources) +
+      list(constants.audiences);
+  }
+
+  key(subjectToken: string, actorToken: string | undefined, scopes: readonly string[]): string {
+    if (scopes !== this.#scopes) {
+      this.#encodedScopes = list(scopes);
+      this.#scopes = scopes;
+    }
+    return hash('sha256', this.#prefix + this.#encodedScopes + text(subjectToken) + text(actorToken), 'hex');
+  }
+}
+
+/** The cache key of one exchange (what an ExchangeKeyer gives for the same parts). */
 export function exchangeCacheKey(parts: ExchangeKeyParts): string {
-  // Built as one string and hashed in one call: per-part update() calls cost more than the hash.
-  const encoded: string[] = [];
-  const text = (value: string | undefined): void => {
-    encoded.push(value === undefined ? '-' : `s${Buffer.byteLength(value, 'utf8')}:${value}`);
-  };
-  const list = (values: readonly string[]): void => {
-    const sorted = [...values].sort();
-    encoded.push(`l${sorted.length}:`);
-    for (const value of sorted) text(value);
-  };
   const { request } = parts;
-  text(KEY_VERSION);
-  text(parts.endpoint);
-  text(parts.clientId);
-  text(request.subjectToken);
-  text(request.subjectTokenType);
-  text(request.actorToken);
-  text(request.actorTokenType);
-  text(request.requestedTokenType);
-  list(request.scopes);
-  list(request.resources);
-  list(request.audiences);
-  return createHash('sha256').update(encoded.join(''), 'utf8').digest('hex');
+  return new ExchangeKeyer({ ...request, endpoint: parts.endpoint, clientId: parts.clientId }).key(
+    request.subjectToken,
+    request.actorToken,
+    request.scopes,
+  );
 }
 
 /** A JWT's `exp` in milliseconds, read without verifying: it only ever shortens a cache lifetime. */
@@ -136,7 +171,6 @@ function checkedCount(name: string, value: number, minimum: number): number {
  * revoked or expired token then costs one call, not one per request.
  */
 export class ExchangeCache {
-  readonly #enabled: boolean;
   readonly #maxTtlMs: number;
   readonly #marginMs: number;
   readonly #negativeTtlMs: number;
@@ -144,13 +178,7 @@ export class ExchangeCache {
   readonly #entries: LRUCache<string, TokenExchangeOutcome>;
   readonly #inFlight = new Map<string, Promise<TokenExchangeOutcome>>();
 
-  /** Whether calls are shared and kept; when false every getOrExchange calls through. */
-  get enabled(): boolean {
-    return this.#enabled;
-  }
-
   constructor(config: ExchangeCacheConfig, options: ExchangeCacheOptions = {}) {
-    this.#enabled = config.enabled;
     this.#maxTtlMs = checkedCount('maxTtlMs', config.maxTtlMs ?? EXCHANGE_CACHE_DEFAULTS.maxTtlMs, 0);
     this.#marginMs = checkedCount('marginMs', config.marginMs ?? EXCHANGE_CACHE_DEFAULTS.marginMs, 0);
     this.#negativeTtlMs = checkedCount(
@@ -169,16 +197,15 @@ export class ExchangeCache {
   }
 
   /**
-   * The cached answer for these parts, or the answer of `exchange` (shared with any concurrent
-   * caller using the same parts). An error thrown by `exchange` reaches every caller waiting on
+   * The cached answer for this key, or the answer of `exchange` (shared with any concurrent
+   * caller using the same key). An error thrown by `exchange` reaches every caller waiting on
    * it and is not cached.
    */
   async getOrExchange(
-    parts: ExchangeKeyParts,
+    lookup: CacheLookup,
     exchange: () => Promise<TokenExchangeOutcome>,
   ): Promise<ExchangeCacheResult> {
-    if (!this.#enabled) return { outcome: await exchange(), source: 'uncached' };
-    const key = exchangeCacheKey(parts);
+    const { key } = lookup;
     const cached = this.#entries.get(key);
     if (cached !== undefined) return { outcome: cached, source: 'cached' };
     const pending = this.#inFlight.get(key);
@@ -189,7 +216,7 @@ export class ExchangeCache {
     const call = Promise.resolve()
       .then(exchange)
       .then((outcome) => {
-        this.#remember(key, parts, outcome);
+        this.#remember(lookup, outcome);
         return outcome;
       })
       .finally(() => this.#inFlight.delete(key));
@@ -206,7 +233,8 @@ export class ExchangeCache {
     return this.#entries.size;
   }
 
-  #remember(key: string, parts: ExchangeKeyParts, outcome: TokenExchangeOutcome): void {
+  #remember(lookup: CacheLookup, outcome: TokenExchangeOutcome): void {
+    const { key } = lookup;
     if (!outcome.ok) {
       const { failure } = outcome;
       if (
@@ -223,8 +251,8 @@ export class ExchangeCache {
         now: this.#now(),
         expiresIn: outcome.success.expiresIn,
         issuedToken: outcome.success.accessToken,
-        subjectToken: parts.request.subjectToken,
-        actorToken: parts.request.actorToken,
+        subjectToken: lookup.subjectToken,
+        actorToken: lookup.actorToken,
       },
       { maxTtlMs: this.#maxTtlMs, marginMs: this.#marginMs },
     );

@@ -84,6 +84,13 @@ describe('OAuth2TokenExchangeFilter config errors carry a code and a pointer', (
     );
   });
 
+  test('a fixed scope with a character RFC 6749 forbids, pointed at by its index', () => {
+    assert.deepEqual(
+      errorsOf({ subjectToken: '${x}', endpoint: 'http://as.test/token', scopes: ['mail', 'bad"scope'] }),
+      [`TG_CONFIG_BAD_VALUE ${FILE}#/heap/0/config/scopes/1`],
+    );
+  });
+
   test('a token type that is not a URI', () => {
     assert.deepEqual(
       errorsOf({ subjectToken: '${x}', endpoint: 'http://as.test/token', subjectTokenType: 'access token' }),

@@ -6,7 +6,9 @@ import {
   EXCHANGE_CACHE_DEFAULTS,
   ExchangeCache,
   exchangeCacheKey,
+  ExchangeKeyer,
   jwtExpiryMs,
+  type CacheLookup,
   type ExchangeKeyParts,
 } from '../../../src/oauth2/exchange-cache.js';
 import {
@@ -48,6 +50,15 @@ function parts(
     clientId: 'gateway',
     request: buildTokenExchangeRequest({ ...baseParams, ...params }),
     ...extra,
+  };
+}
+
+function lookup(keyParts: ExchangeKeyParts): CacheLookup {
+  const { request } = keyParts;
+  return {
+    key: exchangeCacheKey(keyParts),
+    subjectToken: request.subjectToken,
+    actorToken: request.actorToken,
   };
 }
 
@@ -150,6 +161,29 @@ describe('exchangeCacheKey', () => {
       exchangeCacheKey(parts({ scopes: ['b', 'a'], audiences: ['y', 'x'] })),
     );
   });
+
+  test("one filter's ExchangeKeyer gives the same keys, whichever scopes it saw before", () => {
+    const fixed = parts().request;
+    const keyer = new ExchangeKeyer({
+      ...fixed,
+      endpoint: 'https://as.example.com/token',
+      clientId: 'gateway',
+    });
+    const read = ['read'];
+    const readWrite = ['read', 'write'];
+    for (const [subject, scopes] of [
+      ['subject-a', read],
+      ['subject-b', read],
+      ['subject-a', readWrite],
+      ['subject-a', read],
+    ] as const) {
+      assert.equal(
+        keyer.key(subject, fixed.actorToken, scopes),
+        exchangeCacheKey(parts({ subjectToken: subject, scopes })),
+        `${subject} ${scopes.join(' ')}`,
+      );
+    }
+  });
 });
 
 describe('cache TTL', () => {
@@ -207,23 +241,23 @@ describe('cache TTL', () => {
 describe('ExchangeCache', () => {
   test('a second call within the TTL is served from the cache, after it a new exchange', async () => {
     const time = clock();
-    const cache = new ExchangeCache({ enabled: true }, { now: time.now });
+    const cache = new ExchangeCache({}, { now: time.now });
     const exchange = counting((n) => issued(`token-${n}`, 120));
-    const first = await cache.getOrExchange(parts(), exchange.fn);
+    const first = await cache.getOrExchange(lookup(parts()), exchange.fn);
     assert.equal(first.source, 'exchanged');
     time.advance(89_999);
-    const second = await cache.getOrExchange(parts(), exchange.fn);
+    const second = await cache.getOrExchange(lookup(parts()), exchange.fn);
     assert.equal(second.source, 'cached');
     assert.equal(second.outcome, first.outcome);
     time.advance(2);
-    const third = await cache.getOrExchange(parts(), exchange.fn);
+    const third = await cache.getOrExchange(lookup(parts()), exchange.fn);
     assert.equal(third.source, 'exchanged');
     assert.equal(exchange.calls(), 2);
     assert.ok(third.outcome.ok && third.outcome.success.accessToken === 'token-2');
   });
 
   test('single-flight: 100 concurrent callers with one key make one call and share its result', async () => {
-    const cache = new ExchangeCache({ enabled: true });
+    const cache = new ExchangeCache({});
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let calls = 0;
@@ -232,7 +266,7 @@ describe('ExchangeCache', () => {
       await gate;
       return issued('shared-token');
     };
-    const pending = Array.from({ length: 100 }, () => cache.getOrExchange(parts(), exchange));
+    const pending = Array.from({ length: 100 }, () => cache.getOrExchange(lookup(parts()), exchange));
     await new Promise((resolve) => setImmediate(resolve));
     release();
     const results = await Promise.all(pending);
@@ -243,7 +277,7 @@ describe('ExchangeCache', () => {
   });
 
   test('single-flight also shares failures and thrown errors, which are not kept', async () => {
-    const cache = new ExchangeCache({ enabled: true });
+    const cache = new ExchangeCache({});
     let calls = 0;
     const failing = async (): Promise<TokenExchangeOutcome> => {
       calls += 1;
@@ -251,53 +285,53 @@ describe('ExchangeCache', () => {
       throw new TollgateError('TG_UPSTREAM_TIMEOUT');
     };
     const results = await Promise.allSettled(
-      Array.from({ length: 10 }, () => cache.getOrExchange(parts(), failing)),
+      Array.from({ length: 10 }, () => cache.getOrExchange(lookup(parts()), failing)),
     );
     assert.equal(calls, 1);
     assert.ok(results.every((r) => r.status === 'rejected'));
-    await assert.rejects(cache.getOrExchange(parts(), failing));
+    await assert.rejects(cache.getOrExchange(lookup(parts()), failing));
     assert.equal(calls, 2);
     assert.equal(cache.size, 0);
   });
 
   test('a synchronous throw does not leave a stuck in-flight entry', async () => {
-    const cache = new ExchangeCache({ enabled: true });
+    const cache = new ExchangeCache({});
     const throwsNow = (() => {
       throw new Error('sync');
     }) as unknown as () => Promise<TokenExchangeOutcome>;
-    await assert.rejects(cache.getOrExchange(parts(), throwsNow), /sync/);
-    const ok = await cache.getOrExchange(parts(), async () => issued('t'));
+    await assert.rejects(cache.getOrExchange(lookup(parts()), throwsNow), /sync/);
+    const ok = await cache.getOrExchange(lookup(parts()), async () => issued('t'));
     assert.equal(ok.source, 'exchanged');
   });
 
   test('no cross-user leak: two subject tokens → two calls, each its own token', async () => {
-    const cache = new ExchangeCache({ enabled: true });
+    const cache = new ExchangeCache({});
     const calls: string[] = [];
     const exchangeFor = (subject: string) => async (): Promise<TokenExchangeOutcome> => {
       calls.push(subject);
       return issued(`issued-for-${subject}`);
     };
     const [a, b] = await Promise.all([
-      cache.getOrExchange(parts({ subjectToken: 'alice' }), exchangeFor('alice')),
-      cache.getOrExchange(parts({ subjectToken: 'bob' }), exchangeFor('bob')),
+      cache.getOrExchange(lookup(parts({ subjectToken: 'alice' })), exchangeFor('alice')),
+      cache.getOrExchange(lookup(parts({ subjectToken: 'bob' })), exchangeFor('bob')),
     ]);
     assert.deepEqual(calls.sort(), ['alice', 'bob']);
     assert.ok(a.outcome.ok && a.outcome.success.accessToken === 'issued-for-alice');
     assert.ok(b.outcome.ok && b.outcome.success.accessToken === 'issued-for-bob');
-    const again = await cache.getOrExchange(parts({ subjectToken: 'bob' }), exchangeFor('never'));
+    const again = await cache.getOrExchange(lookup(parts({ subjectToken: 'bob' })), exchangeFor('never'));
     assert.ok(again.outcome.ok && again.outcome.success.accessToken === 'issued-for-bob');
   });
 
   test('invalid_grant is remembered for negativeTtlMs; other failures are not', async () => {
     const time = clock();
-    const cache = new ExchangeCache({ enabled: true, negativeTtlMs: 5_000 }, { now: time.now });
+    const cache = new ExchangeCache({ negativeTtlMs: 5_000 }, { now: time.now });
     const invalidGrant = counting(() => asError('invalid_grant'));
-    await cache.getOrExchange(parts(), invalidGrant.fn);
-    const cached = await cache.getOrExchange(parts(), invalidGrant.fn);
+    await cache.getOrExchange(lookup(parts()), invalidGrant.fn);
+    const cached = await cache.getOrExchange(lookup(parts()), invalidGrant.fn);
     assert.equal(cached.source, 'cached');
     assert.ok(!cached.outcome.ok && cached.outcome.failure.error === 'invalid_grant');
     time.advance(5_001);
-    await cache.getOrExchange(parts(), invalidGrant.fn);
+    await cache.getOrExchange(lookup(parts()), invalidGrant.fn);
     assert.equal(invalidGrant.calls(), 2);
 
     const others = [
@@ -308,7 +342,7 @@ describe('ExchangeCache', () => {
     ];
     for (const [index, outcome] of others.entries()) {
       const other = counting(() => outcome);
-      const key = parts({ subjectToken: `subject-${index}` });
+      const key = lookup(parts({ subjectToken: `subject-${index}` }));
       await cache.getOrExchange(key, other.fn);
       await cache.getOrExchange(key, other.fn);
       assert.equal(other.calls(), 2, `failure #${index}`);
@@ -316,22 +350,22 @@ describe('ExchangeCache', () => {
   });
 
   test('negative caching can be turned off', async () => {
-    const cache = new ExchangeCache({ enabled: true, negativeTtlMs: 0 });
+    const cache = new ExchangeCache({ negativeTtlMs: 0 });
     const invalidGrant = counting(() => asError('invalid_grant'));
-    await cache.getOrExchange(parts(), invalidGrant.fn);
-    await cache.getOrExchange(parts(), invalidGrant.fn);
+    await cache.getOrExchange(lookup(parts()), invalidGrant.fn);
+    await cache.getOrExchange(lookup(parts()), invalidGrant.fn);
     assert.equal(invalidGrant.calls(), 2);
   });
 
   test('tokens with TTL ≤ 0 are not stored', async () => {
     const time = clock();
-    const cache = new ExchangeCache({ enabled: true }, { now: time.now });
+    const cache = new ExchangeCache({}, { now: time.now });
     const short = counting(() => issued('short', 30));
-    await cache.getOrExchange(parts(), short.fn);
-    await cache.getOrExchange(parts(), short.fn);
+    await cache.getOrExchange(lookup(parts()), short.fn);
+    await cache.getOrExchange(lookup(parts()), short.fn);
     assert.equal(short.calls(), 2);
     const expiredSubject = counting(() => issued('t', 3600));
-    const key = parts({ subjectToken: jwt(NOW / 1000 - 10) });
+    const key = lookup(parts({ subjectToken: jwt(NOW / 1000 - 10) }));
     await cache.getOrExchange(key, expiredSubject.fn);
     await cache.getOrExchange(key, expiredSubject.fn);
     assert.equal(expiredSubject.calls(), 2);
@@ -340,8 +374,8 @@ describe('ExchangeCache', () => {
 
   test('the subject token exp caps how long its exchanged token is served', async () => {
     const time = clock();
-    const cache = new ExchangeCache({ enabled: true }, { now: time.now });
-    const key = parts({ subjectToken: jwt(NOW / 1000 + 100) });
+    const cache = new ExchangeCache({}, { now: time.now });
+    const key = lookup(parts({ subjectToken: jwt(NOW / 1000 + 100) }));
     const exchange = counting((n) => issued(`t${n}`, 3600));
     await cache.getOrExchange(key, exchange.fn);
     time.advance(69_999);
@@ -351,30 +385,18 @@ describe('ExchangeCache', () => {
   });
 
   test('maxEntries bounds the cache (least recently used goes)', async () => {
-    const cache = new ExchangeCache({ enabled: true, maxEntries: 2 });
+    const cache = new ExchangeCache({ maxEntries: 2 });
     for (const subject of ['a', 'b', 'c']) {
-      await cache.getOrExchange(parts({ subjectToken: subject }), async () => issued(subject));
+      await cache.getOrExchange(lookup(parts({ subjectToken: subject })), async () => issued(subject));
     }
     assert.equal(cache.size, 2);
-    const a = await cache.getOrExchange(parts({ subjectToken: 'a' }), async () => issued('a-again'));
+    const a = await cache.getOrExchange(lookup(parts({ subjectToken: 'a' })), async () => issued('a-again'));
     assert.equal(a.source, 'exchanged');
   });
 
-  test('disabled: every call exchanges, nothing shared or kept', async () => {
-    const cache = new ExchangeCache({ enabled: false });
-    const exchange = counting((n) => issued(`t${n}`));
-    const results = await Promise.all([
-      cache.getOrExchange(parts(), exchange.fn),
-      cache.getOrExchange(parts(), exchange.fn),
-    ]);
-    assert.equal(exchange.calls(), 2);
-    assert.ok(results.every((r) => r.source === 'uncached'));
-    assert.equal(cache.size, 0);
-  });
-
   test('clear() empties the cache', async () => {
-    const cache = new ExchangeCache({ enabled: true });
-    await cache.getOrExchange(parts(), async () => issued('t'));
+    const cache = new ExchangeCache({});
+    await cache.getOrExchange(lookup(parts()), async () => issued('t'));
     cache.clear();
     assert.equal(cache.size, 0);
   });
@@ -387,16 +409,16 @@ describe('ExchangeCache', () => {
       { negativeTtlMs: Number.NaN },
     ]) {
       assert.throws(
-        () => new ExchangeCache({ enabled: true, ...config }),
+        () => new ExchangeCache({ ...config }),
         (error: unknown) => error instanceof TollgateError && error.code === 'TG_CONFIG_BAD_VALUE',
       );
     }
   });
 
   test('instances share nothing', async () => {
-    const one = new ExchangeCache({ enabled: true });
-    const two = new ExchangeCache({ enabled: true });
-    await one.getOrExchange(parts(), async () => issued('t'));
+    const one = new ExchangeCache({});
+    const two = new ExchangeCache({});
+    await one.getOrExchange(lookup(parts()), async () => issued('t'));
     assert.equal(two.size, 0);
   });
 });
