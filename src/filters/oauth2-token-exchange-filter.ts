@@ -282,8 +282,8 @@ function scopeValues(template: CompiledTemplate, exchange: Exchange): string[] {
 function untilCancelled<T>(work: Promise<T>, cancellation: Cancellation): Promise<T> {
   if (cancellation.reason !== undefined) return Promise.reject(cancellation.reason);
   return new Promise<T>((resolve, reject) => {
-    cancellation.once('cancel', reject);
-    work.then(resolve, reject).finally(() => cancellation.off('cancel', reject));
+    cancellation.onCancel(reject);
+    work.then(resolve, reject).finally(() => cancellation.offCancel(reject));
   });
 }
 

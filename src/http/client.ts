@@ -96,7 +96,7 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
     const cancellation = this.#cancellation;
     if (cancellation === undefined) return;
     if (cancellation.reason !== undefined) abort(cancellation.reason);
-    else cancellation.once('cancel', this.#onCancel);
+    else cancellation.onCancel(this.#onCancel);
   }
 
   onHeaders(status: number, rawHeaders: Buffer[], resume: () => void): boolean {
@@ -118,12 +118,12 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
-    this.#cancellation?.off('cancel', this.#onCancel);
+    this.#cancellation?.offCancel(this.#onCancel);
     this.#body!.end();
   }
 
   onError(error: Error): void {
-    this.#cancellation?.off('cancel', this.#onCancel);
+    this.#cancellation?.offCancel(this.#onCancel);
     const failure = upstreamError(error, this.#request);
     if (this.#body) this.#body.fail(failure);
     else this.#reject(failure);

@@ -21,7 +21,7 @@ export function removeHopByHop(headers: Headers): void {
       if (name) headers.delete(name);
     }
   }
-  for (const name of hopByHop) headers.delete(name);
+  headers.deleteWhere((name) => hopByHop.has(name));
 }
 
 export function isHopByHop(name: string): boolean {

@@ -53,6 +53,11 @@ export class Headers implements ElReadable {
     return this.#values.delete(name.toLowerCase());
   }
 
+  /** Deletes every header whose lower-case name `test` accepts. */
+  deleteWhere(test: (lowerCaseName: string) => boolean): void {
+    for (const key of this.#values.keys()) if (test(key)) this.#values.delete(key);
+  }
+
   get size(): number {
     return this.#values.size;
   }

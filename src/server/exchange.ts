@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { elGet, type ElReadable } from '../el/host.js';
 import { TollgateError } from '../errors/tollgate-error.js';
@@ -30,23 +29,43 @@ interface Shared {
   subTransactions: number;
 }
 
+type CancelListener = (reason: Error) => void;
+
 /**
- * Fires 'cancel' once, with its reason, when a request's upstream calls should stop: its client
- * went away, or a sub-exchange's time-out passed. An emitter rather than an AbortController:
- * every request has one, and an emitter costs a fraction of a controller and its signal.
+ * Tells, once, with a reason, that a request's upstream calls should stop: its client went
+ * away, or a sub-exchange's time-out passed. Not an AbortController, nor even an EventEmitter:
+ * every request has one, and most never fire, so it is a field and a list made on first use.
  */
-export class Cancellation extends EventEmitter {
+export class Cancellation {
   #reason: Error | undefined;
+  #listeners: CancelListener[] | undefined;
 
   /** Why it fired; undefined until then. */
   get reason(): Error | undefined {
     return this.#reason;
   }
 
+  /** Calls `listener` when it fires (once: it fires only once). */
+  onCancel(listener: CancelListener): void {
+    (this.#listeners ??= []).push(listener);
+  }
+
+  offCancel(listener: CancelListener): void {
+    const listeners = this.#listeners;
+    const index = listeners?.indexOf(listener) ?? -1;
+    if (index >= 0) listeners!.splice(index, 1);
+  }
+
+  get listenerCount(): number {
+    return this.#listeners?.length ?? 0;
+  }
+
   cancel(reason: Error): void {
     if (this.#reason !== undefined) return;
     this.#reason = reason;
-    this.emit('cancel', reason);
+    const listeners = this.#listeners;
+    this.#listeners = undefined;
+    for (const listener of listeners ?? []) listener(reason);
   }
 }
 
@@ -117,7 +136,7 @@ export class Exchange implements ElReadable {
     const parent = options.detached ? undefined : this.cancellation;
     const forward = (reason: Error): void => cancellation.cancel(reason);
     if (parent?.reason !== undefined) cancellation.cancel(parent.reason);
-    else parent?.once('cancel', forward);
+    else parent?.onCancel(forward);
     const timer =
       timeoutMs === undefined
         ? undefined
@@ -130,7 +149,7 @@ export class Exchange implements ElReadable {
           );
     sub.#release = () => {
       clearTimeout(timer);
-      parent?.off('cancel', forward);
+      parent?.offCancel(forward);
     };
     return sub;
   }
