@@ -98,7 +98,7 @@ export interface OAuth2FailureContext {
 const FORM_MEDIA_TYPE = 'application/x-www-form-urlencoded';
 /** Longest authorization server answer read; a token response is a few kilobytes. */
 const MAX_ANSWER_BYTES = 256 * 1024;
-/** setTimeout's limit; a longer AbortSignal.timeout would fire at once. */
+/** setTimeout's limit; a longer delay would fire at once. */
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 const tokenTypeSchema = { type: 'string', minLength: 1 };
