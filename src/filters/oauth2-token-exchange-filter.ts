@@ -321,6 +321,8 @@ function failureContext(failure: TokenExchangeFailure): OAuth2FailureContext {
 class OAuth2TokenExchangeFilter implements Filter {
   readonly #name: string;
   readonly #endpoint: string;
+  /** Parsed once; each call sends a copy, which the handlers behind may rewrite. */
+  readonly #endpointUri: RequestUri;
   readonly #subjectToken: CompiledTemplate;
   readonly #subjectTokenType: string;
   readonly #actorToken: CompiledTemplate | undefined;
@@ -347,6 +349,7 @@ class OAuth2TokenExchangeFilter implements Filter {
     const at = (...tokens: (string | number)[]): Place => childPlace(place, ...tokens);
     this.#name = context.name;
     this.#endpoint = tokenEndpoint(config, context);
+    this.#endpointUri = RequestUri.parse(this.#endpoint);
 
     this.#subjectToken = context.template(config.subjectToken, at('subjectToken'));
     this.#subjectTokenType =
@@ -508,7 +511,7 @@ class OAuth2TokenExchangeFilter implements Filter {
     const body = tokenExchangeForm(request).toString();
     const asRequest = new Request({
       method: 'POST',
-      uri: RequestUri.parse(this.#endpoint),
+      uri: this.#endpointUri.clone(),
       headers: Headers.fromRecord({ 'Content-Type': FORM_MEDIA_TYPE, Accept: 'application/json' }),
       entity: new Entity(body),
     });
