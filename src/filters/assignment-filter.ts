@@ -2,7 +2,7 @@ import { conditionSchema, expressionSchema, objectSchema } from '../config/schem
 import type { CompiledCondition, CompiledLValue, CompiledTemplate } from '../el/api.js';
 import { childPlace, type Place } from '../errors/tollgate-error.js';
 import { defineType, type CreateContext, type Filter } from '../heap/types.js';
-import { loadEntities } from '../server/entities.js';
+import { conditionHolds, loadEntities } from '../server/entities.js';
 import type { Exchange } from '../server/exchange.js';
 
 interface BindingConfig {
@@ -47,10 +47,7 @@ function compileBindings(
 
 async function run(bindings: readonly Binding[], exchange: Exchange): Promise<void> {
   for (const { condition, target, value } of bindings) {
-    if (condition) {
-      await loadEntities(exchange, condition);
-      if (!condition.test(exchange)) continue;
-    }
+    if (condition && !(await conditionHolds(exchange, condition))) continue;
     if (value) await loadEntities(exchange, value);
     target.assign(exchange, value ? value.evaluate(exchange) : null);
   }

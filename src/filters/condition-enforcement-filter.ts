@@ -2,7 +2,7 @@ import { conditionSchema, objectSchema, referenceSchema } from '../config/schema
 import { childPlace } from '../errors/tollgate-error.js';
 import { textResponse } from '../http/message.js';
 import { defineType, type Filter, type Handler } from '../heap/types.js';
-import { loadEntities } from '../server/entities.js';
+import { conditionHolds } from '../server/entities.js';
 
 interface ConditionEnforcementFilterConfig {
   condition: string | boolean;
@@ -24,8 +24,7 @@ export const conditionEnforcementFilterType = defineType<ConditionEnforcementFil
     );
     return {
       async filter(exchange, next) {
-        await loadEntities(exchange, condition);
-        if (condition.test(exchange)) return next.handle(exchange);
+        if (await conditionHolds(exchange, condition)) return next.handle(exchange);
         return failureHandler ? failureHandler.handle(exchange) : textResponse(403);
       },
     };

@@ -1,7 +1,7 @@
 import { conditionSchema, objectSchema, referenceSchema } from '../config/schema.js';
 import { childPlace } from '../errors/tollgate-error.js';
 import { defineType, type Filter } from '../heap/types.js';
-import { loadEntities } from '../server/entities.js';
+import { conditionHolds } from '../server/entities.js';
 
 interface ConditionalFilterConfig {
   condition: string | boolean;
@@ -22,8 +22,9 @@ export const conditionalFilterType = defineType<ConditionalFilterConfig, Filter>
     );
     return {
       async filter(exchange, next) {
-        await loadEntities(exchange, condition);
-        return condition.test(exchange) ? delegate.filter(exchange, next) : next.handle(exchange);
+        return (await conditionHolds(exchange, condition))
+          ? delegate.filter(exchange, next)
+          : next.handle(exchange);
       },
     };
   },

@@ -4,7 +4,7 @@ import { childPlace } from '../errors/tollgate-error.js';
 import { textResponse, type Response } from '../http/message.js';
 import { compileRebase } from '../heap/base-uri.js';
 import { defineType, type Handler } from '../heap/types.js';
-import { loadEntities } from '../server/entities.js';
+import { conditionHolds } from '../server/entities.js';
 import type { Exchange } from '../server/exchange.js';
 
 interface DispatchHandlerConfig {
@@ -22,10 +22,7 @@ class DispatchHandler implements Handler {
 
   async handle(exchange: Exchange): Promise<Response> {
     for (const binding of this.bindings) {
-      if (binding.condition) {
-        await loadEntities(exchange, binding.condition);
-        if (!binding.condition.test(exchange)) continue;
-      }
+      if (binding.condition && !(await conditionHolds(exchange, binding.condition))) continue;
       if (binding.rebase && !binding.rebase(exchange)) return textResponse(500);
       return binding.handler.handle(exchange);
     }

@@ -3,7 +3,7 @@ import type { CompiledCondition } from '../el/api.js';
 import { childPlace } from '../errors/tollgate-error.js';
 import type { Response } from '../http/message.js';
 import { defineType, type Handler } from '../heap/types.js';
-import { loadEntities } from '../server/entities.js';
+import { conditionHolds } from '../server/entities.js';
 import type { Exchange } from '../server/exchange.js';
 
 interface SequenceHandlerConfig {
@@ -25,10 +25,7 @@ class SequenceHandler implements Handler {
       response = await handler.handle(exchange);
       exchange.response = response;
       if (i === this.bindings.length - 1) break;
-      if (postcondition) {
-        await loadEntities(exchange, postcondition);
-        if (!postcondition.test(exchange)) break;
-      }
+      if (postcondition && !(await conditionHolds(exchange, postcondition))) break;
       response.entity.discard();
     }
     return response!;

@@ -1,3 +1,4 @@
+import type { CompiledCondition } from '../el/api.js';
 import type { Exchange } from './exchange.js';
 
 /** What a compiled expression (or a set of them) reads of the message bodies. */
@@ -26,6 +27,15 @@ export function loadEntities(exchange: Exchange, needs: EntityNeeds): Promise<vo
     needs.readsResponseEntity && exchange.response !== undefined && !exchange.response.entity.isBuffered;
   if (!request && !response) return undefined;
   return load(exchange, request, response);
+}
+
+/**
+ * Tests a condition once the bodies it reads are loaded: a boolean at once when there is nothing
+ * to load, so a caller on the hot path can skip the await.
+ */
+export function conditionHolds(exchange: Exchange, condition: CompiledCondition): boolean | Promise<boolean> {
+  const loading = loadEntities(exchange, condition);
+  return loading ? loading.then(() => condition.test(exchange)) : condition.test(exchange);
 }
 
 async function load(exchange: Exchange, request: boolean, response: boolean): Promise<void> {
