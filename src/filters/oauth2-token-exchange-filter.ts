@@ -484,11 +484,8 @@ class OAuth2TokenExchangeFilter implements Filter {
       if (cache === undefined) return { outcome: await this.#call(exchange, build()), source: 'uncached' };
       // Every other part of the key is fixed by this filter's configuration, its endpointHandler
       // (and so its client) included: the request is only built, and checked, on a miss.
-      const lookup = {
-        key: this.#keyer.key(subjectToken, actorToken ?? undefined, scopes),
-        subjectToken,
-        actorToken: actorToken ?? undefined,
-      };
+      const actor = actorToken ?? undefined;
+      const lookup = { key: this.#keyer.key(subjectToken, actor, scopes), subjectToken, actorToken: actor };
       return await cache.getOrExchange(lookup, () => this.#call(exchange, build()));
     } catch (error) {
       return failed(failureFromError(error));

@@ -77,7 +77,8 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
   readonly #reject: (error: TollgateError) => void;
   #abort: ((reason: Error) => void) | undefined;
   #body: UpstreamBody | undefined;
-  readonly #onCancel = (reason: Error): void => this.#abort?.(reason);
+  /** Aborts the call once undici has given the means: on cancellation, or when the body is dropped. */
+  readonly #abortCall = (reason: Error): void => this.#abort?.(reason);
 
   constructor(
     request: Request,
@@ -96,7 +97,7 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
     const cancellation = this.#cancellation;
     if (cancellation === undefined) return;
     if (cancellation.reason !== undefined) abort(cancellation.reason);
-    else cancellation.onCancel(this.#onCancel);
+    else cancellation.onCancel(this.#abortCall);
   }
 
   onHeaders(status: number, rawHeaders: Buffer[], resume: () => void): boolean {
@@ -107,7 +108,7 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
       const name = rawHeaders[i]!.toString('latin1');
       if (!isHopByHop(name)) headers.add(name, rawHeaders[i + 1]!.toString('latin1'));
     }
-    const body = new UpstreamBody(resume, (reason) => this.#abort?.(reason));
+    const body = new UpstreamBody(resume, this.#abortCall);
     this.#body = body;
     this.#resolve(new Response({ status, headers, entity: new Entity(body) }));
     return true;
@@ -118,12 +119,12 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
-    this.#cancellation?.offCancel(this.#onCancel);
+    this.#cancellation?.offCancel(this.#abortCall);
     this.#body!.end();
   }
 
   onError(error: Error): void {
-    this.#cancellation?.offCancel(this.#onCancel);
+    this.#cancellation?.offCancel(this.#abortCall);
     const failure = upstreamError(error, this.#request);
     if (this.#body) this.#body.fail(failure);
     else this.#reject(failure);

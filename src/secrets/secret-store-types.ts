@@ -263,16 +263,16 @@ function fetchThrough(handler: Handler, context: CreateContext): (url: string) =
       cancellation,
       transactionId: randomUUID(),
     });
-    const timer = setTimeout(
-      () => cancellation.cancel(new TollgateError('TG_UPSTREAM_TIMEOUT', `${url}: no answer in time`)),
+    const stopTimer = cancellation.cancelAfter(
       JWKS_FETCH_TIMEOUT_MS,
+      () => new TollgateError('TG_UPSTREAM_TIMEOUT', `${url}: no answer in time`),
     );
     let response: Response;
     try {
       response = await handler.handle(exchange);
       await response.entity.load(MAX_JWKS_BYTES, 'TG_UPSTREAM_RESPONSE_TOO_LARGE');
     } finally {
-      clearTimeout(timer);
+      stopTimer();
     }
     if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
     return JSON.parse(response.entity.string ?? '') as unknown;

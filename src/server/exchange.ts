@@ -60,6 +60,15 @@ export class Cancellation {
     return this.#listeners?.length ?? 0;
   }
 
+  /**
+   * Fires after `ms` with the error `timeout` makes, unless the returned function is called
+   * first: the time-out of one call, to be released when the call is over.
+   */
+  cancelAfter(ms: number, timeout: () => Error): () => void {
+    const timer = setTimeout(() => this.cancel(timeout()), ms);
+    return () => clearTimeout(timer);
+  }
+
   cancel(reason: Error): void {
     if (this.#reason !== undefined) return;
     this.#reason = reason;
@@ -137,18 +146,15 @@ export class Exchange implements ElReadable {
     const forward = (reason: Error): void => cancellation.cancel(reason);
     if (parent?.reason !== undefined) cancellation.cancel(parent.reason);
     else parent?.onCancel(forward);
-    const timer =
+    const stopTimer =
       timeoutMs === undefined
         ? undefined
-        : setTimeout(
-            () =>
-              cancellation.cancel(
-                new TollgateError('TG_UPSTREAM_TIMEOUT', `no answer within ${timeoutMs} ms`),
-              ),
+        : cancellation.cancelAfter(
             timeoutMs,
+            () => new TollgateError('TG_UPSTREAM_TIMEOUT', `no answer within ${timeoutMs} ms`),
           );
     sub.#release = () => {
-      clearTimeout(timer);
+      stopTimer?.();
       parent?.offCancel(forward);
     };
     return sub;
