@@ -22,8 +22,8 @@ export function parseForm(text: string): Form {
  * parsed from that buffer on first read.
  */
 export class Entity implements ElReadable {
-  #stream: Readable | UpstreamBody | null;
-  #buffer: Buffer | null;
+  #stream: Readable | UpstreamBody | null = null;
+  #buffer: Buffer | null = null;
   #string: string | undefined;
   #json: unknown;
   #jsonParsed = false;
@@ -31,14 +31,7 @@ export class Entity implements ElReadable {
   #refused = false;
 
   constructor(body?: Readable | UpstreamBody | Buffer | string | null) {
-    if (body instanceof Readable || body instanceof UpstreamBody) {
-      this.#stream = body;
-      this.#buffer = null;
-    } else {
-      this.#stream = null;
-      this.#buffer =
-        body == null ? Buffer.alloc(0) : Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8');
-    }
+    this.#assign(body);
   }
 
   get isBuffered(): boolean {
@@ -141,7 +134,11 @@ export class Entity implements ElReadable {
     this.#jsonParsed = false;
     this.#json = undefined;
     this.#form = undefined;
-    if (body instanceof Readable) {
+    this.#assign(body);
+  }
+
+  #assign(body: Readable | UpstreamBody | Buffer | string | null | undefined): void {
+    if (body instanceof Readable || body instanceof UpstreamBody) {
       this.#stream = body;
       this.#buffer = null;
     } else {
