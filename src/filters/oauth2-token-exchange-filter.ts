@@ -11,6 +11,7 @@ import {
   TollgateError,
 } from '../errors/tollgate-error.js';
 import { Entity } from '../http/entity.js';
+import { FORM_MEDIA_TYPE } from '../http/form.js';
 import { Headers } from '../http/headers.js';
 import { Request, textResponse, type Response } from '../http/message.js';
 import { RequestUri } from '../http/uri.js';
@@ -20,7 +21,7 @@ import { ExchangeCache, ExchangeKeyer, type ExchangeCacheConfig } from '../oauth
 import {
   buildTokenExchangeRequest,
   normalizeScopes,
-  tokenExchangeForm,
+  TokenExchangeTemplate,
   type TokenExchangeParameters,
   type TokenExchangeRequest,
 } from '../oauth2/token-exchange-request.js';
@@ -95,7 +96,6 @@ export interface OAuth2FailureContext {
   readonly situation: TokenExchangeFailure['situation'];
 }
 
-const FORM_MEDIA_TYPE = 'application/x-www-form-urlencoded';
 /** Longest authorization server answer read; a token response is a few kilobytes. */
 const MAX_ANSWER_BYTES = 256 * 1024;
 /** setTimeout's limit; a longer delay would fire at once. */
@@ -324,13 +324,10 @@ class OAuth2TokenExchangeFilter implements Filter {
   /** Parsed once; each call sends a copy, which the handlers behind may rewrite. */
   readonly #endpointUri: RequestUri;
   readonly #subjectToken: CompiledTemplate;
-  readonly #subjectTokenType: string;
   readonly #actorToken: CompiledTemplate | undefined;
-  readonly #actorTokenType: string | undefined;
-  readonly #requestedTokenType: string | undefined;
   readonly #scopes: ScopeSource;
-  readonly #resources: readonly string[];
-  readonly #audiences: readonly string[];
+  /** The configured parts of every request, checked and encoded once. */
+  readonly #template: TokenExchangeTemplate;
   readonly #endpointHandler: Handler;
   readonly #failureHandler: Handler | undefined;
   readonly #lenient: boolean;
@@ -352,11 +349,11 @@ class OAuth2TokenExchangeFilter implements Filter {
     this.#endpointUri = RequestUri.parse(this.#endpoint);
 
     this.#subjectToken = context.template(config.subjectToken, at('subjectToken'));
-    this.#subjectTokenType =
+    const subjectTokenType =
       config.subjectTokenType === undefined
         ? TokenType.accessToken
         : configTokenType(context, config.subjectTokenType, at('subjectTokenType'));
-    checkParameters(at('subjectTokenType'), { subjectTokenType: this.#subjectTokenType });
+    checkParameters(at('subjectTokenType'), { subjectTokenType });
 
     if (config.actorTokenType !== undefined && config.actorToken === undefined) {
       throw configErrors(
@@ -367,30 +364,30 @@ class OAuth2TokenExchangeFilter implements Filter {
     }
     this.#actorToken =
       config.actorToken === undefined ? undefined : context.template(config.actorToken, at('actorToken'));
-    this.#actorTokenType =
+    const actorTokenType =
       config.actorToken === undefined
         ? undefined
         : config.actorTokenType === undefined
           ? TokenType.accessToken
           : configTokenType(context, config.actorTokenType, at('actorTokenType'));
-    if (this.#actorTokenType !== undefined) {
-      checkParameters(at('actorTokenType'), { actorToken: 'x', actorTokenType: this.#actorTokenType });
+    if (actorTokenType !== undefined) {
+      checkParameters(at('actorTokenType'), { actorToken: 'x', actorTokenType });
     }
 
     // null means "send no requested_token_type" (some servers reject the parameter).
-    this.#requestedTokenType =
+    const requestedTokenType =
       config.requestedTokenType === null
         ? undefined
         : config.requestedTokenType === undefined
           ? TokenType.accessToken
           : configTokenType(context, config.requestedTokenType, at('requestedTokenType'));
-    checkParameters(at('requestedTokenType'), { requestedTokenType: this.#requestedTokenType });
+    checkParameters(at('requestedTokenType'), { requestedTokenType });
 
     this.#scopes = scopeSource(config, context);
-    this.#resources = configList(context, config.resource, at('resource'), (resource, where) =>
+    const resources = configList(context, config.resource, at('resource'), (resource, where) =>
       checkParameters(where, { resources: [resource] }),
     );
-    this.#audiences = configList(context, config.audience, at('audience'), (audience, where) =>
+    const audiences = configList(context, config.audience, at('audience'), (audience, where) =>
       checkParameters(where, { audiences: [audience] }),
     );
 
@@ -420,11 +417,18 @@ class OAuth2TokenExchangeFilter implements Filter {
     this.#keyer = new ExchangeKeyer({
       endpoint: this.#endpoint,
       clientId: undefined,
-      subjectTokenType: this.#subjectTokenType,
-      actorTokenType: this.#actorTokenType,
-      requestedTokenType: this.#requestedTokenType,
-      resources: [...new Set(this.#resources)],
-      audiences: [...new Set(this.#audiences)],
+      subjectTokenType,
+      actorTokenType,
+      requestedTokenType,
+      resources: [...new Set(resources)],
+      audiences: [...new Set(audiences)],
+    });
+    this.#template = new TokenExchangeTemplate({
+      subjectTokenType,
+      actorTokenType,
+      requestedTokenType,
+      resources,
+      audiences,
     });
 
     const scopeTemplates = this.#scopes.kind === 'expressions' ? this.#scopes.templates : [];
@@ -438,7 +442,8 @@ class OAuth2TokenExchangeFilter implements Filter {
   async filter(exchange: Exchange, next: Handler): Promise<Response> {
     // Outside the failure mapping: a body too large or unreadable is the client's request being
     // refused (413 / 400), not a token exchange failure.
-    await loadEntities(exchange, this.#needs);
+    const loading = loadEntities(exchange, this.#needs);
+    if (loading) await loading;
     const { outcome, source } = await this.#exchange(exchange);
     this.#metrics.tokenExchange(this.#name, outcome.ok ? null : outcome.failure.error, source);
     if (outcome.ok) {
@@ -469,17 +474,7 @@ class OAuth2TokenExchangeFilter implements Filter {
       }
       const scopes =
         this.#scopes.kind === 'constant' ? this.#scopes.scopes : await this.#evaluateScopes(exchange);
-      const build = (): TokenExchangeRequest =>
-        buildTokenExchangeRequest({
-          subjectToken,
-          subjectTokenType: this.#subjectTokenType,
-          actorToken,
-          actorTokenType: this.#actorTokenType,
-          requestedTokenType: this.#requestedTokenType,
-          scopes,
-          resources: this.#resources,
-          audiences: this.#audiences,
-        });
+      const build = (): TokenExchangeRequest => this.#template.request(subjectToken, actorToken, scopes);
       const cache = this.#cache;
       if (cache === undefined) return { outcome: await this.#call(exchange, build()), source: 'uncached' };
       // Every other part of the key is fixed by this filter's configuration, its endpointHandler
@@ -492,7 +487,7 @@ class OAuth2TokenExchangeFilter implements Filter {
     }
   }
 
-  /** Normalised scopes, as buildTokenExchangeRequest and the cache key both take them. */
+  /** Normalised scopes, as the template and the cache key both take them. */
   async #evaluateScopes(exchange: Exchange): Promise<readonly string[]> {
     switch (this.#scopes.kind) {
       case 'constant':
@@ -505,7 +500,7 @@ class OAuth2TokenExchangeFilter implements Filter {
   }
 
   async #call(exchange: Exchange, request: TokenExchangeRequest): Promise<TokenExchangeOutcome> {
-    const body = tokenExchangeForm(request).toString();
+    const body = this.#template.body(request);
     const asRequest = new Request({
       method: 'POST',
       uri: this.#endpointUri.clone(),

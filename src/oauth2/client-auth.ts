@@ -1,6 +1,7 @@
 import { KeyObject, randomUUID } from 'node:crypto';
 import { SignJWT, type CryptoKey } from 'jose';
 import { TollgateError } from '../errors/tollgate-error.js';
+import { formUrlEncode } from '../http/form.js';
 import type { Headers } from '../http/headers.js';
 import type { CryptoKeyLike, Secret } from '../secrets/secret.js';
 import { JWT_BEARER_ASSERTION_TYPE } from './token-types.js';
@@ -28,7 +29,7 @@ export interface ClientAuthenticator {
 export type SecretSource = Secret | (() => Promise<Secret>);
 export type KeySource = CryptoKeyLike | (() => Promise<CryptoKeyLike>);
 
-async function resolveSource<T extends object>(source: T | (() => Promise<T>)): Promise<T> {
+function resolveSource<T extends object>(source: T | (() => Promise<T>)): T | Promise<T> {
   return typeof source === 'function' ? (source as () => Promise<T>)() : source;
 }
 
@@ -37,14 +38,6 @@ function requireClientId(clientId: string): string {
     throw new TollgateError('TG_OAUTH2_CLIENT_AUTH', 'the client id cannot be empty');
   }
   return clientId;
-}
-
-/**
- * application/x-www-form-urlencoded encoding of one value (RFC 6749 Appendix B): UTF-8, then
- * percent-encoding, with space as `+`.
- */
-export function formUrlEncode(value: string): string {
-  return new URLSearchParams([['', value]]).toString().slice(1);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { TollgateError } from '../errors/tollgate-error.js';
+import { formUrlEncode } from '../http/form.js';
 import { TOKEN_EXCHANGE_GRANT_TYPE } from './token-types.js';
 
 /** What the filter evaluated for one exchange; tokens may be missing when an expression gave nothing. */
@@ -139,4 +140,88 @@ export function tokenExchangeForm(request: TokenExchangeRequest): URLSearchParam
 /** Checks the parameters and gives the encoded body in one step. */
 export function tokenExchangeBody(params: TokenExchangeParameters): string {
   return tokenExchangeForm(buildTokenExchangeRequest(params)).toString();
+}
+
+/** What a filter's configuration fixes for all of its exchanges. */
+export type FixedExchangeParameters = Pick<
+  TokenExchangeParameters,
+  'subjectTokenType' | 'actorTokenType' | 'requestedTokenType' | 'resources' | 'audiences'
+>;
+
+const formPair = (name: string, value: string): string => `&${name}=${formUrlEncode(value)}`;
+const GRANT_TYPE_PART = `grant_type=${formUrlEncode(TOKEN_EXCHANGE_GRANT_TYPE)}`;
+
+/**
+ * The requests of one filter: what its configuration fixes is checked and form-encoded once,
+ * and each exchange adds only its tokens and scopes. Its requests and bodies are the ones
+ * buildTokenExchangeRequest and tokenExchangeForm give for the same parameters.
+ */
+export class TokenExchangeTemplate {
+  readonly #fixed: TokenExchangeRequest;
+  /** `&subject_token_type=…` */
+  readonly #subjectTypePart: string;
+  /** `&actor_token_type=…`, when an actor token type is configured. */
+  readonly #actorTypePart: string;
+  /** `&requested_token_type=…`, when one is requested. */
+  readonly #requestedPart: string;
+  /** The `resource` and `audience` pairs. */
+  readonly #tailPart: string;
+
+  /** Throws TG_OAUTH2_BAD_PARAMETER for a fixed part RFC 8693 or RFC 8707 forbids. */
+  constructor(fixed: FixedExchangeParameters) {
+    const hasActorType = present(fixed.actorTokenType);
+    this.#fixed = buildTokenExchangeRequest({
+      ...fixed,
+      subjectToken: 'subject',
+      actorToken: hasActorType ? 'actor' : undefined,
+    });
+    const request = this.#fixed;
+    this.#subjectTypePart = formPair('subject_token_type', request.subjectTokenType);
+    this.#actorTypePart =
+      request.actorTokenType === undefined ? '' : formPair('actor_token_type', request.actorTokenType);
+    this.#requestedPart =
+      request.requestedTokenType === undefined
+        ? ''
+        : formPair('requested_token_type', request.requestedTokenType);
+    this.#tailPart = [
+      ...request.resources.map((resource) => formPair('resource', resource)),
+      ...request.audiences.map((name) => formPair('audience', name)),
+    ].join('');
+  }
+
+  /**
+   * One exchange's checked request. `scopes` must already be normalised (normalizeScopes), as
+   * the filter and the cache key hold them. An actor token is needed exactly when an actor
+   * token type is configured (RFC 8693 §2.1).
+   */
+  request(
+    subjectToken: string | null | undefined,
+    actorToken: string | null | undefined,
+    scopes: readonly string[],
+  ): TokenExchangeRequest {
+    if (!present(subjectToken) || subjectToken.trim() === '') {
+      throw new TollgateError('TG_OAUTH2_NO_SUBJECT_TOKEN', 'no subject token');
+    }
+    const hasActor = present(actorToken);
+    const hasActorType = this.#fixed.actorTokenType !== undefined;
+    if (hasActor && !hasActorType) throw badParameter('actor_token is set without actor_token_type');
+    if (hasActorType && !hasActor) throw badParameter('actor_token_type is set without actor_token');
+    return Object.freeze({
+      ...this.#fixed,
+      subjectToken,
+      actorToken: hasActor ? actorToken : undefined,
+      scopes: Object.isFrozen(scopes) ? scopes : Object.freeze([...scopes]),
+    });
+  }
+
+  /** The form body of a request this template made, in tokenExchangeForm's order. */
+  body(request: TokenExchangeRequest): string {
+    let body = `${GRANT_TYPE_PART}&subject_token=${formUrlEncode(request.subjectToken)}${this.#subjectTypePart}`;
+    if (request.actorToken !== undefined) {
+      body += `&actor_token=${formUrlEncode(request.actorToken)}${this.#actorTypePart}`;
+    }
+    body += this.#requestedPart;
+    if (request.scopes.length > 0) body += formPair('scope', request.scopes.join(' '));
+    return body + this.#tailPart;
+  }
 }

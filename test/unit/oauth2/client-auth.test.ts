@@ -9,7 +9,6 @@ import {
   clientSecretBasic,
   clientSecretPost,
   defaultAssertionAlgorithm,
-  formUrlEncode,
   noClientAuthentication,
   privateKeyJwt,
   signClientAssertion,
@@ -55,10 +54,6 @@ describe('client_secret_basic (RFC 6749 §2.3.1)', () => {
       assert.equal(decode(pass), secret);
     });
   }
-
-  test('formUrlEncode matches application/x-www-form-urlencoded', () => {
-    assert.equal(formUrlEncode('a b:c'), 'a+b%3Ac');
-  });
 
   test('the authenticator sets the Authorization header, reading the secret when needed', async () => {
     let reads = 0;

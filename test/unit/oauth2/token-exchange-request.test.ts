@@ -7,6 +7,8 @@ import {
   normalizeScopes,
   tokenExchangeBody,
   tokenExchangeForm,
+  TokenExchangeTemplate,
+  type FixedExchangeParameters,
   type TokenExchangeParameters,
 } from '../../../src/oauth2/token-exchange-request.js';
 import { resolveTokenType, TOKEN_EXCHANGE_GRANT_TYPE, TokenType } from '../../../src/oauth2/token-types.js';
@@ -166,5 +168,59 @@ describe('request rules', () => {
     const first = tokenExchangeForm(request);
     first.append('client_id', 'c');
     assert.equal(tokenExchangeForm(request).has('client_id'), false);
+  });
+});
+
+describe("a filter's request template", () => {
+  const fixedSets: FixedExchangeParameters[] = [
+    { subjectTokenType: TokenType.accessToken },
+    {
+      subjectTokenType: TokenType.idToken,
+      actorTokenType: TokenType.accessToken,
+      requestedTokenType: TokenType.jwt,
+      resources: ['https://api.example/a?x=1', 'urn:x:y', 'urn:x:y'],
+      audiences: ['orders service', 'b&c=d', 'b&c=d'],
+    },
+    { subjectTokenType: 'https://vendor.example/token-type/x', requestedTokenType: null, audiences: ['é'] },
+  ];
+  const tokens = ['subject-token', 'eyJhbGciOi.eyJzdWIi.c2ln-_*', 'a b+c&d=e%f', 'ünï €'];
+  const scopeSets = [[], ['read'], ['read write', 'read', 'x:y/z']];
+
+  test('gives the request and body buildTokenExchangeRequest and tokenExchangeForm give', () => {
+    for (const fixed of fixedSets) {
+      const template = new TokenExchangeTemplate(fixed);
+      for (const subjectToken of tokens) {
+        for (const scopes of scopeSets) {
+          const actorToken = fixed.actorTokenType === undefined ? undefined : `${subjectToken}-actor`;
+          const params = { ...fixed, subjectToken, actorToken, scopes };
+          const expected = buildTokenExchangeRequest(params);
+          const request = template.request(subjectToken, actorToken, normalizeScopes(scopes));
+          assert.deepEqual(request, expected);
+          assert.ok(Object.isFrozen(request) && Object.isFrozen(request.scopes));
+          assert.equal(template.body(request), tokenExchangeForm(expected).toString());
+        }
+      }
+    }
+  });
+
+  test('refuses what buildTokenExchangeRequest refuses', () => {
+    const plain = new TokenExchangeTemplate({ subjectTokenType: TokenType.accessToken });
+    for (const subjectToken of [undefined, null, '', '  ']) {
+      throwsCode(() => plain.request(subjectToken, undefined, []), 'TG_OAUTH2_NO_SUBJECT_TOKEN');
+    }
+    throwsCode(() => plain.request('s', 'actor', []), 'TG_OAUTH2_BAD_PARAMETER');
+    const delegation = new TokenExchangeTemplate({
+      subjectTokenType: TokenType.accessToken,
+      actorTokenType: TokenType.accessToken,
+    });
+    throwsCode(() => delegation.request('s', '', []), 'TG_OAUTH2_BAD_PARAMETER');
+    throwsCode(
+      () => new TokenExchangeTemplate({ subjectTokenType: TokenType.accessToken, resources: ['urn:x#f'] }),
+      'TG_OAUTH2_BAD_PARAMETER',
+    );
+    throwsCode(
+      () => new TokenExchangeTemplate({ subjectTokenType: TokenType.accessToken, requestedTokenType: 'jwt' }),
+      'TG_OAUTH2_BAD_PARAMETER',
+    );
   });
 });
