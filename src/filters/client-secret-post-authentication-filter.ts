@@ -7,11 +7,16 @@ import {
   TollgateError,
 } from '../errors/tollgate-error.js';
 import { defineType, type CreateContext, type Filter } from '../heap/types.js';
-import { clientSecretPost, type ClientAuthenticator } from '../oauth2/client-auth.js';
+import { FORM_MEDIA_TYPE } from '../http/form.js';
+import type { Headers } from '../http/headers.js';
+import type { Request } from '../http/message.js';
+import {
+  clientSecretPost,
+  type ClientAuthenticator,
+  type TokenEndpointRequest,
+} from '../oauth2/client-auth.js';
 import { resolveSecretsProvider, secretsProviderSchema } from '../secrets/secret-store-types.js';
 import type { Exchange } from '../server/exchange.js';
-
-const FORM_MEDIA_TYPE = 'application/x-www-form-urlencoded';
 
 /** The config of ClientSecretBasic- and ClientSecretPostAuthenticationFilter. */
 export interface ClientSecretConfig {
@@ -57,6 +62,31 @@ export function clientSecretAuthenticator(
 }
 
 /**
+ * The token request as header methods see it: they read neither the endpoint nor the form, so
+ * each is made only when read.
+ */
+class HeaderOnlyRequest implements TokenEndpointRequest {
+  readonly #request: Request;
+  #form: URLSearchParams | undefined;
+
+  constructor(request: Request) {
+    this.#request = request;
+  }
+
+  get endpoint(): string {
+    return this.#request.uri.toString();
+  }
+
+  get form(): URLSearchParams {
+    return (this.#form ??= new URLSearchParams());
+  }
+
+  get headers(): Headers {
+    return this.#request.headers;
+  }
+}
+
+/**
  * Adds the client's credentials to the outgoing request (the token request the exchange filter
  * builds, or any request a Chain sends to an authorization server). Methods that put
  * credentials in the body get the request's form and the body is rewritten from it, with its
@@ -68,11 +98,11 @@ export async function authenticateRequest(
   usesBody: boolean,
 ): Promise<void> {
   const { request } = exchange;
-  const endpoint = request.uri.toString();
   if (!usesBody) {
-    await authenticator.authenticate({ endpoint, form: new URLSearchParams(), headers: request.headers });
+    await authenticator.authenticate(new HeaderOnlyRequest(request));
     return;
   }
+  const endpoint = request.uri.toString();
   if (!request.entity.isBuffered) {
     await request.entity.load(exchange.maxEntityBytes, 'TG_REQUEST_ENTITY_TOO_LARGE');
   }

@@ -28,12 +28,16 @@ export function envVarName(secretId: string): string {
 }
 
 /**
+ * More distinct ids or values than a store has secrets means they keep changing: the memo
+ * starts over.
+ */
+const MAX_REMEMBERED = 64;
+
+/**
  * PingGateway's SystemAndEnvSecretStore: a secret id is looked up first as an environment
  * variable (name transformed by `envVarName`), then as a system property with the exact id. An
  * empty value counts as absent, because `export NAME=` is the usual way to blank a variable.
  */
-/** More distinct values than a store has secrets means they keep changing: start over. */
-const MAX_DECODED = 64;
 
 export class SystemAndEnvSecretStore implements SecretStore {
   readonly name: string;
@@ -46,6 +50,8 @@ export class SystemAndEnvSecretStore implements SecretStore {
    * same text always decodes alike. Keyed by the text, so a changed variable is decoded afresh.
    */
   readonly #decoded = new Map<string, Secret>();
+  /** Environment variable names by secret id: the ids are the route files' few. */
+  readonly #envNames = new Map<string, string>();
 
   constructor(
     config: SystemAndEnvSecretStoreConfig,
@@ -74,14 +80,20 @@ export class SystemAndEnvSecretStore implements SecretStore {
   }
 
   async get(secretId: string): Promise<Secret | null> {
-    const stored = ownValue(this.#env, envVarName(secretId)) ?? ownValue(this.#systemProperties, secretId);
+    let envName = this.#envNames.get(secretId);
+    if (envName === undefined) {
+      envName = envVarName(secretId);
+      if (this.#envNames.size >= MAX_REMEMBERED) this.#envNames.clear();
+      this.#envNames.set(secretId, envName);
+    }
+    const stored = ownValue(this.#env, envName) ?? ownValue(this.#systemProperties, secretId);
     if (stored === undefined) return null;
     const format = this.#formats.get(secretId) ?? this.#format;
     const key = `${format}:${stored}`;
     let secret = this.#decoded.get(key);
     if (!secret) {
       secret = decodeSecret(stored, format, secretId);
-      if (this.#decoded.size >= MAX_DECODED) this.#decoded.clear();
+      if (this.#decoded.size >= MAX_REMEMBERED) this.#decoded.clear();
       this.#decoded.set(key, secret);
     }
     return secret;
