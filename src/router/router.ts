@@ -14,6 +14,7 @@ import type { GatewayMetrics } from '../observability/metrics.js';
 import type { Exchange } from '../server/exchange.js';
 import type { Route } from './route.js';
 import { buildRoute } from './route.js';
+import { RouteTable } from './route-table.js';
 
 interface RouterConfig {
   directory?: string;
@@ -46,7 +47,7 @@ export class Router implements Handler {
   readonly #heap: Heap;
   readonly #logger: Logger;
   readonly #metrics: GatewayMetrics;
-  #routes: readonly Route[] = [];
+  #table = new RouteTable<Route>([]);
   readonly #files = new Map<string, FileState>();
   #scanning: Promise<void> | undefined;
   #rescan = false;
@@ -71,13 +72,12 @@ export class Router implements Handler {
   }
 
   get routes(): readonly Route[] {
-    return this.#routes;
+    return this.#table.routes;
   }
 
   async handle(exchange: Exchange): Promise<Response> {
     const path = exchange.request.uri.path;
-    for (const route of this.#routes) {
-      if (route.pathPrefix !== undefined && !path.startsWith(route.pathPrefix)) continue;
+    for (const route of this.#table.candidates(path)) {
       if (route.condition) {
         // No await when nothing is loaded: a hundred routes tried should not cost a hundred ticks.
         let holds = conditionHolds(exchange, route.condition);
@@ -122,8 +122,8 @@ export class Router implements Handler {
     clearTimeout(this.#debounce);
     this.#watcher?.close();
     await this.#scanning;
-    const routes = this.#routes;
-    this.#routes = [];
+    const routes = this.#table.routes;
+    this.#table = new RouteTable<Route>([]);
     await Promise.all(routes.map((route) => route.retire()));
   }
 
@@ -190,7 +190,9 @@ export class Router implements Handler {
       }
     }
     if (this.#stopped) return;
-    this.#routes = [...this.#files.values()].flatMap((s) => (s.route ? [s.route] : [])).sort(compareRoutes);
+    this.#table = new RouteTable(
+      [...this.#files.values()].flatMap((s) => (s.route ? [s.route] : [])).sort(compareRoutes),
+    );
     await Promise.all(retired.map((route) => route.retire()));
   }
 
