@@ -115,33 +115,6 @@ export function buildTokenExchangeRequest(params: TokenExchangeParameters): Toke
   });
 }
 
-/**
- * The application/x-www-form-urlencoded body, in RFC 8693 §2.1's order, with `resource` and
- * `audience` repeated once per value. A fresh object each call, so client authentication can add
- * its parameters to it.
- */
-export function tokenExchangeForm(request: TokenExchangeRequest): URLSearchParams {
-  const form = new URLSearchParams();
-  form.append('grant_type', TOKEN_EXCHANGE_GRANT_TYPE);
-  form.append('subject_token', request.subjectToken);
-  form.append('subject_token_type', request.subjectTokenType);
-  if (request.actorToken !== undefined && request.actorTokenType !== undefined) {
-    form.append('actor_token', request.actorToken);
-    form.append('actor_token_type', request.actorTokenType);
-  }
-  if (request.requestedTokenType !== undefined)
-    form.append('requested_token_type', request.requestedTokenType);
-  if (request.scopes.length > 0) form.append('scope', request.scopes.join(' '));
-  for (const resource of request.resources) form.append('resource', resource);
-  for (const name of request.audiences) form.append('audience', name);
-  return form;
-}
-
-/** Checks the parameters and gives the encoded body in one step. */
-export function tokenExchangeBody(params: TokenExchangeParameters): string {
-  return tokenExchangeForm(buildTokenExchangeRequest(params)).toString();
-}
-
 /** What a filter's configuration fixes for all of its exchanges. */
 export type FixedExchangeParameters = Pick<
   TokenExchangeParameters,
@@ -153,8 +126,8 @@ const GRANT_TYPE_PART = `grant_type=${formUrlEncode(TOKEN_EXCHANGE_GRANT_TYPE)}`
 
 /**
  * The requests of one filter: what its configuration fixes is checked and form-encoded once,
- * and each exchange adds only its tokens and scopes. Its requests and bodies are the ones
- * buildTokenExchangeRequest and tokenExchangeForm give for the same parameters.
+ * and each exchange adds only its tokens and scopes. Its requests are the ones
+ * buildTokenExchangeRequest gives for the same parameters.
  */
 export class TokenExchangeTemplate {
   readonly #fixed: TokenExchangeRequest;
@@ -214,7 +187,10 @@ export class TokenExchangeTemplate {
     });
   }
 
-  /** The form body of a request this template made, in tokenExchangeForm's order. */
+  /**
+   * The application/x-www-form-urlencoded body of a request this template made, in RFC 8693
+   * §2.1's order, with `resource` and `audience` repeated once per value.
+   */
   body(request: TokenExchangeRequest): string {
     let body = `${GRANT_TYPE_PART}&subject_token=${formUrlEncode(request.subjectToken)}${this.#subjectTypePart}`;
     if (request.actorToken !== undefined) {

@@ -5,11 +5,10 @@ import { TollgateError } from '../../../src/errors/tollgate-error.js';
 import {
   buildTokenExchangeRequest,
   normalizeScopes,
-  tokenExchangeBody,
-  tokenExchangeForm,
   TokenExchangeTemplate,
   type FixedExchangeParameters,
   type TokenExchangeParameters,
+  type TokenExchangeRequest,
 } from '../../../src/oauth2/token-exchange-request.js';
 import { resolveTokenType, TOKEN_EXCHANGE_GRANT_TYPE, TokenType } from '../../../src/oauth2/token-types.js';
 
@@ -17,6 +16,35 @@ const base: TokenExchangeParameters = {
   subjectToken: 'subject-token',
   subjectTokenType: TokenType.accessToken,
 };
+
+/** The body a filter configured with `params` sends for `params`' tokens and scopes. */
+function tokenExchangeBody(params: TokenExchangeParameters): string {
+  const template = new TokenExchangeTemplate(params);
+  const request = template.request(
+    params.subjectToken,
+    params.actorToken,
+    normalizeScopes(params.scopes ?? []),
+  );
+  return template.body(request);
+}
+
+/** RFC 8693 §2.1's form built with URLSearchParams, as an independent check of the template's encoding. */
+function referenceForm(request: TokenExchangeRequest): URLSearchParams {
+  const form = new URLSearchParams();
+  form.append('grant_type', TOKEN_EXCHANGE_GRANT_TYPE);
+  form.append('subject_token', request.subjectToken);
+  form.append('subject_token_type', request.subjectTokenType);
+  if (request.actorToken !== undefined && request.actorTokenType !== undefined) {
+    form.append('actor_token', request.actorToken);
+    form.append('actor_token_type', request.actorTokenType);
+  }
+  if (request.requestedTokenType !== undefined)
+    form.append('requested_token_type', request.requestedTokenType);
+  if (request.scopes.length > 0) form.append('scope', request.scopes.join(' '));
+  for (const resource of request.resources) form.append('resource', resource);
+  for (const name of request.audiences) form.append('audience', name);
+  return form;
+}
 
 function names(body: string): string[] {
   return [...new URLSearchParams(body).keys()];
@@ -162,12 +190,9 @@ describe('request rules', () => {
     throwsCode(() => buildTokenExchangeRequest({ ...base, audiences: [''] }), 'TG_OAUTH2_BAD_PARAMETER');
   });
 
-  test('the checked request is frozen and each form is a fresh object', () => {
+  test('the checked request is frozen', () => {
     const request = buildTokenExchangeRequest({ ...base, scopes: ['a'] });
     assert.ok(Object.isFrozen(request) && Object.isFrozen(request.scopes));
-    const first = tokenExchangeForm(request);
-    first.append('client_id', 'c');
-    assert.equal(tokenExchangeForm(request).has('client_id'), false);
   });
 });
 
@@ -186,7 +211,7 @@ describe("a filter's request template", () => {
   const tokens = ['subject-token', 'eyJhbGciOi.eyJzdWIi.c2ln-_*', 'a b+c&d=e%f', 'ünï €'];
   const scopeSets = [[], ['read'], ['read write', 'read', 'x:y/z']];
 
-  test('gives the request and body buildTokenExchangeRequest and tokenExchangeForm give', () => {
+  test('gives the request buildTokenExchangeRequest gives, encoded as URLSearchParams would', () => {
     for (const fixed of fixedSets) {
       const template = new TokenExchangeTemplate(fixed);
       for (const subjectToken of tokens) {
@@ -197,7 +222,7 @@ describe("a filter's request template", () => {
           const request = template.request(subjectToken, actorToken, normalizeScopes(scopes));
           assert.deepEqual(request, expected);
           assert.ok(Object.isFrozen(request) && Object.isFrozen(request.scopes));
-          assert.equal(template.body(request), tokenExchangeForm(expected).toString());
+          assert.equal(template.body(request), referenceForm(expected).toString());
         }
       }
     }
