@@ -38,7 +38,7 @@ import {
   type LoadMeasure,
   type Report,
 } from './lib/report.js';
-import { runWrk, totalErrors, writeWrkScript, type LoadOptions } from './lib/wrk.js';
+import { runWrk, totalErrors, writePacedWrkScript, writeWrkScript, type LoadOptions } from './lib/wrk.js';
 
 const USAGE = `usage: npm run bench -- [--duration S] [--warmup S] [--connections N] [--threads N] [--repeat N]
                         [--cases 1,2,3,4,5,6] [--profile DIR] [--out DIR]
@@ -222,7 +222,8 @@ async function main(): Promise<number> {
   // Cases 2 to 5 are read against case 1 (and every case against nginx's), so the references always run.
   if (wantLoad) settings.cases.add(1);
   const wantBodies = settings.cases.has(6);
-  const wantAs = settings.cases.has(3) || settings.cases.has(4);
+  // Every load case sends the same request, a subject token from the AS included.
+  const wantAs = wantLoad;
 
   const tmp = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
   // nginx's worker (a different user when nginx starts as root) writes temp files below it.
@@ -274,6 +275,7 @@ async function main(): Promise<number> {
 
   const configDirs = new Map<GatewayCase, string>();
   const setup = { backendUrl, tokenEndpoint };
+  const headers = [`Authorization: Bearer ${token}`];
   const configDir = (kind: GatewayCase): string => {
     let dir = configDirs.get(kind);
     if (!dir) {
@@ -327,21 +329,39 @@ async function main(): Promise<number> {
     }
   };
 
+  /**
+   * The wrk script that paces the load to `requestsPerSecond`. Each connection's period is its
+   * delay plus the answer time and what wrk's millisecond timer adds; a run of the warmed-up
+   * process with the whole period as delay measures that difference, and the delay is set from it.
+   */
+  const pacedScript = async (url: string, requestsPerSecond: number): Promise<string> => {
+    const periodMs = (settings.connections * 1000) / requestsPerSecond;
+    const trial = await runWrk(
+      url,
+      { ...warmup, durationSeconds: Math.max(2, settings.warmupSeconds) },
+      writePacedWrkScript(tmp, periodMs),
+      headers,
+    );
+    const trialPeriodMs = (settings.connections * 1000) / Math.max(trial.requestsPerSecond, 1);
+    return writePacedWrkScript(tmp, Math.max(0, 2 * periodMs - trialPeriodMs));
+  };
+
   const measureLoad = async (
     id: LoadCaseId,
     repetition: number,
     url: string,
     cpuPids: () => number[],
     memPid: number,
-    headers: string[] = [],
-  ): Promise<void> => {
+    pacedTo?: number,
+  ): Promise<LoadMeasure> => {
     if (settings.warmupSeconds > 0) await runWrk(url, warmup, script, headers);
+    const runScript = pacedTo === undefined ? script : await pacedScript(url, pacedTo);
     const asPid = id === 'exchange' || id === 'exchange-cached' ? devAs?.pid : undefined;
     const pids = cpuPids();
     const cpu0 = cpuMicrosOf(pids);
     const as0 = asPid === undefined ? 0 : cpuMicrosOf([asPid]);
     const backend0 = cpuMicrosOf([backend.pid]);
-    const result = await runWrk(url, load, script, headers);
+    const result = await runWrk(url, load, runScript, headers);
     const cpu = cpuMicrosOf(pids) - cpu0;
     const as = asPid === undefined ? 0 : cpuMicrosOf([asPid]) - as0;
     const backendCpu = cpuMicrosOf([backend.pid]) - backend0;
@@ -356,6 +376,7 @@ async function main(): Promise<number> {
       p90Us: result.latencyUs.p90,
       p99Us: result.latencyUs.p99,
       errors: totalErrors(result),
+      ...(pacedTo === undefined ? {} : { pacedTo }),
       cpuUsPerRequest: cpu / requests,
       ...(asPid === undefined ? {} : { asCpuUsPerRequest: as / requests }),
       backendCpuUsPerRequest: backendCpu / requests,
@@ -373,6 +394,7 @@ async function main(): Promise<number> {
         `  RSS ${measure.rssMiB.toFixed(0)} MiB` +
         (measure.errors > 0 ? `  ERRORS ${measure.errors}` : ''),
     );
+    return measure;
   };
 
   const measureBodies = async (
@@ -436,27 +458,57 @@ async function main(): Promise<number> {
   for (let repetition = 1; repetition <= settings.repetitions; repetition++) {
     progress(`repetition ${repetition} of ${settings.repetitions}`);
     if (wantLoad) {
-      await attempt('nginx pass-through', () =>
-        measureLoad(
+      await attempt('nginx pass-through', async () => {
+        await measureLoad(
           'nginx',
           repetition,
           `${nginxUrl}/bench/small`,
           () => [nginx.pid, nginxWorker],
           nginxWorker,
-        ),
-      );
+        );
+      });
     }
-    for (const { n, id } of GATEWAY_CASES) {
+    // Each repetition starts one case later, so that no case always runs at the same point of
+    // a repetition (right after nginx, or after the AS's busiest minute).
+    const first = (repetition - 1) % GATEWAY_CASES.length;
+    const order = [...GATEWAY_CASES.slice(first), ...GATEWAY_CASES.slice(0, first)];
+    for (const { n, id } of order) {
       if (!settings.cases.has(n)) continue;
+      let exchangeRate: number | undefined;
       await attempt(LOAD_CASE_TITLES[id], () =>
         withGateway(id, `${id}-r${repetition}`, async (base, gateway) => {
           const paths = casePaths(id);
-          const bearer =
-            id === 'exchange' || id === 'exchange-cached' ? [`Authorization: Bearer ${token}`] : [];
           await precheck(id, `${base}${paths.echo}`, token);
-          await measureLoad(id, repetition, `${base}${paths.load}`, () => [gateway.pid], gateway.pid, bearer);
+          const measure = await measureLoad(
+            id,
+            repetition,
+            `${base}${paths.load}`,
+            () => [gateway.pid],
+            gateway.pid,
+          );
+          if (id === 'exchange' && measure.errors === 0) exchangeRate = measure.requestsPerSecond;
         }),
       );
+      // Case 3's reference: CPU per request rises as the rate falls (fewer requests share each
+      // wake-up), and the AS holds case 3 to a fraction of case 1's rate, so case 1 is measured
+      // again, paced to the rate case 3 reached.
+      if (exchangeRate !== undefined) {
+        const rate = exchangeRate;
+        await attempt(LOAD_CASE_TITLES['pass-paced'], () =>
+          withGateway('pass', `pass-paced-r${repetition}`, async (base, gateway) => {
+            const paths = casePaths('pass');
+            await precheck('pass', `${base}${paths.echo}`, token);
+            await measureLoad(
+              'pass-paced',
+              repetition,
+              `${base}${paths.load}`,
+              () => [gateway.pid],
+              gateway.pid,
+              rate,
+            );
+          }),
+        );
+      }
     }
     if (wantBodies) {
       await attempt('nginx bodies', () =>

@@ -43,6 +43,21 @@ export function writeWrkScript(dir: string): string {
   return path;
 }
 
+/**
+ * The Lua hook plus wrk's `delay()`: each connection waits `delayMs` after an answer before it
+ * sends again, which paces the load below what the server could take. wrk waits whole
+ * milliseconds, so the fraction is a chance of one more. Returns the script's path.
+ */
+export function writePacedWrkScript(dir: string, delayMs: number): string {
+  const whole = Math.floor(delayMs);
+  const path = join(dir, `paced-${delayMs.toFixed(3)}.lua`);
+  writeFileSync(
+    path,
+    `${DONE_SCRIPT}\ndelay = function()\n  if math.random() < ${(delayMs - whole).toFixed(3)} then return ${whole + 1} end\n  return ${whole}\nend\n`,
+  );
+  return path;
+}
+
 export function totalErrors(result: WrkResult): number {
   const e = result.errors;
   return e.connect + e.read + e.write + e.status + e.timeout;
