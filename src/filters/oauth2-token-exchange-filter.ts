@@ -227,6 +227,12 @@ function tokenEndpoint(config: OAuth2TokenExchangeFilterConfig, context: CreateC
  * Scopes: fixed ones (normalised once, the same array for every request), a list of runtime
  * expressions, or a ResourceAccess (a heap name or an inline object).
  */
+/** An exchange's outcome and where it came from: `none` when no call could be made. */
+interface ExchangeResult {
+  readonly outcome: TokenExchangeOutcome;
+  readonly source: ExchangeSource;
+}
+
 type ScopeSource =
   | { readonly kind: 'constant'; readonly scopes: readonly string[] }
   | { readonly kind: 'expressions'; readonly templates: readonly CompiledTemplate[] }
@@ -414,21 +420,17 @@ class OAuth2TokenExchangeFilter implements Filter {
     }
     this.#cache = config.cache?.enabled === true ? cache : undefined;
     context.onStop(() => cache.clear());
-    this.#keyer = new ExchangeKeyer({
-      endpoint: this.#endpoint,
-      clientId: undefined,
-      subjectTokenType,
-      actorTokenType,
-      requestedTokenType,
-      resources: [...new Set(resources)],
-      audiences: [...new Set(audiences)],
-    });
     this.#template = new TokenExchangeTemplate({
       subjectTokenType,
       actorTokenType,
       requestedTokenType,
       resources,
       audiences,
+    });
+    this.#keyer = new ExchangeKeyer({
+      endpoint: this.#endpoint,
+      clientId: undefined,
+      ...this.#template.fixed,
     });
 
     const scopeTemplates = this.#scopes.kind === 'expressions' ? this.#scopes.templates : [];
@@ -444,7 +446,9 @@ class OAuth2TokenExchangeFilter implements Filter {
     // refused (413 / 400), not a token exchange failure.
     const loading = loadEntities(exchange, this.#needs);
     if (loading) await loading;
-    const { outcome, source } = await this.#exchange(exchange);
+    // A cache hit is answered without waiting a tick: the result is a promise only on a call.
+    const result = this.#exchange(exchange);
+    const { outcome, source } = result instanceof Promise ? await result : result;
     this.#metrics.tokenExchange(this.#name, outcome.ok ? null : outcome.failure.error, source);
     if (outcome.ok) {
       this.#warnOnce(exchange, outcome.success.warnings);
@@ -454,49 +458,51 @@ class OAuth2TokenExchangeFilter implements Filter {
     return this.#fail(exchange, outcome.failure);
   }
 
-  async #exchange(exchange: Exchange): Promise<{ outcome: TokenExchangeOutcome; source: ExchangeSource }> {
-    const failed = (
-      failure: TokenExchangeFailure,
-    ): { outcome: TokenExchangeOutcome; source: ExchangeSource } => ({
-      outcome: { ok: false, failure },
-      source: 'none',
-    });
+  /** Every failure, thrown or rejected, becomes an outcome here. */
+  #exchange(exchange: Exchange): ExchangeResult | Promise<ExchangeResult> {
     try {
-      const subjectToken = tokenValue(this.#subjectToken, exchange, 'subjectToken');
-      const actorToken = this.#actorToken ? tokenValue(this.#actorToken, exchange, 'actorToken') : null;
-      if (this.#actorToken !== undefined && isBlank(actorToken) && !isBlank(subjectToken)) {
-        // Delegation was configured: without the actor token the exchange would silently
-        // become an impersonation, so it fails as a missing subject token does.
-        return failed(missingActorToken());
-      }
-      if (subjectToken === null || isBlank(subjectToken)) {
-        throw new TollgateError('TG_OAUTH2_NO_SUBJECT_TOKEN', 'no subject token');
-      }
-      const scopes =
-        this.#scopes.kind === 'constant' ? this.#scopes.scopes : await this.#evaluateScopes(exchange);
-      const build = (): TokenExchangeRequest => this.#template.request(subjectToken, actorToken, scopes);
-      const cache = this.#cache;
-      if (cache === undefined) return { outcome: await this.#call(exchange, build()), source: 'uncached' };
-      // Every other part of the key is fixed by this filter's configuration, its endpointHandler
-      // (and so its client) included: the request is only built, and checked, on a miss.
-      const actor = actorToken ?? undefined;
-      const lookup = { key: this.#keyer.key(subjectToken, actor, scopes), subjectToken, actorToken: actor };
-      return await cache.getOrExchange(lookup, () => this.#call(exchange, build()));
+      const result = this.#tryExchange(exchange);
+      return result instanceof Promise ? result.catch((error) => failed(failureFromError(error))) : result;
     } catch (error) {
       return failed(failureFromError(error));
     }
   }
 
-  /** Normalised scopes, as the template and the cache key both take them. */
-  async #evaluateScopes(exchange: Exchange): Promise<readonly string[]> {
-    switch (this.#scopes.kind) {
-      case 'constant':
-        return this.#scopes.scopes;
-      case 'resourceAccess':
-        return normalizeScopes(await this.#scopes.access.scopes(exchange));
-      case 'expressions':
-        return normalizeScopes(this.#scopes.templates.flatMap((template) => scopeValues(template, exchange)));
+  #tryExchange(exchange: Exchange): ExchangeResult | Promise<ExchangeResult> {
+    const subjectToken = tokenValue(this.#subjectToken, exchange, 'subjectToken');
+    const actorToken = this.#actorToken ? tokenValue(this.#actorToken, exchange, 'actorToken') : null;
+    if (this.#actorToken !== undefined && isBlank(actorToken) && !isBlank(subjectToken)) {
+      // Delegation was configured: without the actor token the exchange would silently
+      // become an impersonation, so it fails as a missing subject token does.
+      return failed(missingActorToken());
     }
+    if (subjectToken === null || isBlank(subjectToken)) {
+      throw new TollgateError('TG_OAUTH2_NO_SUBJECT_TOKEN', 'no subject token');
+    }
+    const source = this.#scopes;
+    if (source.kind === 'constant')
+      return this.#exchangeFor(exchange, subjectToken, actorToken, source.scopes);
+    return evaluatedScopes(source, exchange).then((scopes) =>
+      this.#exchangeFor(exchange, subjectToken, actorToken, scopes),
+    );
+  }
+
+  #exchangeFor(
+    exchange: Exchange,
+    subjectToken: string,
+    actorToken: string | null,
+    scopes: readonly string[],
+  ): ExchangeResult | Promise<ExchangeResult> {
+    const build = (): TokenExchangeRequest => this.#template.request(subjectToken, actorToken, scopes);
+    const cache = this.#cache;
+    if (cache === undefined) {
+      return this.#call(exchange, build()).then((outcome) => ({ outcome, source: 'uncached' }));
+    }
+    // Every other part of the key is fixed by this filter's configuration, its endpointHandler
+    // (and so its client) included: the request is only built, and checked, on a miss.
+    const actor = actorToken ?? undefined;
+    const lookup = { key: this.#keyer.key(subjectToken, actor, scopes), subjectToken, actorToken: actor };
+    return cache.getOrExchange(lookup, () => this.#call(exchange, build()));
   }
 
   async #call(exchange: Exchange, request: TokenExchangeRequest): Promise<TokenExchangeOutcome> {
@@ -563,6 +569,19 @@ class OAuth2TokenExchangeFilter implements Filter {
       exchange.log.warn({ object: this.#name, warning }, 'lenient token response accepted');
     }
   }
+}
+
+/** Normalised scopes of one request, as the template and the cache key both take them. */
+async function evaluatedScopes(
+  source: Exclude<ScopeSource, { kind: 'constant' }>,
+  exchange: Exchange,
+): Promise<readonly string[]> {
+  if (source.kind === 'resourceAccess') return normalizeScopes(await source.access.scopes(exchange));
+  return normalizeScopes(source.templates.flatMap((template) => scopeValues(template, exchange)));
+}
+
+function failed(failure: TokenExchangeFailure): ExchangeResult {
+  return { outcome: { ok: false, failure }, source: 'none' };
 }
 
 function isBlank(token: string | null): boolean {

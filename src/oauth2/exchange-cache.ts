@@ -199,19 +199,19 @@ export class ExchangeCache {
   }
 
   /**
-   * The cached answer for this key, or the answer of `exchange` (shared with any concurrent
-   * caller using the same key). An error thrown by `exchange` reaches every caller waiting on
-   * it and is not cached.
+   * The cached answer for this key, at once, or the answer of `exchange` (shared with any
+   * concurrent caller using the same key). An error thrown by `exchange` reaches every caller
+   * waiting on it and is not cached.
    */
-  async getOrExchange(
+  getOrExchange(
     lookup: CacheLookup,
     exchange: () => Promise<TokenExchangeOutcome>,
-  ): Promise<ExchangeCacheResult> {
+  ): ExchangeCacheResult | Promise<ExchangeCacheResult> {
     const { key } = lookup;
     const cached = this.#entries.get(key);
     if (cached !== undefined) return { outcome: cached, source: 'cached' };
     const pending = this.#inFlight.get(key);
-    if (pending !== undefined) return { outcome: await pending, source: 'shared' };
+    if (pending !== undefined) return pending.then((outcome) => ({ outcome, source: 'shared' }));
 
     // `then(exchange)` rather than calling it here: even a synchronous throw then goes through
     // `finally`, so the in-flight entry is always removed.
@@ -223,7 +223,7 @@ export class ExchangeCache {
       })
       .finally(() => this.#inFlight.delete(key));
     this.#inFlight.set(key, call);
-    return { outcome: await call, source: 'exchanged' };
+    return call.then((outcome) => ({ outcome, source: 'exchanged' }));
   }
 
   /** Drops every entry (e.g. when the route that owns the cache stops). Calls in flight finish. */

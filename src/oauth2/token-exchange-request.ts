@@ -130,6 +130,13 @@ const GRANT_TYPE_PART = `grant_type=${formUrlEncode(TOKEN_EXCHANGE_GRANT_TYPE)}`
  * buildTokenExchangeRequest gives for the same parameters.
  */
 export class TokenExchangeTemplate {
+  /** The configured parts, checked, with lists de-duplicated: what the cache key fixes too. */
+  readonly fixed: Readonly<
+    Pick<
+      TokenExchangeRequest,
+      'subjectTokenType' | 'actorTokenType' | 'requestedTokenType' | 'resources' | 'audiences'
+    >
+  >;
   readonly #fixed: TokenExchangeRequest;
   /** `&subject_token_type=…` */
   readonly #subjectTypePart: string;
@@ -149,6 +156,13 @@ export class TokenExchangeTemplate {
       actorToken: hasActorType ? 'actor' : undefined,
     });
     const request = this.#fixed;
+    this.fixed = Object.freeze({
+      subjectTokenType: request.subjectTokenType,
+      actorTokenType: request.actorTokenType,
+      requestedTokenType: request.requestedTokenType,
+      resources: request.resources,
+      audiences: request.audiences,
+    });
     this.#subjectTypePart = formPair('subject_token_type', request.subjectTokenType);
     this.#actorTypePart =
       request.actorTokenType === undefined ? '' : formPair('actor_token_type', request.actorTokenType);

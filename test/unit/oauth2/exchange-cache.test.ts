@@ -289,7 +289,7 @@ describe('ExchangeCache', () => {
     );
     assert.equal(calls, 1);
     assert.ok(results.every((r) => r.status === 'rejected'));
-    await assert.rejects(cache.getOrExchange(lookup(parts()), failing));
+    await assert.rejects(async () => cache.getOrExchange(lookup(parts()), failing));
     assert.equal(calls, 2);
     assert.equal(cache.size, 0);
   });
@@ -299,7 +299,7 @@ describe('ExchangeCache', () => {
     const throwsNow = (() => {
       throw new Error('sync');
     }) as unknown as () => Promise<TokenExchangeOutcome>;
-    await assert.rejects(cache.getOrExchange(lookup(parts()), throwsNow), /sync/);
+    await assert.rejects(async () => cache.getOrExchange(lookup(parts()), throwsNow), /sync/);
     const ok = await cache.getOrExchange(lookup(parts()), async () => issued('t'));
     assert.equal(ok.source, 'exchanged');
   });
