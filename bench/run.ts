@@ -346,6 +346,26 @@ async function main(): Promise<number> {
     return writePacedWrkScript(tmp, Math.max(0, 2 * periodMs - trialPeriodMs));
   };
 
+  /** One minimal proxy process (exchanging at the dev AS when `exchange`), for the duration of `use`. */
+  const withMinimal = async (
+    exchange: boolean,
+    use: (base: string, proxy: Child) => Promise<void>,
+  ): Promise<void> => {
+    const proxy = startChild('minimal proxy', process.execPath, [
+      join(here, 'minimal-proxy.js'),
+      '--backend',
+      backendUrl,
+      ...(exchange ? ['--token-endpoint', tokenEndpoint] : []),
+    ]);
+    try {
+      const { port } = await firstJsonLine<{ port: number }>(proxy, 15_000);
+      await use(`http://127.0.0.1:${port}`, proxy);
+    } finally {
+      const code = await proxy.stop(15_000);
+      if (code !== 0) errors.push(`${proxy.name} exited with ${code}: ${proxy.stderr().slice(-500)}`);
+    }
+  };
+
   const measureLoad = async (
     id: LoadCaseId,
     repetition: number,
@@ -356,7 +376,8 @@ async function main(): Promise<number> {
   ): Promise<LoadMeasure> => {
     if (settings.warmupSeconds > 0) await runWrk(url, warmup, script, headers);
     const runScript = pacedTo === undefined ? script : await pacedScript(url, pacedTo);
-    const asPid = id === 'exchange' || id === 'exchange-cached' ? devAs?.pid : undefined;
+    const asPid =
+      id === 'exchange' || id === 'exchange-cached' || id === 'minimal-exchange' ? devAs?.pid : undefined;
     const pids = cpuPids();
     const cpu0 = cpuMicrosOf(pids);
     const as0 = asPid === undefined ? 0 : cpuMicrosOf([asPid]);
@@ -455,6 +476,73 @@ async function main(): Promise<number> {
     }
   };
 
+  /**
+   * Case 3's references: CPU per request rises as the rate falls (fewer requests share each
+   * wake-up), and the AS holds an exchanging proxy to a fraction of a pass-through's rate, so the
+   * pass-through is measured again right after, paced to the rate the exchange reached.
+   */
+  const pacedAfter = async (
+    id: 'pass-paced' | 'minimal-paced',
+    repetition: number,
+    exchangeRate: number | undefined,
+    serve: (use: (base: string, proxy: Child) => Promise<void>) => Promise<void>,
+  ): Promise<void> => {
+    if (exchangeRate === undefined) return;
+    await attempt(LOAD_CASE_TITLES[id], () =>
+      serve(async (base, proxy) => {
+        await measureLoad(id, repetition, `${base}/bench/small`, () => [proxy.pid], proxy.pid, exchangeRate);
+      }),
+    );
+  };
+
+  const gatewayCase = async (id: GatewayCase & LoadCaseId, repetition: number): Promise<void> => {
+    let exchangeRate: number | undefined;
+    await attempt(LOAD_CASE_TITLES[id], () =>
+      withGateway(id, `${id}-r${repetition}`, async (base, gateway) => {
+        const paths = casePaths(id);
+        await precheck(id, `${base}${paths.echo}`, token);
+        const measure = await measureLoad(
+          id,
+          repetition,
+          `${base}${paths.load}`,
+          () => [gateway.pid],
+          gateway.pid,
+        );
+        if (id === 'exchange' && measure.errors === 0) exchangeRate = measure.requestsPerSecond;
+      }),
+    );
+    await pacedAfter('pass-paced', repetition, exchangeRate, (use) =>
+      withGateway('pass', `pass-paced-r${repetition}`, async (base, gateway) => {
+        await precheck('pass', `${base}/bench/echo`, token);
+        await use(base, gateway);
+      }),
+    );
+  };
+
+  /** The floor of cases 1 and 3: the same requests through a proxy written by hand (minimal-proxy.ts). */
+  const minimalCases = async (repetition: number): Promise<void> => {
+    await attempt(LOAD_CASE_TITLES.minimal, () =>
+      withMinimal(false, async (base, proxy) => {
+        await measureLoad('minimal', repetition, `${base}/bench/small`, () => [proxy.pid], proxy.pid);
+      }),
+    );
+    let exchangeRate: number | undefined;
+    await attempt(LOAD_CASE_TITLES['minimal-exchange'], () =>
+      withMinimal(true, async (base, proxy) => {
+        await precheck('exchange', `${base}/bench/echo`, token);
+        const measure = await measureLoad(
+          'minimal-exchange',
+          repetition,
+          `${base}/bench/small`,
+          () => [proxy.pid],
+          proxy.pid,
+        );
+        if (measure.errors === 0) exchangeRate = measure.requestsPerSecond;
+      }),
+    );
+    await pacedAfter('minimal-paced', repetition, exchangeRate, (use) => withMinimal(false, use));
+  };
+
   for (let repetition = 1; repetition <= settings.repetitions; repetition++) {
     progress(`repetition ${repetition} of ${settings.repetitions}`);
     if (wantLoad) {
@@ -468,47 +556,15 @@ async function main(): Promise<number> {
         );
       });
     }
-    // Each repetition starts one case later, so that no case always runs at the same point of
+    // Each repetition starts one unit later, so that no case always runs at the same point of
     // a repetition (right after nginx, or after the AS's busiest minute).
-    const first = (repetition - 1) % GATEWAY_CASES.length;
-    const order = [...GATEWAY_CASES.slice(first), ...GATEWAY_CASES.slice(0, first)];
-    for (const { n, id } of order) {
-      if (!settings.cases.has(n)) continue;
-      let exchangeRate: number | undefined;
-      await attempt(LOAD_CASE_TITLES[id], () =>
-        withGateway(id, `${id}-r${repetition}`, async (base, gateway) => {
-          const paths = casePaths(id);
-          await precheck(id, `${base}${paths.echo}`, token);
-          const measure = await measureLoad(
-            id,
-            repetition,
-            `${base}${paths.load}`,
-            () => [gateway.pid],
-            gateway.pid,
-          );
-          if (id === 'exchange' && measure.errors === 0) exchangeRate = measure.requestsPerSecond;
-        }),
-      );
-      // Case 3's reference: CPU per request rises as the rate falls (fewer requests share each
-      // wake-up), and the AS holds case 3 to a fraction of case 1's rate, so case 1 is measured
-      // again, paced to the rate case 3 reached.
-      if (exchangeRate !== undefined) {
-        const rate = exchangeRate;
-        await attempt(LOAD_CASE_TITLES['pass-paced'], () =>
-          withGateway('pass', `pass-paced-r${repetition}`, async (base, gateway) => {
-            const paths = casePaths('pass');
-            await precheck('pass', `${base}${paths.echo}`, token);
-            await measureLoad(
-              'pass-paced',
-              repetition,
-              `${base}${paths.load}`,
-              () => [gateway.pid],
-              gateway.pid,
-              rate,
-            );
-          }),
-        );
-      }
+    const units: { n: number; run: () => Promise<void> }[] = [
+      ...GATEWAY_CASES.map(({ n, id }) => ({ n, run: () => gatewayCase(id, repetition) })),
+      { n: 3, run: () => minimalCases(repetition) },
+    ];
+    const first = (repetition - 1) % units.length;
+    for (const unit of [...units.slice(first), ...units.slice(0, first)]) {
+      if (settings.cases.has(unit.n)) await unit.run();
     }
     if (wantBodies) {
       await attempt('nginx bodies', () =>

@@ -3,7 +3,16 @@
 import type { Direction } from './bodies.js';
 
 export type LoadCaseId =
-  'nginx' | 'pass' | 'headers' | 'exchange' | 'pass-paced' | 'exchange-cached' | 'routes100';
+  | 'nginx'
+  | 'pass'
+  | 'headers'
+  | 'exchange'
+  | 'pass-paced'
+  | 'exchange-cached'
+  | 'routes100'
+  | 'minimal'
+  | 'minimal-exchange'
+  | 'minimal-paced';
 
 export const LOAD_CASE_TITLES: Readonly<Record<LoadCaseId, string>> = {
   nginx: 'nginx: pass-through (baseline)',
@@ -13,6 +22,25 @@ export const LOAD_CASE_TITLES: Readonly<Record<LoadCaseId, string>> = {
   'pass-paced': "3r. pass-through at case 3's req/s (paced)",
   'exchange-cached': '4. token exchange, cache hits',
   routes100: '5. 100 routes, last one matches',
+  minimal: 'm1. minimal undici proxy: pass-through',
+  'minimal-exchange': 'm3. minimal undici proxy + one token exchange',
+  'minimal-paced': "m3r. minimal pass-through at m3's req/s (paced)",
+};
+
+/** The case each one is read against ("vs" column): Tollgate's pass-through, or the minimal proxy's. */
+const PASS_REFERENCE: Partial<Record<LoadCaseId, LoadCaseId>> = {
+  pass: 'minimal',
+  headers: 'pass',
+  exchange: 'pass',
+  'exchange-cached': 'pass',
+  routes100: 'pass',
+  'minimal-exchange': 'minimal',
+};
+
+/** The pass-through paced to the same req/s, for the exchange cases. */
+const PACED_REFERENCE: Partial<Record<LoadCaseId, LoadCaseId>> = {
+  exchange: 'pass-paced',
+  'minimal-exchange': 'minimal-paced',
 };
 
 export interface LoadMeasure {
@@ -59,8 +87,14 @@ export interface CaseSummary {
   readonly asCpuUsPerRequest?: number;
   readonly rssMiB: number;
   readonly vsNginx: { requestsPerSecond: number; p99: number; cpuPerRequest: number };
-  readonly vsPassThrough?: { requestsPerSecond: number; p99: number; cpuPerRequest: number };
-  /** Case 3 against case 1 paced to case 3's rate, in the same repetition. */
+  /** Against its PASS_REFERENCE case (named), in the same repetition. */
+  readonly vsPassThrough?: {
+    reference: LoadCaseId;
+    requestsPerSecond: number;
+    p99: number;
+    cpuPerRequest: number;
+  };
+  /** An exchange case against its pass-through paced to the same rate, in the same repetition. */
   readonly vsPacedPassThrough?: { requestsPerSecond: number; cpuPerRequest: number };
 }
 
@@ -130,6 +164,8 @@ export function summarize(load: readonly LoadMeasure[], bodies: readonly BodyMea
       cpuPerRequest: ratioMedian(load, id, reference, (m) => m.cpuUsPerRequest),
     });
     const as = runs.flatMap((m) => (m.asCpuUsPerRequest === undefined ? [] : [m.asCpuUsPerRequest]));
+    const reference = PASS_REFERENCE[id];
+    const paced = PACED_REFERENCE[id];
     return {
       case: id,
       title: LOAD_CASE_TITLES[id],
@@ -141,12 +177,14 @@ export function summarize(load: readonly LoadMeasure[], bodies: readonly BodyMea
       ...(as.length > 0 ? { asCpuUsPerRequest: median(as) } : {}),
       rssMiB: med((m) => m.rssMiB),
       vsNginx: ratios('nginx'),
-      ...(id !== 'nginx' && id !== 'pass' && id !== 'pass-paced' ? { vsPassThrough: ratios('pass') } : {}),
-      ...(id === 'exchange' && load.some((m) => m.case === 'pass-paced')
+      ...(reference !== undefined && load.some((m) => m.case === reference)
+        ? { vsPassThrough: { reference, ...ratios(reference) } }
+        : {}),
+      ...(paced !== undefined && load.some((m) => m.case === paced)
         ? {
             vsPacedPassThrough: {
-              requestsPerSecond: ratioMedian(load, id, 'pass-paced', (m) => m.requestsPerSecond),
-              cpuPerRequest: ratioMedian(load, id, 'pass-paced', (m) => m.cpuUsPerRequest),
+              requestsPerSecond: ratioMedian(load, id, paced, (m) => m.requestsPerSecond),
+              cpuPerRequest: ratioMedian(load, id, paced, (m) => m.cpuUsPerRequest),
             },
           }
         : {}),
@@ -267,7 +305,7 @@ export function markdown(report: Report): string {
     '',
   );
   lines.push(
-    '| case | req/s | p50 ms | p99 ms | CPU µs/req | RSS MiB | req/s × nginx | p99 × nginx | CPU × nginx | vs pass-through (req/s, CPU) | target | result |',
+    '| case | req/s | p50 ms | p99 ms | CPU µs/req | RSS MiB | req/s × nginx | p99 × nginx | CPU × nginx | vs its reference (req/s, CPU) | target | result |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
   );
   for (const c of report.cases) {
@@ -280,7 +318,8 @@ export function markdown(report: Report): string {
       ? `; at equal req/s: CPU ${fixed(c.vsPacedPassThrough.cpuPerRequest, 2)}×`
       : '';
     const vsPass = c.vsPassThrough
-      ? `${fixed(c.vsPassThrough.requestsPerSecond, 2)}×, ${fixed(c.vsPassThrough.cpuPerRequest, 2)}×${vsPaced}`
+      ? `${fixed(c.vsPassThrough.requestsPerSecond, 2)}×, ${fixed(c.vsPassThrough.cpuPerRequest, 2)}× ` +
+        `(vs ${LOAD_CASE_TITLES[c.vsPassThrough.reference].split('.')[0]!})${vsPaced}`
       : '';
     lines.push(
       `| ${c.title} | ${fixed(c.requestsPerSecond, 0)} | ${fixed(c.p50Ms, 2)} | ${fixed(c.p99Ms, 2)} | ${cpu} | ${fixed(c.rssMiB, 0)} | ` +
