@@ -26,8 +26,8 @@ function anchoredLiteral(pattern: string): string | undefined {
 /**
  * For a route condition that is exactly `${find(request.uri.path, '^/literal…')}` or
  * `${request.uri.path.startsWith('/literal')}`, the prefix every matching path starts with. The
- * Router skips a route whose prefix the path lacks with one string compare instead of evaluating
- * its condition; when the prefix is there, the condition itself still decides. Anything else, or a
+ * Router's RouteTable never tries a route whose prefix the path lacks, nor evaluates its
+ * condition; when the prefix is there, the condition itself still decides. Anything else, or a
  * function table whose `find` is not the built-in one, gives undefined.
  */
 export function conditionPathPrefix(condition: unknown, functions: FunctionTable): string | undefined {
