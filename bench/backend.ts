@@ -12,8 +12,8 @@
  * told apart by a path prefix reach the same endpoints.
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
+import { serveAsChild } from './lib/child-server.js';
 
 const { values } = parseArgs({ options: { port: { type: 'string', default: '0' } } });
 const SMALL = Buffer.from(JSON.stringify({ ok: true, service: 'bench-backend', items: [1, 2, 3] }));
@@ -74,15 +74,4 @@ const server = createServer((req, res) => {
 });
 server.keepAliveTimeout = 65_000;
 
-const stop = (): void => {
-  server.closeAllConnections();
-  server.close(() => process.exit(0));
-};
-process.once('SIGTERM', stop);
-process.once('SIGINT', stop);
-process.stdin.on('end', stop).on('error', stop).resume();
-
-server.listen(Number(values.port), '127.0.0.1', () => {
-  const { port } = server.address() as AddressInfo;
-  process.stdout.write(`${JSON.stringify({ port })}\n`);
-});
+serveAsChild(server, Number(values.port));

@@ -9,9 +9,9 @@
  * exits when its standard input closes or on SIGTERM/SIGINT.
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { Agent } from 'undici';
+import { serveAsChild } from './lib/child-server.js';
 
 const { values } = parseArgs({
   options: { backend: { type: 'string' }, 'token-endpoint': { type: 'string' } },
@@ -86,15 +86,4 @@ const server = createServer((req, res) => {
   });
 });
 
-const stop = (): void => {
-  server.closeAllConnections();
-  server.close(() => process.exit(0));
-};
-process.once('SIGTERM', stop);
-process.once('SIGINT', stop);
-process.stdin.on('end', stop).on('error', stop).resume();
-
-server.listen(0, '127.0.0.1', () => {
-  const { port } = server.address() as AddressInfo;
-  process.stdout.write(`${JSON.stringify({ port })}\n`);
-});
+serveAsChild(server);
