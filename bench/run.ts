@@ -4,7 +4,8 @@
  *                          [--repeat 3] [--cases 1,2,3,4,5,6] [--profile DIR] [--out DIR]
  * Starts, on 127.0.0.1 only: a Node backend, the dev authorization server, nginx (one worker), one
  * Tollgate process per case and the minimal proxy the gateway is read against, all as child
- * processes that are stopped on exit, on error and on SIGINT/SIGTERM. Writes latest.json, latest.md and latest.svg under bench/results/.
+ * processes that are stopped on exit, on error and on SIGINT/SIGTERM. Writes latest.json,
+ * latest.md and latest.svg under bench/results/.
  */
 import { spawnSync } from 'node:child_process';
 import {

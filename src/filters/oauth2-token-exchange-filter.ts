@@ -223,16 +223,16 @@ function tokenEndpoint(config: OAuth2TokenExchangeFilterConfig, context: CreateC
   return endpoint;
 }
 
-/**
- * Scopes: fixed ones (normalised once, the same array for every request), a list of runtime
- * expressions, or a ResourceAccess (a heap name or an inline object).
- */
 /** An exchange's outcome and where it came from: `none` when no call could be made. */
 interface ExchangeResult {
   readonly outcome: TokenExchangeOutcome;
   readonly source: ExchangeSource;
 }
 
+/**
+ * Scopes: fixed ones (normalised once, the same array for every request), a list of runtime
+ * expressions, or a ResourceAccess (a heap name or an inline object).
+ */
 type ScopeSource =
   | { readonly kind: 'constant'; readonly scopes: readonly string[] }
   | { readonly kind: 'expressions'; readonly templates: readonly CompiledTemplate[] }

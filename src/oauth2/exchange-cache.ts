@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { TollgateError } from '../errors/tollgate-error.js';
-import type { TokenExchangeRequest } from './token-exchange-request.js';
+import type { FixedExchangeParts, TokenExchangeRequest } from './token-exchange-request.js';
 import type { TokenExchangeOutcome } from './token-exchange-response.js';
 
 export interface ExchangeCacheConfig {
@@ -57,11 +57,7 @@ export const EXCHANGE_CACHE_DEFAULTS = Object.freeze({
 const KEY_VERSION = 'tollgate.exchange-cache.v2';
 
 /** The parts of a key a filter fixes by its configuration. */
-export type ConstantKeyParts = Pick<ExchangeKeyParts, 'endpoint' | 'clientId'> &
-  Pick<
-    TokenExchangeRequest,
-    'subjectTokenType' | 'actorTokenType' | 'requestedTokenType' | 'resources' | 'audiences'
-  >;
+export type ConstantKeyParts = Pick<ExchangeKeyParts, 'endpoint' | 'clientId'> & FixedExchangeParts;
 
 function text(value: string | undefined): string {
   return value === undefined ? '-' : `s${Buffer.byteLength(value, 'utf8')}:${value}`;

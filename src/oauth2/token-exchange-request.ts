@@ -115,11 +115,14 @@ export function buildTokenExchangeRequest(params: TokenExchangeParameters): Toke
   });
 }
 
-/** What a filter's configuration fixes for all of its exchanges. */
-export type FixedExchangeParameters = Pick<
-  TokenExchangeParameters,
-  'subjectTokenType' | 'actorTokenType' | 'requestedTokenType' | 'resources' | 'audiences'
->;
+/** The parameters a filter's configuration fixes for all of its exchanges. */
+type FixedKeys = 'subjectTokenType' | 'actorTokenType' | 'requestedTokenType' | 'resources' | 'audiences';
+
+/** The fixed parameters as configured. */
+export type FixedExchangeParameters = Pick<TokenExchangeParameters, FixedKeys>;
+
+/** The fixed parameters checked, lists de-duplicated: what the cache key fixes too. */
+export type FixedExchangeParts = Readonly<Pick<TokenExchangeRequest, FixedKeys>>;
 
 const formPair = (name: string, value: string): string => `&${name}=${formUrlEncode(value)}`;
 const GRANT_TYPE_PART = `grant_type=${formUrlEncode(TOKEN_EXCHANGE_GRANT_TYPE)}`;
@@ -130,14 +133,7 @@ const GRANT_TYPE_PART = `grant_type=${formUrlEncode(TOKEN_EXCHANGE_GRANT_TYPE)}`
  * buildTokenExchangeRequest gives for the same parameters.
  */
 export class TokenExchangeTemplate {
-  /** The configured parts, checked, with lists de-duplicated: what the cache key fixes too. */
-  readonly fixed: Readonly<
-    Pick<
-      TokenExchangeRequest,
-      'subjectTokenType' | 'actorTokenType' | 'requestedTokenType' | 'resources' | 'audiences'
-    >
-  >;
-  readonly #fixed: TokenExchangeRequest;
+  readonly fixed: FixedExchangeParts;
   /** `&subject_token_type=…` */
   readonly #subjectTypePart: string;
   /** `&actor_token_type=…`, when an actor token type is configured. */
@@ -149,13 +145,11 @@ export class TokenExchangeTemplate {
 
   /** Throws TG_OAUTH2_BAD_PARAMETER for a fixed part RFC 8693 or RFC 8707 forbids. */
   constructor(fixed: FixedExchangeParameters) {
-    const hasActorType = present(fixed.actorTokenType);
-    this.#fixed = buildTokenExchangeRequest({
+    const request = buildTokenExchangeRequest({
       ...fixed,
       subjectToken: 'subject',
-      actorToken: hasActorType ? 'actor' : undefined,
+      actorToken: present(fixed.actorTokenType) ? 'actor' : undefined,
     });
-    const request = this.#fixed;
     this.fixed = Object.freeze({
       subjectTokenType: request.subjectTokenType,
       actorTokenType: request.actorTokenType,
@@ -190,11 +184,11 @@ export class TokenExchangeTemplate {
       throw new TollgateError('TG_OAUTH2_NO_SUBJECT_TOKEN', 'no subject token');
     }
     const hasActor = present(actorToken);
-    const hasActorType = this.#fixed.actorTokenType !== undefined;
+    const hasActorType = this.fixed.actorTokenType !== undefined;
     if (hasActor && !hasActorType) throw badParameter('actor_token is set without actor_token_type');
     if (hasActorType && !hasActor) throw badParameter('actor_token_type is set without actor_token');
     return Object.freeze({
-      ...this.#fixed,
+      ...this.fixed,
       subjectToken,
       actorToken: hasActor ? actorToken : undefined,
       scopes: Object.isFrozen(scopes) ? scopes : Object.freeze([...scopes]),
