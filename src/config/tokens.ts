@@ -1,4 +1,5 @@
 import { childPlace, configError, type Place } from '../errors/tollgate-error.js';
+import { CONFIG_LIMITS, type ConfigLimits } from './limits.js';
 
 /**
  * Configuration tokens, resolved once when a file is loaded, before JSON Schema validation and
@@ -9,6 +10,10 @@ import { childPlace, configError, type Place } from '../errors/tollgate-error.js
  * admin.json's), then in the environment as upper case with `.` → `_` (`listen.port` →
  * `LISTEN_PORT`), then in system properties by its exact name. Property maps may nest:
  * `{"urls": {"am": "…"}}` gives `urls.am`. A property value may itself hold tokens.
+ *
+ * One file's tokens are bounded (limits.ts): how many are resolved, how deeply they nest (through
+ * property values too) and how many characters they add, so properties that refer to each other
+ * many times over cannot expand without end.
  */
 
 export interface TokenOptions {
@@ -19,6 +24,7 @@ export interface TokenOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** System properties, searched after the environment by exact name. */
   readonly system?: Readonly<Record<string, string | undefined>>;
+  readonly limits?: Pick<ConfigLimits, 'maxTokens' | 'maxTokenDepth' | 'maxTokenOutput'>;
 }
 
 function isObject(value: unknown): value is Readonly<Record<string, unknown>> {
@@ -41,67 +47,100 @@ function lookupProperty(map: Readonly<Record<string, unknown>>, name: string): u
 
 class Resolver {
   readonly #options: TokenOptions;
+  readonly #limits: NonNullable<TokenOptions['limits']>;
   #place: Place;
   /** Names being resolved, to report a property that refers to itself. */
   readonly #resolving: string[] = [];
+  #tokens = 0;
+  #output = 0;
 
   constructor(options: TokenOptions) {
     this.#options = options;
+    this.#limits = options.limits ?? CONFIG_LIMITS;
     this.#place = options.place;
   }
 
-  walk(value: unknown, place: Place): unknown {
+  /**
+   * The value with its tokens resolved. Containers without tokens come back as they are, and a
+   * string's place is worked out only when it holds a token: most of a file has none.
+   */
+  walk(value: unknown, path: (string | number)[]): unknown {
     if (typeof value === 'string') {
       if (!value.includes('&{')) return value;
-      this.#place = place;
-      return this.expand(value);
+      this.#place = childPlace(this.#options.place, ...path);
+      return this.expand(value, 0);
     }
-    if (Array.isArray(value)) return value.map((item, index) => this.walk(item, childPlace(place, index)));
+    if (Array.isArray(value)) {
+      let copy: unknown[] | undefined;
+      value.forEach((item, index) => {
+        path.push(index);
+        const resolved = this.walk(item, path);
+        path.pop();
+        if (resolved !== item) (copy ??= [...value])[index] = resolved;
+      });
+      return copy ?? value;
+    }
     if (isObject(value)) {
+      let changed = false;
+      const entries = Object.entries(value).map(([key, item]) => {
+        path.push(key);
+        const resolved = this.walk(item, path);
+        path.pop();
+        changed ||= resolved !== item;
+        return [key, resolved] as const;
+      });
       // fromEntries defines own properties, so a "__proto__" key stays a key.
-      return Object.fromEntries(
-        Object.entries(value).map(([key, item]) => [key, this.walk(item, childPlace(place, key))]),
-      );
+      return changed ? Object.fromEntries(entries) : value;
     }
     return value;
   }
 
-  expand(text: string): string {
-    return this.#read(text, 0, false).value;
+  expand(text: string, depth: number): string {
+    return this.#read(text, 0, false, depth).value;
   }
 
   /**
    * Reads text from `start` up to the end, or (inside a token) up to `}` or a `|` that starts the
-   * default. Tokens met on the way are resolved.
+   * default. Tokens met on the way are resolved; plain runs are copied as slices.
    */
-  #read(text: string, start: number, inToken: boolean): { value: string; end: number } {
+  #read(text: string, start: number, inToken: boolean, depth: number): { value: string; end: number } {
     let value = '';
     let index = start;
+    let run = start;
     while (index < text.length) {
-      if (text.startsWith('\\&{', index)) {
-        value += '&{';
+      const char = text[index];
+      if (char === '\\' && text.startsWith('\\&{', index)) {
+        value += `${text.slice(run, index)}&{`;
         index += 3;
-      } else if (text.startsWith('&{', index)) {
-        const token = this.#token(text, index + 2);
+        run = index;
+      } else if (char === '&' && text[index + 1] === '{') {
+        value += text.slice(run, index);
+        const token = this.#token(text, index + 2, depth + 1);
         value += token.value;
         index = token.end;
-      } else if (inToken && (text[index] === '}' || text[index] === '|')) {
-        return { value, end: index };
+        run = index;
+      } else if (inToken && (char === '}' || char === '|')) {
+        return { value: value + text.slice(run, index), end: index };
       } else {
-        value += text[index];
         index++;
       }
     }
     if (inToken) throw this.#malformed(text);
-    return { value, end: index };
+    return { value: value + text.slice(run, index), end: index };
   }
 
   /** Resolves the token whose name starts at `start` (just after `&{`); `end` is past its `}`. */
-  #token(text: string, start: number): { value: string; end: number } {
-    const name = this.#read(text, start, true);
+  #token(text: string, start: number, depth: number): { value: string; end: number } {
+    if (depth > this.#limits.maxTokenDepth) {
+      throw this.#limit(`configuration tokens nest deeper than ${this.#limits.maxTokenDepth} levels`);
+    }
+    if (++this.#tokens > this.#limits.maxTokens) {
+      throw this.#limit(`more than ${this.#limits.maxTokens} configuration tokens are resolved for the file`);
+    }
+    const name = this.#read(text, start, true, depth);
     if (text[name.end] === '}') {
       return {
-        value: this.#resolve(name.value.trim()) ?? this.#unresolved(name.value.trim()),
+        value: this.#counted(this.#resolve(name.value.trim(), depth) ?? this.#unresolved(name.value.trim())),
         end: name.end + 1,
       };
     }
@@ -109,7 +148,7 @@ class Resolver {
     let fallback = '';
     let index = name.end + 1;
     for (;;) {
-      const part = this.#read(text, index, true);
+      const part = this.#read(text, index, true, depth);
       fallback += part.value;
       if (text[part.end] === '}') {
         index = part.end + 1;
@@ -118,15 +157,26 @@ class Resolver {
       fallback += '|';
       index = part.end + 1;
     }
-    return { value: this.#resolve(name.value.trim()) ?? fallback, end: index };
+    return { value: this.#counted(this.#resolve(name.value.trim(), depth) ?? fallback), end: index };
   }
 
-  #resolve(name: string): string | undefined {
+  /** Counts what a token adds to the file against the limit. */
+  #counted(value: string): string {
+    this.#output += value.length;
+    if (this.#output > this.#limits.maxTokenOutput) {
+      throw this.#limit(
+        `configuration tokens add more than ${this.#limits.maxTokenOutput} characters to the file`,
+      );
+    }
+    return value;
+  }
+
+  #resolve(name: string, depth: number): string | undefined {
     if (name === '')
       throw configError('TG_CONFIG_BAD_VALUE', this.#place, 'a configuration token has no name');
     for (const properties of this.#options.properties) {
       const found = lookupProperty(properties, name);
-      if (typeof found === 'string') return this.#expandProperty(name, found);
+      if (typeof found === 'string') return this.#expandProperty(name, found, depth);
       if (typeof found === 'number' || typeof found === 'boolean') return String(found);
     }
     const fromEnv = this.#options.env[name.toUpperCase().replaceAll('.', '_')];
@@ -134,7 +184,7 @@ class Resolver {
     return this.#options.system?.[name];
   }
 
-  #expandProperty(name: string, value: string): string {
+  #expandProperty(name: string, value: string, depth: number): string {
     if (!value.includes('&{')) return value;
     if (this.#resolving.includes(name)) {
       throw configError(
@@ -145,7 +195,7 @@ class Resolver {
     }
     this.#resolving.push(name);
     try {
-      return this.expand(value);
+      return this.expand(value, depth);
     } finally {
       this.#resolving.pop();
     }
@@ -159,6 +209,10 @@ class Resolver {
     );
   }
 
+  #limit(detail: string): Error {
+    return configError('TG_CONFIG_LIMIT', this.#place, detail);
+  }
+
   #malformed(text: string): Error {
     return configError(
       'TG_CONFIG_BAD_VALUE',
@@ -169,14 +223,16 @@ class Resolver {
 }
 
 /**
- * A copy of a parsed JSON value with every token resolved. Throws TG_CONFIG_UNRESOLVED_TOKEN
- * (with the file and the JSON Pointer of the string) for a token with no value and no default.
+ * A parsed JSON value with every token resolved; the input is not modified (what holds a token
+ * is copied, the rest shared). Throws TG_CONFIG_UNRESOLVED_TOKEN (with the file and the JSON
+ * Pointer of the string) for a token with no value and no default, TG_CONFIG_LIMIT past the
+ * limits.
  */
 export function resolveTokens(value: unknown, options: TokenOptions): unknown {
-  return new Resolver(options).walk(value, options.place);
+  return new Resolver(options).walk(value, []);
 }
 
 /** The tokens of one string resolved; errors point at `options.place`. */
 export function resolveTokensInString(text: string, options: TokenOptions): string {
-  return new Resolver(options).expand(text);
+  return new Resolver(options).expand(text, 0);
 }

@@ -153,13 +153,16 @@ export class Lexer {
     const source = this.#source;
     let text = '';
     let index = start + 1;
+    let run = index;
     while (index < source.length) {
-      const char = source[index++]!;
-      if (char === quote) return this.#token('string', text, start, index);
-      if (char !== '\\') {
-        text += char;
+      const char = source[index]!;
+      if (char !== quote && char !== '\\') {
+        index++;
         continue;
       }
+      text += source.slice(run, index);
+      index++;
+      if (char === quote) return this.#token('string', text, start, index);
       const escaped = source[index++];
       if (escaped === undefined) break;
       if (escaped !== '\\' && escaped !== quote) {
@@ -171,6 +174,7 @@ export class Lexer {
         );
       }
       text += escaped;
+      run = index;
     }
     throw new ElSyntaxError('unterminated string', start);
   }

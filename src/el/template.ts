@@ -39,8 +39,11 @@ function split(source: string): (string | Node)[] {
   let index = 0;
   const opens = (at: number): boolean => (source[at] === '$' || source[at] === '#') && source[at + 1] === '{';
   while (index < source.length) {
-    const char = source[index]!;
-    if (char === '\\') {
+    const next = nextSpecial(source, index);
+    text += source.slice(index, next);
+    index = next;
+    if (index >= source.length) break;
+    if (source[index] === '\\') {
       let end = index;
       while (source[end] === '\\') end++;
       if (opens(end)) {
@@ -57,12 +60,21 @@ function split(source: string): (string | Node)[] {
       parts.push(node);
       index = end;
     } else {
-      text += char;
+      text += source[index];
       index++;
     }
   }
   if (text !== '') parts.push(text);
   return parts;
+}
+
+/** Where the next character that can start an escape or an expression is (`\`, `$`, `#`). */
+function nextSpecial(source: string, from: number): number {
+  for (let index = from; index < source.length; index++) {
+    const code = source.charCodeAt(index);
+    if (code === 0x5c || code === 0x24 || code === 0x23) return index;
+  }
+  return source.length;
 }
 
 interface EntityReads {

@@ -66,3 +66,15 @@ export class ConfigErrors extends Error {
 export function configError(code: ErrorCode, place: Place, detail?: string, cause?: unknown): TollgateError {
   return new TollgateError(code, detail, { place, cause });
 }
+
+/**
+ * The coded errors of a failed load of `file`. An exception no code was given to — a bug, or a
+ * library's own error — becomes one TG_CONFIG_BUILD_FAILED for the file, so a load always ends
+ * in a report and never in an exception that escapes to the event loop.
+ */
+export function loadErrors(error: unknown, file: string): TollgateError[] {
+  if (error instanceof ConfigErrors) return [...error.errors];
+  if (error instanceof TollgateError) return [error];
+  const detail = error instanceof RangeError ? 'the file is nested too deeply' : String(error);
+  return [configError('TG_CONFIG_BUILD_FAILED', { file, pointer: '' }, detail, error)];
+}

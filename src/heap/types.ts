@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { ConfigFileReader } from '../config/file-reader.js';
 import type { CompiledCondition, CompiledLValue, CompiledTemplate, FunctionTable } from '../el/api.js';
 import type { Place } from '../errors/tollgate-error.js';
 import type { Response } from '../http/message.js';
@@ -31,6 +32,8 @@ export interface GatewayInfo {
   /** Largest body the gateway buffers for expressions, in bytes. */
   readonly maxEntityBytes: number;
   readonly metrics: GatewayMetrics;
+  /** Reads and parses route files off the event loop, within the configuration limits. */
+  readonly configReader: ConfigFileReader;
 }
 
 /**

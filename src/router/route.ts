@@ -1,3 +1,4 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { conditionSchema, objectSchema, referenceSchema } from '../config/schema.js';
 import { resolveTokens } from '../config/tokens.js';
 import { SchemaCompiler } from '../config/validate.js';
@@ -86,7 +87,8 @@ export class Route {
 /**
  * Builds a route from a parsed file: `&{…}` tokens, schema, heap, handler, condition, then the
  * heap's start hooks (skipped when only validating). Throws ConfigErrors; a failed build stops
- * whatever it had started.
+ * whatever it had started. The phases are separated by a turn of the event loop, so requests
+ * waiting meanwhile are served between them (each phase is bounded by the file's limits).
  */
 export async function buildRoute(
   document: unknown,
@@ -98,6 +100,7 @@ export async function buildRoute(
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
     throw new ConfigErrors([configError('TG_CONFIG_SCHEMA', place, 'a route file holds one JSON object')]);
   }
+  await yieldToLoop();
   const raw = document as Record<string, unknown>;
   const ownProperties =
     typeof raw.properties === 'object' && raw.properties !== null
@@ -107,9 +110,12 @@ export async function buildRoute(
     place,
     properties: [ownProperties, ...parent.gateway.properties],
     env: parent.environment.env,
+    limits: parent.gateway.configReader.limits,
   }) as Record<string, unknown>;
+  await yieldToLoop();
   const problems = validateRoute(resolved, place);
   if (problems.length > 0) throw new ConfigErrors(problems);
+  await yieldToLoop();
 
   const name = typeof resolved.name === 'string' ? resolved.name : source.id;
   const heap = parent.child(parent.logger.child({ route: name }));
@@ -125,6 +131,7 @@ export async function buildRoute(
       resolved.condition === undefined
         ? undefined
         : context.condition(resolved.condition, childPlace(place, 'condition'));
+    await yieldToLoop();
     heap.createAll();
     if (options.start) await heap.start();
     const pathPrefix = conditionPathPrefix(resolved.condition, context.functions);

@@ -3,11 +3,11 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, isAbsolute, join, resolve as resolvePath } from 'node:path';
 import type { Logger } from 'pino';
 import { parseDuration } from '../config/duration.js';
-import { readConfigFile, routeExtensions } from '../config/files.js';
+import { routeExtensions } from '../config/files.js';
 import { durationSchema, expressionSchema, objectSchema, referenceSchema } from '../config/schema.js';
-import { childPlace, configError, formatPlace } from '../errors/tollgate-error.js';
+import { childPlace, configError, formatPlace, loadErrors } from '../errors/tollgate-error.js';
 import { textResponse, type Response } from '../http/message.js';
-import { asErrors, type Heap } from '../heap/heap.js';
+import type { Heap } from '../heap/heap.js';
 import { defineType, type Handler } from '../heap/types.js';
 import { conditionHolds } from '../server/entities.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
@@ -199,7 +199,7 @@ export class Router implements Handler {
   async #load(file: string): Promise<Route | undefined> {
     const id = basename(file, extname(file));
     try {
-      const document = await readConfigFile(file);
+      const document = await this.#heap.gateway.configReader.read(file);
       const route = await buildRoute(document, { id, file }, this.#heap);
       const clash = [...this.#files.entries()].find(
         ([other, s]) => other !== file && s.route?.name === route.name,
@@ -215,7 +215,7 @@ export class Router implements Handler {
       this.#logger.info({ file, route: route.name }, 'route loaded');
       return route;
     } catch (error) {
-      const errors = asErrors(error);
+      const errors = loadErrors(error, file);
       for (const problem of errors) {
         this.#logger.error(
           { code: problem.code, place: problem.place ? formatPlace(problem.place) : file },

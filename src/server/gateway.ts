@@ -10,6 +10,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { parseDuration } from '../config/duration.js';
+import { ConfigFileReader } from '../config/file-reader.js';
 import type { FunctionTable } from '../el/api.js';
 import { builtinFunctions } from '../el/index.js';
 import { childPlace, configError, TollgateError } from '../errors/tollgate-error.js';
@@ -25,7 +26,13 @@ import type { Handler } from '../heap/types.js';
 import { createLogger } from '../observability/logger.js';
 import { GatewayMetrics } from '../observability/metrics.js';
 import { Cancellation, Exchange, type Environment } from './exchange.js';
-import { loadAdminConfig, loadGatewayConfig, locateInstance, type ConnectorConfig } from './instance.js';
+import {
+  loadAdminConfig,
+  loadGatewayConfig,
+  locateInstance,
+  type ConnectorConfig,
+  type InstanceLayout,
+} from './instance.js';
 
 export interface GatewayOptions {
   /** Holds admin.json and config.json (or a `config/` folder with them). Default: the working directory. */
@@ -74,8 +81,24 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const logger = options.logger ?? createLogger({});
   const environment = toEnvironment(options.env ?? process.env);
   const layout = locateInstance(options.configDir, options.routesDir);
-  const admin = await loadAdminConfig(layout.adminFile, environment.env);
-  const config = await loadGatewayConfig(layout.configFile, admin, environment.env);
+  const configReader = new ConfigFileReader();
+  try {
+    return await startInstance(options, logger, environment, layout, configReader);
+  } catch (error) {
+    await configReader.close();
+    throw error;
+  }
+}
+
+async function startInstance(
+  options: GatewayOptions,
+  logger: Logger,
+  environment: Environment,
+  layout: InstanceLayout,
+  configReader: ConfigFileReader,
+): Promise<Gateway> {
+  const admin = await loadAdminConfig(layout.adminFile, environment.env, configReader);
+  const config = await loadGatewayConfig(layout.configFile, admin, environment.env, configReader);
   const maxEntityBytes = admin.maxBodyLength ?? DEFAULT_MAX_BODY_LENGTH;
   const metrics = new GatewayMetrics();
 
@@ -90,6 +113,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       properties: [config.properties ?? {}, admin.properties ?? {}],
       maxEntityBytes,
       metrics,
+      configReader,
     },
     defaults: defaultDeclarations,
   });
@@ -213,6 +237,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         }
         for (const server of servers) server.closeAllConnections();
         await heap.stop();
+        await configReader.close();
         logger.info('tollgate stopped');
       })();
       return closing;

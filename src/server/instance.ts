@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { readConfigFile } from '../config/files.js';
+import type { ConfigFileReader } from '../config/file-reader.js';
 import { durationSchema, objectSchema, referenceSchema } from '../config/schema.js';
 import { resolveTokens } from '../config/tokens.js';
 import { SchemaCompiler } from '../config/validate.js';
@@ -110,13 +110,15 @@ async function loadFile<T>(
   inherited: readonly Record<string, unknown>[],
   env: Readonly<Record<string, string>>,
   validate: (value: unknown, place: Place) => TollgateError[],
+  reader: ConfigFileReader,
 ): Promise<T> {
   const place: Place = { file, pointer: '' };
-  const document = await readConfigFile(file);
+  const document = await reader.read(file);
   const resolved = resolveTokens(document, {
     place,
     properties: [asProperties(asProperties(document).properties), ...inherited],
     env,
+    limits: reader.limits,
   });
   const problems = validate(resolved, place);
   if (problems.length > 0) throw new ConfigErrors(problems);
@@ -126,16 +128,18 @@ async function loadFile<T>(
 export async function loadAdminConfig(
   file: string | undefined,
   env: Readonly<Record<string, string>>,
+  reader: ConfigFileReader,
 ): Promise<AdminConfig> {
-  return file ? loadFile<AdminConfig>(file, [], env, validateAdmin) : {};
+  return file ? loadFile<AdminConfig>(file, [], env, validateAdmin, reader) : {};
 }
 
 export async function loadGatewayConfig(
   file: string | undefined,
   admin: AdminConfig,
   env: Readonly<Record<string, string>>,
+  reader: ConfigFileReader,
 ): Promise<GatewayConfig> {
   return file
-    ? loadFile<GatewayConfig>(file, [asProperties(admin.properties)], env, validateGatewayConfig)
+    ? loadFile<GatewayConfig>(file, [asProperties(admin.properties)], env, validateGatewayConfig, reader)
     : {};
 }

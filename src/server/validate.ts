@@ -1,12 +1,13 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { readConfigFile, routeExtensions } from '../config/files.js';
+import { ConfigFileReader } from '../config/file-reader.js';
+import { routeExtensions } from '../config/files.js';
 import type { FunctionTable } from '../el/api.js';
 import { builtinFunctions } from '../el/index.js';
-import type { TollgateError } from '../errors/tollgate-error.js';
+import { configError, loadErrors, type TollgateError } from '../errors/tollgate-error.js';
 import { createBuiltinRegistry, defaultDeclarations } from '../heap/builtins.js';
-import { asErrors, Heap } from '../heap/heap.js';
+import { Heap } from '../heap/heap.js';
 import { GatewayMetrics } from '../observability/metrics.js';
 import { buildRoute } from '../router/route.js';
 import type { Environment } from './exchange.js';
@@ -17,63 +18,89 @@ export interface FileReport {
   readonly errors: readonly TollgateError[];
 }
 
-/** Files named on the command line; a directory stands for the config files it holds. */
-async function expand(paths: readonly string[]): Promise<string[]> {
-  const files: string[] = [];
-  for (const path of paths) {
-    const info = await stat(path).catch(() => undefined);
-    if (info?.isDirectory()) {
-      const names = (await readdir(path)).filter((n) => routeExtensions.has(extname(n).toLowerCase())).sort();
-      files.push(...names.map((n) => join(path, n)));
-    } else files.push(path);
+/**
+ * The files a path named on the command line stands for: a directory, the config files it holds;
+ * a directory that cannot be listed is reported as such.
+ */
+async function expand(path: string): Promise<string[] | FileReport> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isDirectory()) return [path];
+  try {
+    const names = (await readdir(path)).filter((n) => routeExtensions.has(extname(n).toLowerCase()));
+    return names.sort().map((n) => join(path, n));
+  } catch (error) {
+    const detail = `the directory cannot be listed: ${(error as Error).message}`;
+    return { file: path, errors: [configError('TG_CONFIG_READ', { file: path, pointer: '' }, detail)] };
   }
-  return files;
 }
 
 /**
  * Checks files as the gateway would load them, without opening sockets or starting anything:
- * admin.json and config.json by name, every other file as a route.
+ * admin.json and config.json by name, every other file as a route. Files are read through the
+ * same loader, with the same limits, as the running gateway's.
  */
 export async function validateFiles(
   paths: readonly string[],
   options: { env: Environment; logger: Logger; functions?: FunctionTable },
 ): Promise<FileReport[]> {
   const registry = createBuiltinRegistry();
+  const configReader = new ConfigFileReader();
   const reports: FileReport[] = [];
-  for (const file of await expand(paths)) {
-    const name = basename(file);
-    const heap = new Heap({
-      registry,
-      logger: options.logger,
-      environment: options.env,
-      functions: options.functions ?? builtinFunctions,
-      gateway: {
-        configDirectory: resolve(file, '..'),
-        routesDirectory: resolve(file, '..'),
-        properties: [],
-        maxEntityBytes: 1,
-        metrics: new GatewayMetrics(),
-      },
-      defaults: defaultDeclarations,
-    });
-    try {
-      if (name === 'admin.json') await loadAdminConfig(file, options.env.env);
-      else if (name === 'config.json') await loadGatewayConfig(file, {}, options.env.env);
-      else {
-        const route = await buildRoute(
-          await readConfigFile(file),
-          { id: basename(file, extname(file)), file },
-          heap,
-          { start: false },
-        );
-        await route.retire();
+  try {
+    for (const path of paths) {
+      const files = await expand(path);
+      if (!Array.isArray(files)) {
+        reports.push(files);
+        continue;
       }
-      reports.push({ file, errors: [] });
-    } catch (error) {
-      reports.push({ file, errors: asErrors(error) });
-    } finally {
-      await heap.stop();
+      for (const file of files) {
+        reports.push({ file, errors: await validateFile(file, options, registry, configReader) });
+      }
     }
+  } finally {
+    await configReader.close();
   }
   return reports;
+}
+
+async function validateFile(
+  file: string,
+  options: { env: Environment; logger: Logger; functions?: FunctionTable },
+  registry: ReturnType<typeof createBuiltinRegistry>,
+  configReader: ConfigFileReader,
+): Promise<TollgateError[]> {
+  const name = basename(file);
+  const heap = new Heap({
+    registry,
+    logger: options.logger,
+    environment: options.env,
+    functions: options.functions ?? builtinFunctions,
+    gateway: {
+      configDirectory: resolve(file, '..'),
+      routesDirectory: resolve(file, '..'),
+      properties: [],
+      maxEntityBytes: 1,
+      metrics: new GatewayMetrics(),
+      configReader,
+    },
+    defaults: defaultDeclarations,
+  });
+  try {
+    if (name === 'admin.json') await loadAdminConfig(file, options.env.env, configReader);
+    else if (name === 'config.json') await loadGatewayConfig(file, {}, options.env.env, configReader);
+    else {
+      const route = await buildRoute(
+        await configReader.read(file),
+        { id: basename(file, extname(file)), file },
+        heap,
+        { start: false },
+      );
+      await route.retire();
+    }
+    return [];
+  } catch (error) {
+    return loadErrors(error, file);
+  } finally {
+    await heap.stop();
+  }
 }

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { startBackend } from '../fixtures/backend.js';
 import { startGatewayProcess } from '../fixtures/gateway-process.js';
+import { hostileRoutes } from '../fixtures/hostile-routes.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const cli = join(root, 'dist/src/cli.js');
@@ -21,6 +22,26 @@ test('validate lists every error with its code, file and pointer, and exits 1', 
   for (const line of result.stderr.trim().split('\n')) {
     assert.match(line, /^TG_[A-Z_]+ \S+#\S*: /, line);
     assert.equal(line.match(/TG_[A-Z_]+/g)?.length, 1, `the code once per line: ${line}`);
+  }
+});
+
+test('validate reports each hostile route file with its code and exits 1, never 2', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tollgate-cli-'));
+  try {
+    const routes = hostileRoutes();
+    for (const route of routes) await writeFile(join(dir, route.name), route.content);
+    const result = spawnSync(process.execPath, [cli, 'validate', dir], { encoding: 'utf8' });
+    assert.equal(result.status, 1, result.stderr);
+    const lines = result.stderr.trim().split('\n');
+    for (const route of routes) {
+      const line = lines.find((l) => l.includes(`/${route.name}#`));
+      assert.ok(line, `${route.name} is reported`);
+      assert.ok(line.startsWith(`${route.code} `), line);
+      if (route.pointer !== undefined) assert.ok(line.includes(`${route.name}#${route.pointer}`), line);
+    }
+    assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 });
 

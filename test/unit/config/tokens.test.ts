@@ -129,3 +129,56 @@ describe('configuration tokens', () => {
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
 });
+
+describe('configuration token limits', () => {
+  const limitOf = (fn: () => unknown): TollgateError => {
+    try {
+      fn();
+    } catch (error) {
+      assert.ok(error instanceof TollgateError);
+      return error;
+    }
+    assert.fail('no limit was reached');
+  };
+
+  test('properties that refer to each other many times over stop at the token count', () => {
+    const laughs: Record<string, string> = { l0: 'lol' };
+    for (let level = 1; level <= 6; level++) laughs[`l${level}`] = `&{l${level - 1}}`.repeat(10);
+    const error = limitOf(() => resolveTokens({ a: { b: '&{l6}' } }, options({ properties: [laughs] })));
+    assert.equal(error.code, 'TG_CONFIG_LIMIT');
+    assert.equal(error.place?.pointer, '/a/b');
+    assert.match(error.message, /more than 10000 configuration tokens/);
+  });
+
+  test('tokens nested 5,000 deep stop at the nesting limit, without exhausting the stack', () => {
+    const text = `${'&{'.repeat(5000)}x${'}'.repeat(5000)}`;
+    const error = limitOf(() => resolve(text));
+    assert.equal(error.code, 'TG_CONFIG_LIMIT');
+    assert.match(error.message, /nest deeper than 32/);
+  });
+
+  test('a chain of properties counts towards the nesting limit too', () => {
+    const chain: Record<string, string> = { p40: 'end' };
+    for (let i = 0; i < 40; i++) chain[`p${i}`] = `&{p${i + 1}}`;
+    assert.equal(limitOf(() => resolve('&{p0}', { properties: [chain] })).code, 'TG_CONFIG_LIMIT');
+    assert.equal(resolve('&{p30}', { properties: [chain] }), 'end');
+  });
+
+  test('what tokens add to one file is bounded', () => {
+    const big = { p: 'x'.repeat(300_000) };
+    assert.equal(resolve('&{p}&{p}&{p}', { properties: [big] }).length, 900_000);
+    const error = limitOf(() => resolveTokens(['&{p}&{p}', '&{p}&{p}'], options({ properties: [big] })));
+    assert.equal(error.code, 'TG_CONFIG_LIMIT');
+    assert.equal(error.place?.pointer, '/1');
+  });
+
+  test('a value without tokens is returned as it is, and one with tokens is a copy', () => {
+    const untouched = { a: [1, { b: 'plain' }], c: 'text' };
+    assert.equal(resolveTokens(untouched, options()), untouched);
+    const touched = { a: [1, { b: '&{host}' }], c: 'text' };
+    const resolved = resolveTokens(touched, options()) as typeof touched;
+    assert.notEqual(resolved, touched);
+    assert.equal(resolved.a[1], resolved.a[1]);
+    assert.deepEqual(touched.a[1], { b: '&{host}' });
+  });
+});

@@ -1,5 +1,6 @@
 // Builds heap objects from route-file snippets with a stub endpoint handler, for the unit tests of
 // the token exchange and client authentication filters. No sockets: the stub answers in process.
+import { ConfigFileReader } from '../../../src/config/file-reader.js';
 import { builtinFunctions } from '../../../src/el/index.js';
 import { ConfigErrors, type TollgateError } from '../../../src/errors/tollgate-error.js';
 import { Entity } from '../../../src/http/entity.js';
@@ -99,6 +100,7 @@ export function harness(
         properties: [],
         maxEntityBytes: 1024 * 1024,
         metrics,
+        configReader: new ConfigFileReader(),
       },
       defaults: defaultDeclarations,
     });

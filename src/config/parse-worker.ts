@@ -1,0 +1,94 @@
+import { open } from 'node:fs/promises';
+import { parentPort } from 'node:worker_threads';
+import { configError, TollgateError } from '../errors/tollgate-error.js';
+import type { ConfigLimits } from './limits.js';
+import { parseConfigText } from './parse.js';
+
+/**
+ * The loader's worker thread: reads one file and parses it (parse.ts), so that however long a
+ * file takes to parse, the event loop that serves requests does not wait for it. The answer is
+ * plain data, a coded error, or word that the file is gone.
+ */
+
+export interface ParseRequest {
+  readonly id: number;
+  readonly file: string;
+  readonly limits: ConfigLimits;
+}
+
+export type ParseAnswer =
+  | { readonly id: number; readonly value: unknown }
+  | { readonly id: number; readonly missing: true }
+  | {
+      readonly id: number;
+      readonly error: {
+        readonly code: TollgateError['code'];
+        readonly pointer: string;
+        readonly detail: string;
+      };
+    };
+
+class FileMissing extends Error {}
+
+async function readText(file: string, limits: ConfigLimits): Promise<string> {
+  const place = { file, pointer: '' };
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new FileMissing();
+    throw configError('TG_CONFIG_READ', place, (error as Error).message, error);
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw configError('TG_CONFIG_READ', place, 'not a regular file');
+    if (info.size > limits.maxFileBytes) {
+      throw configError(
+        'TG_CONFIG_LIMIT',
+        place,
+        `the file has ${info.size} bytes; at most ${limits.maxFileBytes} are read`,
+      );
+    }
+    // One byte more than the limit tells a file that grew since stat.
+    const buffer = Buffer.alloc(limits.maxFileBytes + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length > limits.maxFileBytes)
+        throw configError('TG_CONFIG_LIMIT', place, `the file has more than ${limits.maxFileBytes} bytes`);
+    }
+    const text = buffer.toString('utf8', 0, length);
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  } catch (error) {
+    if (error instanceof TollgateError) throw error;
+    throw configError('TG_CONFIG_READ', place, (error as Error).message, error);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function answer({ id, file, limits }: ParseRequest): Promise<ParseAnswer> {
+  try {
+    return { id, value: parseConfigText(await readText(file, limits), file, limits) };
+  } catch (error) {
+    if (error instanceof FileMissing) return { id, missing: true };
+    const coded =
+      error instanceof TollgateError
+        ? error
+        : configError(
+            'TG_CONFIG_PARSE',
+            { file, pointer: '' },
+            `the file cannot be parsed: ${String(error)}`,
+          );
+    return {
+      id,
+      error: { code: coded.code, pointer: coded.place?.pointer ?? '', detail: coded.detail ?? coded.message },
+    };
+  }
+}
+
+parentPort?.on('message', (request: ParseRequest) => {
+  void answer(request).then((reply) => parentPort!.postMessage(reply));
+});

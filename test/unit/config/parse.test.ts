@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { CONFIG_LIMITS, type ConfigLimits } from '../../../src/config/limits.js';
+import { parseConfigText } from '../../../src/config/parse.js';
+import { TollgateError } from '../../../src/errors/tollgate-error.js';
+
+function failure(text: string, file: string, limits: ConfigLimits = CONFIG_LIMITS): TollgateError {
+  try {
+    parseConfigText(text, file, limits);
+  } catch (error) {
+    assert.ok(error instanceof TollgateError, String(error));
+    return error;
+  }
+  assert.fail(`${file} parsed`);
+}
+
+describe('parseConfigText', () => {
+  test('JSON and YAML give the same data', () => {
+    const expected = { handler: 'ReverseProxyHandler', heap: [{ name: 'a', type: 'Chain' }] };
+    assert.deepEqual(parseConfigText(JSON.stringify(expected), 'r.json', CONFIG_LIMITS), expected);
+    const yaml = 'handler: ReverseProxyHandler\nheap:\n  - name: a\n    type: Chain\n';
+    assert.deepEqual(parseConfigText(yaml, 'r.yaml', CONFIG_LIMITS), expected);
+  });
+
+  test('syntax errors are TG_CONFIG_PARSE; YAML ones carry the line and column', () => {
+    assert.equal(failure('{\n  "a": 1,\n  "b": }', 'r.json').code, 'TG_CONFIG_PARSE');
+    const duplicate = failure('a: 1\nb:\n  c: 2\n  c: 3\n', 'r.yaml');
+    assert.equal(duplicate.code, 'TG_CONFIG_PARSE');
+    assert.match(duplicate.message, /duplicate key "c" at line 4, column 3/);
+  });
+
+  test('YAML anchors and aliases work; the ones that cannot are errors', () => {
+    assert.deepEqual(parseConfigText('a: &x [1, 2]\nb: *x\n', 'r.yaml', CONFIG_LIMITS), {
+      a: [1, 2],
+      b: [1, 2],
+    });
+    const missing = failure('_x: *nope\nhandler: h', 'r.yaml');
+    assert.equal(missing.code, 'TG_CONFIG_PARSE');
+    assert.match(missing.message, /alias \*nope has no anchor &nope before it at line 1, column 5/);
+    const cycle = failure('a:\n  b: &x [*x]\n', 'r.yaml');
+    assert.equal(cycle.code, 'TG_CONFIG_LIMIT');
+    assert.equal(cycle.place?.pointer, '/a/b/0');
+    const key = failure('? [a, b]\n: c\n', 'r.yaml');
+    assert.match(key.message, /a key must be a plain value/);
+    assert.equal(failure('x: !!binary aGVsbG8=', 'r.yaml').place?.pointer, '/x');
+  });
+
+  test('aliases that expand too much stop at the alias limit', () => {
+    const lines = ['a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]'];
+    for (const [name, previous] of [
+      ['b', 'a'],
+      ['c', 'b'],
+      ['d', 'c'],
+    ])
+      lines.push(`${name}: &${name} [${Array(10).fill(`*${previous}`).join(', ')}]`);
+    assert.equal(failure(lines.join('\n'), 'r.yaml').code, 'TG_CONFIG_LIMIT');
+  });
+
+  test('depth, objects and expressions are checked, with the pointer of the first value past a limit', () => {
+    const deep = failure(`{"a": ${'['.repeat(300_000)}${']'.repeat(300_000)}}`, 'r.json');
+    assert.equal(deep.code, 'TG_CONFIG_LIMIT');
+    assert.equal(deep.place?.pointer, `/a${'/0'.repeat(99)}`);
+    const small = { ...CONFIG_LIMITS, maxObjects: 2, maxExpressions: 2, maxExpressionLength: 10 };
+    const objects = JSON.stringify({ heap: [{ type: 'A' }, { type: 'B' }, { type: 'C' }] });
+    assert.equal(failure(objects, 'r.json', small).place?.pointer, '/heap/2');
+    const expressions = JSON.stringify({ a: ['${1}', '#{2}', '${3}'] });
+    assert.equal(failure(expressions, 'r.json', small).place?.pointer, '/a/2');
+    const long = JSON.stringify({ a: { 'b/c': '${12345678}' } });
+    assert.equal(failure(long, 'r.json', small).place?.pointer, '/a/b~1c');
+    assert.deepEqual(parseConfigText(JSON.stringify({ a: 'no expression '.repeat(10) }), 'r.json', small), {
+      a: 'no expression '.repeat(10),
+    });
+  });
+
+  test('a YAML document nested past what its parser can take is a coded error, not a crash', () => {
+    const error = failure(`a: ${'['.repeat(200_000)}${']'.repeat(200_000)}`, 'r.yaml');
+    assert.equal(error.code, 'TG_CONFIG_PARSE');
+    assert.match(error.message, /call stack/);
+  });
+});
