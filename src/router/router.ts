@@ -1,11 +1,17 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { lstat, readdir, stat } from 'node:fs/promises';
 import { basename, extname, isAbsolute, join, resolve as resolvePath } from 'node:path';
 import type { Logger } from 'pino';
 import { parseDuration } from '../config/duration.js';
 import { routeExtensions } from '../config/files.js';
 import { durationSchema, expressionSchema, objectSchema, referenceSchema } from '../config/schema.js';
-import { childPlace, configError, formatPlace, loadErrors } from '../errors/tollgate-error.js';
+import {
+  childPlace,
+  configError,
+  formatPlace,
+  loadErrors,
+  type TollgateError,
+} from '../errors/tollgate-error.js';
 import { textResponse, type Response } from '../http/message.js';
 import type { Heap } from '../heap/heap.js';
 import { defineType, type Handler } from '../heap/types.js';
@@ -27,6 +33,8 @@ interface FileState {
   readonly version: string;
   /** The route built from the last good version of the file, if any. */
   route: Route | undefined;
+  /** The route name this file's last build lost to another file; it is built again once that is free. */
+  clashName?: string;
 }
 
 /** PingGateway's order: by route name, then by id (file name), by UTF-16 code units. */
@@ -101,10 +109,7 @@ export class Router implements Handler {
     this.#timer = setInterval(() => void this.scan(), this.#scanIntervalMs);
     this.#timer.unref();
     try {
-      this.#watcher = watch(this.directory, () => {
-        clearTimeout(this.#debounce);
-        this.#debounce = setTimeout(() => void this.scan(), 25);
-      });
+      this.#watcher = watch(this.directory, () => this.#scheduleScan());
       this.#watcher.on('error', (error) =>
         this.#logger.warn({ err: error }, 'route directory watch failed; periodic scans continue'),
       );
@@ -127,6 +132,13 @@ export class Router implements Handler {
     await Promise.all(routes.map((route) => route.retire()));
   }
 
+  /** A scan soon: changes often come in bursts (an editor's save, a rename), one scan takes them all. */
+  #scheduleScan(): void {
+    if (this.#stopped) return;
+    clearTimeout(this.#debounce);
+    this.#debounce = setTimeout(() => void this.scan(), 25);
+  }
+
   /** Scans now; a scan asked for while one runs is done right after it. */
   scan(): Promise<void> {
     if (this.#scanning) {
@@ -147,7 +159,32 @@ export class Router implements Handler {
   }
 
   async #scanOnce(): Promise<void> {
-    const seen = new Map<string, string>();
+    try {
+      for (let attempt = 1; attempt <= SCAN_ATTEMPTS; attempt++) {
+        const listing = await this.#list();
+        if (listing === undefined) return;
+        if (listing === 'unsettled') continue;
+        const results = await this.#loadChanged(listing);
+        if (results === 'unsettled') continue;
+        if (this.#stopped) await retireBuilt(results);
+        else await this.#apply(listing, results);
+        return;
+      }
+      // Files kept vanishing under the scan: what serves stays, and the directory is looked at again.
+      this.#scheduleScan();
+    } catch (error) {
+      this.#logger.error(
+        { code: 'TG_CONFIG_BUILD_FAILED', directory: this.directory, err: error },
+        'a scan of the route directory failed; the routes it had keep serving',
+      );
+    }
+  }
+
+  /**
+   * The route files and their versions, or 'unsettled' when a file listed was gone before its
+   * stat: it was renamed or replaced meanwhile, and a rename must never read as a removal.
+   */
+  async #list(): Promise<Map<string, string> | 'unsettled' | undefined> {
     let names: string[];
     try {
       names = await readdir(this.directory);
@@ -156,78 +193,148 @@ export class Router implements Handler {
         { code: 'TG_CONFIG_READ', directory: this.directory, err: error },
         'cannot read the route directory',
       );
-      return;
+      return undefined;
     }
+    const listing = new Map<string, string>();
     for (const name of names.sort()) {
       if (!routeExtensions.has(extname(name).toLowerCase())) continue;
       const file = join(this.directory, name);
       try {
         const info = await stat(file);
-        if (info.isFile()) seen.set(file, `${info.mtimeMs}:${info.size}`);
+        if (info.isFile()) listing.set(file, `${info.mtimeMs}:${info.size}`);
       } catch {
-        // Removed between readdir and stat: the next scan sees it gone.
+        // A link to nothing stays what it is; a file that is gone was moved under the scan.
+        if (
+          !(await lstat(file).then(
+            () => true,
+            () => false,
+          ))
+        )
+          return 'unsettled';
       }
     }
+    return listing;
+  }
 
+  /**
+   * Builds every listed file that changed, and every file that lost its route name to another
+   * file whose claim has gone since. 'unsettled' when a file disappeared before it could be read:
+   * the routes built so far are retired and the scan starts again from the listing.
+   */
+  async #loadChanged(listing: ReadonlyMap<string, string>): Promise<Map<string, LoadResult> | 'unsettled'> {
+    const results = new Map<string, LoadResult>();
+    for (const [file, version] of listing) {
+      const previous = this.#files.get(file);
+      const retry = previous?.clashName !== undefined && !this.#nameHeld(previous.clashName, file, listing);
+      if (previous?.version === version && !retry) continue;
+      const result = await this.#load(file);
+      if (result === 'missing') {
+        await retireBuilt(results);
+        return 'unsettled';
+      }
+      results.set(file, result);
+    }
+    return results;
+  }
+
+  /** Whether a listed file other than `file` serves a route named `name`. */
+  #nameHeld(name: string, file: string, listing: ReadonlyMap<string, string>): boolean {
+    for (const [other, state] of this.#files) {
+      if (other !== file && listing.has(other) && state.route?.name === name) return true;
+    }
+    return false;
+  }
+
+  async #load(file: string): Promise<LoadResult | 'missing'> {
+    try {
+      const read = await this.#heap.gateway.configReader.readIfPresent(file);
+      if (read === 'missing') return 'missing';
+      const route = await buildRoute(read.value, { id: basename(file, extname(file)), file }, this.#heap);
+      return { route };
+    } catch (error) {
+      return { errors: loadErrors(error, file) };
+    }
+  }
+
+  /**
+   * Makes the scan's outcome the serving table, in one assignment: files no longer listed lose
+   * their routes; a file that failed keeps its previous route; a new route whose name another
+   * file's route already has is refused (TG_CONFIG_DUPLICATE_NAME) and tried again once that
+   * name is free. Replaced routes are retired after the swap.
+   */
+  async #apply(
+    listing: ReadonlyMap<string, string>,
+    results: ReadonlyMap<string, LoadResult>,
+  ): Promise<void> {
     const retired: Route[] = [];
     for (const [file, state] of this.#files) {
-      if (seen.has(file)) continue;
+      if (listing.has(file)) continue;
       this.#files.delete(file);
       if (state.route) {
         retired.push(state.route);
         this.#logger.info({ file, route: state.route.name }, 'route unloaded');
       }
     }
-    for (const [file, version] of seen) {
-      const previous = this.#files.get(file);
-      if (previous?.version === version) continue;
-      const state: FileState = { version, route: previous?.route };
-      this.#files.set(file, state);
-      const built = await this.#load(file);
-      if (built) {
-        if (state.route) retired.push(state.route);
-        state.route = built;
-      }
+    const held = new Map<string, string>();
+    for (const [file, state] of this.#files) {
+      const result = results.get(file);
+      if (state.route && (result === undefined || 'errors' in result)) held.set(state.route.name, file);
     }
-    if (this.#stopped) return;
+    for (const [file, result] of results) {
+      const previous = this.#files.get(file)?.route;
+      const state: FileState = { version: listing.get(file)!, route: previous };
+      this.#files.set(file, state);
+      if ('errors' in result) {
+        this.#report(file, result.errors, previous);
+        continue;
+      }
+      const holder = held.get(result.route.name);
+      if (holder !== undefined && holder !== file) {
+        retired.push(result.route);
+        state.clashName = result.route.name;
+        const clash = configError(
+          'TG_CONFIG_DUPLICATE_NAME',
+          childPlace({ file, pointer: '' }, 'name'),
+          `route name "${result.route.name}" is already used by ${holder}`,
+        );
+        this.#report(file, [clash], previous);
+        continue;
+      }
+      held.set(result.route.name, file);
+      if (previous) retired.push(previous);
+      state.route = result.route;
+      this.#logger.info({ file, route: result.route.name }, 'route loaded');
+    }
     this.#table = new RouteTable(
       [...this.#files.values()].flatMap((s) => (s.route ? [s.route] : [])).sort(compareRoutes),
     );
+    for (const state of this.#files.values()) {
+      if (state.clashName !== undefined && !held.has(state.clashName)) this.#rescan = true;
+    }
     await Promise.all(retired.map((route) => route.retire()));
   }
 
-  async #load(file: string): Promise<Route | undefined> {
-    const id = basename(file, extname(file));
-    try {
-      const document = await this.#heap.gateway.configReader.read(file);
-      const route = await buildRoute(document, { id, file }, this.#heap);
-      const clash = [...this.#files.entries()].find(
-        ([other, s]) => other !== file && s.route?.name === route.name,
+  #report(file: string, errors: readonly TollgateError[], kept: Route | undefined): void {
+    for (const problem of errors) {
+      this.#logger.error(
+        { code: problem.code, place: problem.place ? formatPlace(problem.place) : file, err: problem.cause },
+        problem.message,
       );
-      if (clash) {
-        await route.retire();
-        throw configError(
-          'TG_CONFIG_DUPLICATE_NAME',
-          childPlace({ file, pointer: '' }, 'name'),
-          `route name "${route.name}" is already used by ${clash[0]}`,
-        );
-      }
-      this.#logger.info({ file, route: route.name }, 'route loaded');
-      return route;
-    } catch (error) {
-      const errors = loadErrors(error, file);
-      for (const problem of errors) {
-        this.#logger.error(
-          { code: problem.code, place: problem.place ? formatPlace(problem.place) : file },
-          problem.message,
-        );
-      }
-      const kept = this.#files.get(file)?.route;
-      if (kept)
-        this.#logger.warn({ file, route: kept.name }, 'the previous version of the route keeps serving');
-      return undefined;
     }
+    if (kept)
+      this.#logger.warn({ file, route: kept.name }, 'the previous version of the route keeps serving');
   }
+}
+
+/** How often a scan looks again when files vanish under it, before it leaves the next look to a timer. */
+const SCAN_ATTEMPTS = 3;
+
+type LoadResult = { readonly route: Route } | { readonly errors: readonly TollgateError[] };
+
+async function retireBuilt(results: ReadonlyMap<string, LoadResult>): Promise<void> {
+  await Promise.all(
+    [...results.values()].map((result) => ('route' in result ? result.route.retire() : undefined)),
+  );
 }
 
 export const routerType = defineType<RouterConfig, Handler>({
