@@ -52,6 +52,7 @@ export const errorCatalogue = Object.freeze({
   TG_CLIENT_GONE: entry('the client closed the connection before the response was complete', 499, false),
   TG_HANDLER_FAILED: entry('a handler failed while processing the request', 500, false),
   TG_BASE_URI_INVALID: entry('the baseURI expression did not give an absolute URI', 500, false),
+  TG_REQUEST_BAD_TARGET: entry('the request target is not valid', 400, true),
 
   // Upstream calls (ClientHandler / ReverseProxyHandler)
   TG_UPSTREAM_UNREACHABLE: entry('the upstream server cannot be reached', 502, true),

@@ -1,4 +1,5 @@
 import { elGet, type ElReadable } from '../el/host.js';
+import type { RequestTarget } from './request-target.js';
 
 function decode(raw: string): string {
   try {
@@ -42,13 +43,17 @@ export class RequestUri implements ElReadable {
     this.rawUserInfo = parts.rawUserInfo ?? null;
   }
 
-  /** Builds the URI of an incoming request from its request-target and the listener's view. */
-  static fromRequestTarget(target: string, scheme: string, hostHeader: string | undefined): RequestUri {
-    const queryAt = target.indexOf('?');
-    const rawPath = queryAt >= 0 ? target.slice(0, queryAt) : target;
-    const rawQuery = queryAt >= 0 ? target.slice(queryAt + 1) : null;
-    const { host, port } = splitHostPort(hostHeader ?? 'localhost');
-    return new RequestUri({ scheme, host, port, rawPath: rawPath || '/', rawQuery });
+  /**
+   * Builds the URI of an incoming request from its parsed request target and the listener's
+   * view: the absolute form's authority, else the Host header, names the host.
+   */
+  static fromRequestTarget(
+    target: RequestTarget,
+    scheme: string,
+    hostHeader: string | undefined,
+  ): RequestUri {
+    const { host, port } = splitHostPort(target.authority ?? hostHeader ?? 'localhost');
+    return new RequestUri({ scheme, host, port, rawPath: target.rawPath, rawQuery: target.rawQuery });
   }
 
   static parse(text: string): RequestUri {

@@ -8,6 +8,7 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { parseDuration } from '../config/duration.js';
 import { ConfigFileReader } from '../config/file-reader.js';
@@ -18,6 +19,7 @@ import { Entity } from '../http/entity.js';
 import { removeHopByHop } from '../http/forwarding.js';
 import { Headers } from '../http/headers.js';
 import { Request, textResponse, type Response } from '../http/message.js';
+import { isRefusedTarget, parseRequestTarget } from '../http/request-target.js';
 import { RequestUri } from '../http/uri.js';
 import { createBuiltinRegistry, defaultDeclarations } from '../heap/builtins.js';
 import { Heap } from '../heap/heap.js';
@@ -142,9 +144,16 @@ async function startInstance(
   const serve = async (req: IncomingMessage, res: ServerResponse, secure: boolean): Promise<void> => {
     inFlight++;
     try {
-      const target = req.url ?? '/';
-      if (target.startsWith(prefix)) {
-        await write(res, await adminResponse(target.slice(prefix.length), metrics), () => logger);
+      const target = parseRequestTarget(req.url ?? '/');
+      if (isRefusedTarget(target)) {
+        logger.info({ code: 'TG_REQUEST_BAD_TARGET', reason: target.refused }, 'request target refused');
+        const error = new TollgateError('TG_REQUEST_BAD_TARGET', target.refused);
+        await write(res, textResponse(error.status, error.publicMessage), () => logger);
+        return;
+      }
+      if (target.rawPath.startsWith(prefix)) {
+        const path = target.rawPath.slice(prefix.length);
+        await write(res, await adminResponse(path, metrics), () => logger);
         return;
       }
       const cancellation = new Cancellation();
@@ -189,7 +198,6 @@ async function startInstance(
       if (--inFlight === 0) drained?.();
     }
   };
-
   const servers: Server[] = [];
   const urls: string[] = [];
   try {
@@ -200,6 +208,7 @@ async function startInstance(
         const server = secure ? createHttpsServer(readTls(connector.tls!, place)) : createHttpServer();
         server.keepAliveTimeout = 65_000;
         server.on('request', (req, res) => void serve(req, res, secure));
+        server.on('connect', refuseConnect);
         await listen(server, port, connector.host ?? options.host ?? '0.0.0.0', place);
         servers.push(server);
         const address = server.address() as AddressInfo;
@@ -243,6 +252,11 @@ async function startInstance(
       return closing;
     },
   };
+}
+
+/** CONNECT asks for a tunnel, which the gateway does not make (node:http would drop the socket unanswered). */
+function refuseConnect(_req: IncomingMessage, socket: Duplex): void {
+  socket.end('HTTP/1.1 501 Not Implemented\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
 }
 
 async function adminResponse(path: string, metrics: GatewayMetrics): Promise<Response> {
