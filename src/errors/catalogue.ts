@@ -53,6 +53,8 @@ export const errorCatalogue = Object.freeze({
   TG_HANDLER_FAILED: entry('a handler failed while processing the request', 500, false),
   TG_BASE_URI_INVALID: entry('the baseURI expression did not give an absolute URI', 500, false),
   TG_REQUEST_BAD_TARGET: entry('the request target is not valid', 400, true),
+  TG_HEADER_INVALID_VALUE: entry('a header value holds a character a header cannot carry; it is dropped'),
+  TG_RESPONSE_INVALID: entry('the response has a status, reason or header that cannot be sent', 500, false),
 
   // Upstream calls (ClientHandler / ReverseProxyHandler)
   TG_UPSTREAM_UNREACHABLE: entry('the upstream server cannot be reached', 502, true),

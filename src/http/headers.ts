@@ -83,3 +83,20 @@ export class Headers implements ElReadable {
     return this.get(name);
   }
 }
+
+// RFC 9110 §5.1 token, and §5.5 field values as node:http and undici accept them (latin1, no controls but tab).
+const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+export function isValidHeaderName(name: string): boolean {
+  return FIELD_NAME.test(name);
+}
+
+export function isValidHeaderValue(value: string): boolean {
+  return FIELD_VALUE.test(value);
+}
+
+/** RFC 9110 §9.1: a method is a token. */
+export function isValidMethod(method: string): boolean {
+  return FIELD_NAME.test(method);
+}

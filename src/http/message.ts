@@ -1,6 +1,6 @@
 import { elGet, elSet, type ElReadable, type ElWritable } from '../el/host.js';
 import { Entity, parseForm, type Form } from './entity.js';
-import { Headers } from './headers.js';
+import { Headers, isValidMethod } from './headers.js';
 import { RequestUri } from './uri.js';
 
 export class Request implements ElReadable, ElWritable {
@@ -71,7 +71,7 @@ export class Request implements ElReadable, ElWritable {
   [elSet](name: string, value: unknown): boolean {
     switch (name) {
       case 'method':
-        if (typeof value !== 'string') return false;
+        if (typeof value !== 'string' || !isValidMethod(value)) return false;
         this.method = value;
         return true;
       case 'uri':

@@ -198,6 +198,14 @@ async function startInstance(
       if (--inFlight === 0) drained?.();
     }
   };
+  // The last line of defence: whatever a request does, it ends with its own connection.
+  const serveSafely = (req: IncomingMessage, res: ServerResponse, secure: boolean): void => {
+    serve(req, res, secure).catch((error: unknown) => {
+      logger.error({ code: 'TG_HANDLER_FAILED', err: error }, 'a request failed outside every handler');
+      res.destroy();
+    });
+  };
+
   const servers: Server[] = [];
   const urls: string[] = [];
   try {
@@ -207,7 +215,7 @@ async function startInstance(
       for (const port of Array.isArray(connector.port) ? connector.port : [connector.port]) {
         const server = secure ? createHttpsServer(readTls(connector.tls!, place)) : createHttpServer();
         server.keepAliveTimeout = 65_000;
-        server.on('request', (req, res) => void serve(req, res, secure));
+        server.on('request', (req, res) => serveSafely(req, res, secure));
         server.on('connect', refuseConnect);
         await listen(server, port, connector.host ?? options.host ?? '0.0.0.0', place);
         servers.push(server);
@@ -323,7 +331,16 @@ function write(res: ServerResponse, response: Response, log: () => Logger): Prom
     if (!Buffer.isBuffer(body)) body.destroy();
     return Promise.resolve();
   }
-  res.writeHead(response.status, response.reason, response.headers.toRaw());
+  try {
+    res.writeHead(response.status, response.reason, response.headers.toRaw());
+  } catch (error) {
+    // node:http refused the status line or a header: answer what is certain to be sendable.
+    log().error({ code: 'TG_RESPONSE_INVALID', err: error }, 'the response cannot be sent as it is');
+    if (!Buffer.isBuffer(body)) body.destroy();
+    res.writeHead(500, { 'Content-Length': '0' });
+    res.end();
+    return Promise.resolve();
+  }
   if (Buffer.isBuffer(body)) {
     res.end(body);
     return Promise.resolve();
