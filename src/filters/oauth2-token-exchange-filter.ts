@@ -524,6 +524,10 @@ class OAuth2TokenExchangeFilter implements Filter {
       requestedTokenType: request.requestedTokenType,
       requestedScopes: request.scopes,
       lenient: this.#lenient,
+      sentTokens:
+        request.actorToken === undefined
+          ? [request.subjectToken]
+          : [request.subjectToken, request.actorToken],
     });
   }
 
@@ -551,6 +555,7 @@ class OAuth2TokenExchangeFilter implements Filter {
         route: (exchange.contexts.router as { route?: string } | undefined)?.route,
         object: this.#name,
         error: failure.error,
+        description: failure.description,
         situation: failure.situation,
         status: failure.status,
         upstreamStatus: failure.upstreamStatus,

@@ -1,4 +1,5 @@
 import { TollgateError } from '../errors/tollgate-error.js';
+import { redactText } from '../observability/redact.js';
 
 /**
  * The OAuth error model. What a client may see (RFC 6749 §5.2 `error`, `error_description`,
@@ -197,22 +198,31 @@ export function failureFor(
   });
 }
 
-/** A failure carrying the authorization server's own OAuth error, already validated. */
+/**
+ * A failure carrying the authorization server's own OAuth error. `error` is already checked
+ * (isOAuthErrorCode); the description and error_uri are taken as the server sent them and made
+ * safe here. The server may repeat what it was sent, so the tokens of the request are taken out
+ * of everything kept, before a description is cut to length (a cut could leave a token's start).
+ */
 export function failureFromAuthorizationServer(init: {
   error: string;
-  description: string | undefined;
-  errorUri: string | undefined;
+  description: unknown;
+  errorUri: unknown;
   upstreamStatus: number;
+  sentTokens?: readonly string[];
 }): TokenExchangeFailure {
-  const detail = `the authorization server answered ${init.upstreamStatus} ${init.error}`;
+  const sentTokens = init.sentTokens ?? [];
+  const error = redactText(init.error, sentTokens);
+  const description =
+    typeof init.description === 'string' ? sanitizeDescription(redactText(init.description, sentTokens)) : '';
+  const errorUri = sanitizeErrorUri(init.errorUri);
+  const detail = `the authorization server answered ${init.upstreamStatus} ${error}`;
   return new TokenExchangeFailure({
     situation: 'as_oauth_error',
-    error: init.error,
-    description: init.description ?? '',
-    errorUri: init.errorUri,
-    status: Object.hasOwn(AS_ERROR_STATUS, init.error)
-      ? AS_ERROR_STATUS[init.error]!
-      : AS_ERROR_DEFAULT_STATUS,
+    error,
+    description,
+    errorUri: errorUri !== undefined && redactText(errorUri, sentTokens) === errorUri ? errorUri : undefined,
+    status: Object.hasOwn(AS_ERROR_STATUS, error) ? AS_ERROR_STATUS[error]! : AS_ERROR_DEFAULT_STATUS,
     upstreamStatus: init.upstreamStatus,
     detail,
     exception: new TollgateError('TG_OAUTH2_EXCHANGE_FAILED', detail),

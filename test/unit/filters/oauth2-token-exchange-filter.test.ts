@@ -330,6 +330,34 @@ describe('success and failure', () => {
     assert.ok(!result.raw.some((line) => line.includes('subject-secret')), 'no token in the logs');
   });
 
+  test('an answer repeating the tokens sent: no log line and no failure field holds them', async () => {
+    const actor = { actorToken: "${request.headers['X-Actor'][0]}" };
+    const init = {
+      ...formRequest('subject-secret'),
+      headers: { ...formRequest('s').headers, 'X-Actor': 'actor-secret' },
+    };
+    const echo = (seen: { body: string }): string => `could not parse ${seen.body}`;
+    const answers: Respond[] = [
+      (seen) => json(500, echo(seen), { 'Content-Type': 'text/plain' }),
+      (seen) => json(400, echo(seen), { 'Content-Type': 'text/html' }),
+      (seen) => json(400, { error: 'invalid_grant', error_description: echo(seen) }),
+      (seen) => json(401, { message: echo(seen) }),
+    ];
+    for (const respond of answers) {
+      const result = await failing(respond, actor, init);
+      assert.equal(result.logs.length, 1);
+      const failure = JSON.stringify({ ...result.failure, exception: result.failure.exception.message });
+      for (const text of [...result.raw, failure]) assert.doesNotMatch(text, /subject-secret|actor-secret/);
+    }
+    const described = await failing(
+      () => json(400, { error: 'invalid_grant', error_description: 'subject-secret is expired' }),
+      {},
+    );
+    assert.equal(described.logs[0]!.description, '[REDACTED] is expired');
+    assert.equal(described.failure.description, '[REDACTED] is expired');
+    assert.equal(described.logs[0]!.detail, 'the authorization server answered 400 invalid_grant');
+  });
+
   test('a failureHandler answers instead, reading contexts.oauth2Failure', async () => {
     const result = await failing(
       () => json(400, { error: 'invalid_grant', error_description: 'bad token' }),
