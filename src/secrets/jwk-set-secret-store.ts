@@ -144,11 +144,23 @@ function parseJwks(document: unknown, mode: 'strict' | 'skip-unusable'): Readonl
   return byKid;
 }
 
+/**
+ * A fetched JWK Set document. JSON.parse's message quotes the text it choked on, and a set of
+ * signing keys holds private keys, so the error only says the text is not JSON.
+ */
+export function parseJwkSetDocument(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new Error('the JWK Set is not JSON');
+  }
+}
+
 async function fetchJson(url: string): Promise<unknown> {
   const response = await fetch(url, {
     headers: { accept: 'application/json, application/jwk-set+json' },
     signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
   });
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
-  return response.json();
+  return parseJwkSetDocument(await response.text());
 }

@@ -17,7 +17,7 @@ import { defineType, type CreateContext, type Handler, type JsonSchema } from '.
 import { Cancellation, Exchange } from '../server/exchange.js';
 import { Base64EncodedSecretStore } from './base64-encoded-secret-store.js';
 import { FileSystemSecretStore } from './file-system-secret-store.js';
-import { JwkSetSecretStore } from './jwk-set-secret-store.js';
+import { JwkSetSecretStore, parseJwkSetDocument } from './jwk-set-secret-store.js';
 import type { CryptoKeyLike, Secret, SecretFormat, SecretStore } from './secret.js';
 import { SecretsProvider } from './secrets-provider.js';
 import { SystemAndEnvSecretStore, type SecretMapping } from './system-and-env-secret-store.js';
@@ -275,7 +275,7 @@ function fetchThrough(handler: Handler, context: CreateContext): (url: string) =
       stopTimer();
     }
     if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
-    return JSON.parse(response.entity.string ?? '') as unknown;
+    return parseJwkSetDocument(response.entity.string ?? '');
   };
 }
 
