@@ -58,6 +58,12 @@ export interface DevAsOptions {
   users?: Record<string, string>;
   /** Audience and resource values token exchange accepts; unset accepts any. */
   allowedAudiences?: string[];
+  /**
+   * What a client is answered for a grant type it is not registered for: RFC 6749's
+   * `unauthorized_client` (the default, as AM answers), or oidc-provider's own `invalid_request`
+   * "requested grant type is not allowed for this client".
+   */
+  grantTypeRefusal?: 'unauthorized_client' | 'invalid_request';
   /** Receives one line per request and oidc-provider's notices; unset discards them. */
   log?: (line: string) => void;
 }
@@ -215,6 +221,7 @@ export async function startDevAs(options: DevAsOptions = {}): Promise<DevAs> {
       signingKey: { privateKey, publicKey, kid, alg: SIGNING_ALG },
       privateJwk,
       hooks,
+      grantTypeRefusal: options.grantTypeRefusal ?? 'unauthorized_client',
       log,
     });
   } catch (error) {
@@ -272,6 +279,7 @@ interface ProviderSetup {
   signingKey: SigningKey;
   privateJwk: JWK;
   hooks: Hooks;
+  grantTypeRefusal: NonNullable<DevAsOptions['grantTypeRefusal']>;
   log: (line: string) => void;
 }
 
@@ -337,7 +345,7 @@ function createProvider(setup: ProviderSetup): (req: IncomingMessage, res: Serve
     provider,
     [...ALIASES.keys()].map((alias) => `${issuer}${alias}`),
   );
-  provider.use(tokenEndpointHooks(hooks));
+  provider.use(tokenEndpointHooks(hooks, setup.grantTypeRefusal));
   provider.on('server_error', (_ctx, error) => log(`server_error: ${error.stack ?? error.message}`));
 
   return provider.callback();
@@ -383,7 +391,7 @@ interface Hooks {
   tokenRequests: number;
 }
 
-function tokenEndpointHooks(hooks: Hooks): Middleware {
+function tokenEndpointHooks(hooks: Hooks, grantTypeRefusal: ProviderSetup['grantTypeRefusal']): Middleware {
   return async (ctx, next) => {
     if (ctx.method !== 'POST' || ctx.path !== TOKEN_ROUTE) return next();
     hooks.tokenRequests += 1;
@@ -424,6 +432,7 @@ function tokenEndpointHooks(hooks: Hooks): Middleware {
     // oidc-provider says invalid_request when a client uses a grant type it is not registered for;
     // RFC 6749 §5.2 calls that unauthorized_client, which is what a gateway should get to see.
     if (
+      grantTypeRefusal === 'unauthorized_client' &&
       answer.error === 'invalid_request' &&
       answer.error_description === 'requested grant type is not allowed for this client'
     ) {

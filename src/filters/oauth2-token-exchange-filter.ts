@@ -546,9 +546,11 @@ class OAuth2TokenExchangeFilter implements Filter {
 
   #fail(exchange: Exchange, failure: TokenExchangeFailure): Promise<Response> {
     exchange.contexts.oauth2Failure = failureContext(failure);
-    // What the client caused (a bad or missing token) is routine; what the gateway or the
-    // authorization server got wrong is worth a warning. Neither line holds a token.
-    const level = failure.status < 500 ? 'info' : 'warn';
+    // What the client caused (a bad or missing token) is routine; what the authorization server
+    // got wrong is worth a warning; a wrong configuration or client registration fails every
+    // request until an operator fixes it. No line holds a token.
+    const { configuration } = FAILURE_MAPPING[failure.situation];
+    const level = configuration ? 'error' : failure.status < 500 ? 'info' : 'warn';
     exchange.log[level](
       {
         code: 'TG_OAUTH2_EXCHANGE_FAILED',
@@ -561,7 +563,9 @@ class OAuth2TokenExchangeFilter implements Filter {
         upstreamStatus: failure.upstreamStatus,
         detail: failure.detail,
       },
-      'token exchange failed',
+      configuration
+        ? "token exchange failed: the gateway's client registration or configuration is wrong"
+        : 'token exchange failed',
     );
     if (this.#failureHandler) return this.#failureHandler.handle(exchange);
     return Promise.resolve(textResponse(failure.status));

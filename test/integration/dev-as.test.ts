@@ -246,11 +246,26 @@ test('a client not named in may_act may not exchange (invalid_grant)', async () 
   assert.equal(refused.json.error, 'invalid_grant');
 });
 
-test('a client without the token-exchange grant gets unauthorized_client', async () => {
+test("a client without the token-exchange grant gets unauthorized_client, or oidc-provider's own answer", async () => {
   const subject = await passwordToken(as);
   const answer = await post(as.tokenEndpoint, exchangeForm(subject), basic('client-application', 'password'));
   assert.equal(answer.status, 400);
   assert.equal(answer.json.error, 'unauthorized_client');
+  const plain = await startDevAs({ grantTypeRefusal: 'invalid_request' });
+  try {
+    const refused = await post(
+      plain.tokenEndpoint,
+      exchangeForm(await passwordToken(plain)),
+      basic('client-application', 'password'),
+    );
+    assert.equal(refused.status, 400);
+    assert.deepEqual(refused.json, {
+      error: 'invalid_request',
+      error_description: 'requested grant type is not allowed for this client',
+    });
+  } finally {
+    await plain.close();
+  }
 });
 
 test('delegation with an actor token puts act on the issued token, nested on re-delegation', async () => {

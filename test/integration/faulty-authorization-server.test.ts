@@ -35,6 +35,16 @@ const ANSWERS: Readonly<Record<string, (raw: string, form: URLSearchParams) => F
       error_description: `subject token ${form.get('subject_token')} refused for actor ${form.get('actor_token')}`,
     }),
   }),
+  'token-invalid-request': () => ({
+    status: 400,
+    contentType: 'application/json',
+    body: JSON.stringify({ error: 'invalid_request', error_description: 'the subject_token is not a JWT' }),
+  }),
+  'bare-invalid-request': () => ({
+    status: 400,
+    contentType: 'application/json',
+    body: JSON.stringify({ error: 'invalid_request' }),
+  }),
   'html-200': (raw) => ({ status: 200, contentType: 'text/html', body: `<p>welcome ${raw}</p>` }),
   'issued-type-echo': (_raw, form) => ({
     status: 200,
@@ -161,6 +171,8 @@ describe('OAuth2TokenExchangeFilter against a faulty authorization server', () =
     ['json-without-error', 502, 'as_server_error'],
     ['text-401', 500, 'as_client_auth_rejected'],
     ['grant-echo', 401, 'as_oauth_error'],
+    ['token-invalid-request', 400, 'as_oauth_error'],
+    ['bare-invalid-request', 500, 'as_configuration_error'],
     ['html-200', 502, 'as_server_error'],
     ['issued-type-echo', 502, 'response_check'],
   ];

@@ -103,6 +103,8 @@ function exchangeRoute(
 
 describe('OAuth2TokenExchangeFilter against the dev authorization server', () => {
   let devAs: DevAs;
+  /** A second server that answers oidc-provider's own invalid_request for a grant type not allowed. */
+  let plainDevAs: DevAs;
   let backend: Backend;
   let tg: TestGateway;
   let closedPort: number;
@@ -137,6 +139,16 @@ describe('OAuth2TokenExchangeFilter against the dev authorization server', () =>
   const failureLogs = (): Record<string, unknown>[] =>
     tg.logs.filter((line) => line.code === 'TG_OAUTH2_EXCHANGE_FAILED');
 
+  /** What tells an operator the gateway's own setup is wrong: level, situation and message. */
+  const assertConfigurationProblem = (line: Record<string, unknown>): void => {
+    assert.equal(line.level, 50);
+    assert.equal(line.situation, 'as_configuration_error');
+    assert.equal(
+      line.msg,
+      "token exchange failed: the gateway's client registration or configuration is wrong",
+    );
+  };
+
   before(async () => {
     devAs = await startDevAs({
       port: 0,
@@ -161,6 +173,7 @@ describe('OAuth2TokenExchangeFilter against the dev authorization server', () =>
         },
       ],
     });
+    plainDevAs = await startDevAs({ port: 0, grantTypeRefusal: 'invalid_request' });
     backend = await startBackend();
     const probe = createServer();
     await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
@@ -213,6 +226,15 @@ describe('OAuth2TokenExchangeFilter against the dev authorization server', () =>
             config: { secrets: { 'client.secret.id': b64('not-the-password') } },
           }),
         }),
+        'te-no-grant.json': exchangeRoute('no-grant', {
+          endpointHandler: seedExchangeHandler('client-application'),
+        }),
+        'te-no-grant-plain.json': exchangeRoute('no-grant-plain', {
+          endpoint: plainDevAs.tokenEndpoint,
+          amService: undefined,
+          endpointHandler: seedExchangeHandler('client-application'),
+        }),
+        'te-id-token.json': exchangeRoute('id-token', { requestedTokenType: 'URN_ID_TOKEN' }),
         'te-down.json': exchangeRoute('down', {
           endpoint: `http://127.0.0.1:${closedPort}/token`,
           amService: undefined,
@@ -277,6 +299,7 @@ describe('OAuth2TokenExchangeFilter against the dev authorization server', () =>
     await tg?.close();
     await backend?.close();
     await devAs?.close();
+    await plainDevAs?.close();
   });
 
   test('the seed route: exchange, then introspection shows the new client and the narrowed scope', async () => {
@@ -356,6 +379,44 @@ describe('OAuth2TokenExchangeFilter against the dev authorization server', () =>
     const line = failureLogs().at(-1)!;
     assert.equal(line.error, 'invalid_client');
     assert.equal(line.upstreamStatus, 401);
+    assertConfigurationProblem(line);
+  });
+
+  test("oidc-provider's own refusal of a client without the grant (invalid_request) is the gateway's: 500", async () => {
+    const subject = await passwordToken();
+    const direct = await post(
+      plainDevAs.tokenEndpoint,
+      { grant_type: TOKEN_EXCHANGE_GRANT, subject_token: subject, subject_token_type: ACCESS },
+      basic('client-application', 'password'),
+    );
+    assert.deepEqual(JSON.parse(direct.body), {
+      error: 'invalid_request',
+      error_description: 'requested grant type is not allowed for this client',
+    });
+    const answer = await exchangeAt('/te/no-grant-plain', subject);
+    assert.equal(answer.status, 500);
+    const line = failureLogs().at(-1)!;
+    assert.equal(line.error, 'invalid_request');
+    assert.equal(line.description, 'requested grant type is not allowed for this client');
+    assert.equal(line.upstreamStatus, 400);
+    assertConfigurationProblem(line);
+  });
+
+  test('the same refusal as unauthorized_client: 500, a configuration problem', async () => {
+    const answer = await exchangeAt('/te/no-grant', await passwordToken());
+    assert.equal(answer.status, 500);
+    const line = failureLogs().at(-1)!;
+    assert.equal(line.error, 'unauthorized_client');
+    assertConfigurationProblem(line);
+  });
+
+  test("a requested token type the server does not issue (invalid_request about the gateway's parameter): 500", async () => {
+    const answer = await exchangeAt('/te/id-token', await passwordToken());
+    assert.equal(answer.status, 500);
+    const line = failureLogs().at(-1)!;
+    assert.equal(line.error, 'invalid_request');
+    assert.match(String(line.description), /^unsupported requested_token_type /);
+    assertConfigurationProblem(line);
   });
 
   test('the authorization server is down: temporarily_unavailable, 502', async () => {

@@ -358,6 +358,41 @@ describe('success and failure', () => {
     assert.equal(described.logs[0]!.detail, 'the authorization server answered 400 invalid_grant');
   });
 
+  test("the server refusing the gateway's own client or request: 500, logged as a configuration problem", async () => {
+    const refusals = [
+      { error: 'invalid_request', error_description: 'requested grant type is not allowed for this client' },
+      { error: 'invalid_request', error_description: 'unsupported subject_token_type urn:x' },
+      { error: 'invalid_request' },
+      { error: 'invalid_client', error_description: 'client authentication failed' },
+      { error: 'unauthorized_client' },
+      { error: 'unsupported_grant_type' },
+    ];
+    for (const body of refusals) {
+      const result = await failing(() => json(400, body));
+      assert.equal(result.status, 500, body.error_description);
+      assert.equal(result.failure.situation, 'as_configuration_error');
+      assert.equal(result.failure.error, body.error);
+      const [line] = result.logs;
+      assert.equal(line!.level, 50, 'logged at error');
+      assert.equal(line!.situation, 'as_configuration_error');
+      assert.equal(
+        line!.msg,
+        "token exchange failed: the gateway's client registration or configuration is wrong",
+      );
+    }
+    const unusable = await failing(() => json(401, 'Unauthorized', { 'Content-Type': 'text/plain' }));
+    assert.deepEqual([unusable.status, unusable.logs[0]!.level], [500, 50]);
+  });
+
+  test("an invalid_request about the subject or actor token is the caller's: 400, logged at info", async () => {
+    const result = await failing(() =>
+      json(400, { error: 'invalid_request', error_description: 'the subject_token is not a JWT' }),
+    );
+    assert.equal(result.status, 400);
+    assert.equal(result.failure.situation, 'as_oauth_error');
+    assert.deepEqual([result.logs[0]!.level, result.logs[0]!.msg], [30, 'token exchange failed']);
+  });
+
   test('a failureHandler answers instead, reading contexts.oauth2Failure', async () => {
     const result = await failing(
       () => json(400, { error: 'invalid_grant', error_description: 'bad token' }),

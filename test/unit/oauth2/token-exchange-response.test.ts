@@ -109,22 +109,22 @@ describe('success', () => {
 
 /** One test per row of FAILURE_MAPPING that the parser can reach (README table). */
 describe('failures', () => {
-  test('row as_oauth_error: the AS error kept verbatim, status per error', () => {
-    const cases: [string, number][] = [
-      ['invalid_request', 400],
-      ['invalid_grant', 401],
-      ['invalid_scope', 403],
-      ['invalid_target', 403],
-      ['access_denied', 403],
-      ['unauthorized_client', 500],
-      ['unsupported_grant_type', 500],
-      ['vendor_specific_error', 500],
+  test('rows as_oauth_error and as_configuration_error: the AS error kept verbatim, status per error', () => {
+    const cases: [string, number, string][] = [
+      ['invalid_request', 400, 'as_oauth_error'],
+      ['invalid_grant', 401, 'as_oauth_error'],
+      ['invalid_scope', 403, 'as_oauth_error'],
+      ['invalid_target', 403, 'as_oauth_error'],
+      ['access_denied', 403, 'as_oauth_error'],
+      ['unauthorized_client', 500, 'as_configuration_error'],
+      ['unsupported_grant_type', 500, 'as_configuration_error'],
+      ['vendor_specific_error', 500, 'as_oauth_error'],
     ];
-    for (const [error, status] of cases) {
+    for (const [error, status, situation] of cases) {
       const f = failure(
         answer(400, { error, error_description: 'Subject token is expired', error_uri: 'https://as/doc#e' }),
       );
-      assert.equal(f.situation, 'as_oauth_error');
+      assert.equal(f.situation, situation, error);
       assert.equal(f.error, error);
       assert.equal(f.description, 'Subject token is expired');
       assert.equal(f.errorUri, 'https://as/doc#e');
@@ -134,9 +134,9 @@ describe('failures', () => {
     }
   });
 
-  test('row as_oauth_error: 401 invalid_client with a JSON body', () => {
+  test('row as_configuration_error: 401 invalid_client with a JSON body', () => {
     const f = failure(answer(401, { error: 'invalid_client', error_description: 'bad secret' }));
-    assert.equal(f.situation, 'as_oauth_error');
+    assert.equal(f.situation, 'as_configuration_error');
     assert.equal(f.error, 'invalid_client');
     assert.equal(f.status, 500);
     assert.equal(f.upstreamStatus, 401);
