@@ -16,6 +16,7 @@ import { Headers } from '../http/headers.js';
 import { Request, textResponse, type Response } from '../http/message.js';
 import { RequestUri } from '../http/uri.js';
 import { defineType, type CreateContext, type Filter, type Handler } from '../heap/types.js';
+import { bearerChallenge } from '../oauth2/bearer-challenge.js';
 import { FAILURE_MAPPING, failureFromError, TokenExchangeFailure } from '../oauth2/errors.js';
 import { ExchangeCache, ExchangeKeyer, type ExchangeCacheConfig } from '../oauth2/exchange-cache.js';
 import {
@@ -567,8 +568,12 @@ class OAuth2TokenExchangeFilter implements Filter {
         ? "token exchange failed: the gateway's client registration or configuration is wrong"
         : 'token exchange failed',
     );
+    // A configured failureHandler decides its whole answer, headers included.
     if (this.#failureHandler) return this.#failureHandler.handle(exchange);
-    return Promise.resolve(textResponse(failure.status));
+    const response = textResponse(failure.status);
+    const challenge = bearerChallenge(failure.status, failure.description);
+    if (challenge !== undefined) response.headers.set('WWW-Authenticate', challenge);
+    return Promise.resolve(response);
   }
 
   #warnOnce(exchange: Exchange, warnings: readonly string[]): void {

@@ -40,6 +40,14 @@ const ANSWERS: Readonly<Record<string, (raw: string, form: URLSearchParams) => F
     contentType: 'application/json',
     body: JSON.stringify({ error: 'invalid_request', error_description: 'the subject_token is not a JWT' }),
   }),
+  'unsafe-description': () => ({
+    status: 403,
+    contentType: 'application/json',
+    body: JSON.stringify({
+      error: 'access_denied',
+      error_description: 'Acc\u00e8s refus\u00e9\r\nFAKE: "admin" \\ only \u202eevil',
+    }),
+  }),
   'bare-invalid-request': () => ({
     status: 400,
     contentType: 'application/json',
@@ -150,7 +158,7 @@ describe('OAuth2TokenExchangeFilter against a faulty authorization server', () =
     await as?.close();
   });
 
-  async function exchange(path: string): Promise<{ status: number; headers: Record<string, unknown> }> {
+  async function exchange(path: string): Promise<{ status: number; challenge: unknown }> {
     const subject = `subject-${randomUUID()}`;
     const actor = `actor-${randomUUID()}`;
     sent.add(subject);
@@ -159,27 +167,44 @@ describe('OAuth2TokenExchangeFilter against a faulty authorization server', () =
       headers: { authorization: `Bearer ${subject}`, 'x-actor-token': actor },
     });
     await res.body.text();
-    return { status: res.statusCode, headers: res.headers };
+    return { status: res.statusCode, challenge: res.headers['www-authenticate'] };
   }
 
   const lastFailure = (): Record<string, unknown> =>
     tg.logs.filter((line) => line.code === 'TG_OAUTH2_EXCHANGE_FAILED').at(-1)!;
 
-  const cases: [string, number, string][] = [
+  const cases: [string, number, string, string?][] = [
     ['server-error', 502, 'as_server_error'],
     ['html-400', 502, 'as_server_error'],
     ['json-without-error', 502, 'as_server_error'],
     ['text-401', 500, 'as_client_auth_rejected'],
-    ['grant-echo', 401, 'as_oauth_error'],
-    ['token-invalid-request', 400, 'as_oauth_error'],
+    [
+      'grant-echo',
+      401,
+      'as_oauth_error',
+      'Bearer error="invalid_token", error_description="subject token [REDACTED] refused for actor [REDACTED]"',
+    ],
+    [
+      'token-invalid-request',
+      400,
+      'as_oauth_error',
+      'Bearer error="invalid_request", error_description="the subject_token is not a JWT"',
+    ],
+    [
+      'unsafe-description',
+      403,
+      'as_oauth_error',
+      'Bearer error="insufficient_scope", error_description="Acces refuse FAKE: \'admin\' only evil"',
+    ],
     ['bare-invalid-request', 500, 'as_configuration_error'],
     ['html-200', 502, 'as_server_error'],
     ['issued-type-echo', 502, 'response_check'],
   ];
-  for (const [path, status, situation] of cases) {
-    test(`${path}: ${status}, situation ${situation}`, async () => {
+  for (const [path, status, situation, challenge] of cases) {
+    test(`${path}: ${status}, situation ${situation}, ${challenge ?? 'no challenge'}`, async () => {
       const answer = await exchange(path);
       assert.equal(answer.status, status);
+      assert.equal(answer.challenge, challenge);
       assert.equal(lastFailure().situation, situation);
     });
   }

@@ -21,6 +21,8 @@ const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64
 interface Answer {
   readonly status: number;
   readonly body: string;
+  /** The WWW-Authenticate header, if any. */
+  readonly challenge: string | undefined;
 }
 
 async function post(
@@ -33,7 +35,8 @@ async function post(
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
     body: new URLSearchParams(form).toString(),
   });
-  return { status: res.statusCode, body: await res.body.text() };
+  const challenge = res.headers['www-authenticate'];
+  return { status: res.statusCode, body: await res.body.text(), challenge: challenge?.toString() };
 }
 
 const basic = (id: string, secret: string): Record<string, string> => ({
@@ -235,6 +238,7 @@ describe('OAuth2TokenExchangeFilter against the dev authorization server', () =>
           endpointHandler: seedExchangeHandler('client-application'),
         }),
         'te-id-token.json': exchangeRoute('id-token', { requestedTokenType: 'URN_ID_TOKEN' }),
+        'te-beyond-scope.json': exchangeRoute('beyond-scope', { scopes: ['openid'] }),
         'te-down.json': exchangeRoute('down', {
           endpoint: `http://127.0.0.1:${closedPort}/token`,
           amService: undefined,
@@ -334,6 +338,7 @@ describe('OAuth2TokenExchangeFilter against the dev authorization server', () =>
     const answer = await exchangeAt('/token-exchange', 'not-a-token');
     assert.equal(answer.status, 400);
     assert.equal(answer.body, `${expected.error}: ${expected.error_description}`);
+    assert.equal(answer.challenge, undefined, 'the failure handler decides its own headers');
   });
 
   test('delegation: the actor token is sent and the issued token carries act', async () => {
@@ -369,6 +374,10 @@ describe('OAuth2TokenExchangeFilter against the dev authorization server', () =>
   test('a client not named in may_act: invalid_grant, 401 from the default failure handler', async () => {
     const answer = await exchangeAt('/te/may-act', await passwordToken());
     assert.equal(answer.status, 401);
+    assert.equal(
+      answer.challenge,
+      'Bearer error="invalid_token", error_description="client actorClient is not named in the subject token\'s may_act"',
+    );
     assert.equal(answer.body, '');
     assert.equal(failureLogs().at(-1)?.error, 'invalid_grant');
   });
@@ -376,6 +385,7 @@ describe('OAuth2TokenExchangeFilter against the dev authorization server', () =>
   test("a wrong client secret: the server's 401 invalid_client is the gateway's misconfiguration, 500", async () => {
     const answer = await exchangeAt('/te/wrong-secret', await passwordToken());
     assert.equal(answer.status, 500);
+    assert.equal(answer.challenge, undefined, 'a 5xx is not about the caller credentials');
     const line = failureLogs().at(-1)!;
     assert.equal(line.error, 'invalid_client');
     assert.equal(line.upstreamStatus, 401);
@@ -417,6 +427,24 @@ describe('OAuth2TokenExchangeFilter against the dev authorization server', () =>
     assert.equal(line.error, 'invalid_request');
     assert.match(String(line.description), /^unsupported requested_token_type /);
     assertConfigurationProblem(line);
+  });
+
+  test('scopes the subject token does not have: invalid_scope, 403 with an insufficient_scope challenge', async () => {
+    const answer = await exchangeAt('/te/beyond-scope', await passwordToken());
+    assert.equal(answer.status, 403);
+    assert.equal(
+      answer.challenge,
+      'Bearer error="insufficient_scope", error_description="scope openid is not within the subject token\'s scope"',
+    );
+    assert.equal(failureLogs().at(-1)?.error, 'invalid_scope');
+  });
+
+  test('no subject token: 400 with an invalid_request challenge, no call to the server', async () => {
+    const before = devAs.tokenRequests();
+    const answer = await exchangeAt('/te/default', '');
+    assert.equal(answer.status, 400);
+    assert.equal(answer.challenge, 'Bearer error="invalid_request", error_description="no subject token"');
+    assert.equal(devAs.tokenRequests(), before);
   });
 
   test('the authorization server is down: temporarily_unavailable, 502', async () => {
@@ -488,6 +516,10 @@ describe('OAuth2TokenExchangeFilter against the dev authorization server', () =>
     });
     await refused.body.text();
     assert.equal(refused.statusCode, 401);
+    assert.equal(
+      refused.headers['www-authenticate'],
+      'Bearer error="invalid_token", error_description="subject_token is invalid, expired, or was not issued by this server"',
+    );
     assert.equal(backend.requests.length, before, 'the backend received nothing');
   });
 

@@ -306,6 +306,7 @@ describe('success and failure', () => {
     assert.equal(next.calls.length, 0, 'the next handler must not be called');
     return {
       status: response.status,
+      challenge: response.headers.first('www-authenticate'),
       body,
       failure: exchange.contexts.oauth2Failure as OAuth2FailureContext,
       logs: h.logs.filter((line) => line.code === 'TG_OAUTH2_EXCHANGE_FAILED'),
@@ -319,6 +320,7 @@ describe('success and failure', () => {
       json(400, { error: 'invalid_grant', error_description: 'token expired' }),
     );
     assert.equal(result.status, 401);
+    assert.equal(result.challenge, 'Bearer error="invalid_token", error_description="token expired"');
     assert.equal(result.body, '');
     assert.equal(result.failure.error, 'invalid_grant');
     assert.equal(result.failure.description, 'token expired');
@@ -408,6 +410,37 @@ describe('success and failure', () => {
     );
     assert.equal(result.status, 400);
     assert.equal(result.body, 'invalid_grant: bad token');
+    assert.equal(result.challenge, undefined, 'a failureHandler decides its own headers');
+  });
+
+  test('the default answer: a Bearer challenge for each 4xx, none for a 5xx', async () => {
+    const cases: [Respond, number, string | undefined][] = [
+      [
+        () => json(400, { error: 'invalid_grant', error_description: 'Jeton expiré: "subject-secret"' }),
+        401,
+        'Bearer error="invalid_token", error_description="Jeton expire: \'[REDACTED]\'"',
+      ],
+      [() => json(400, { error: 'invalid_grant' }), 401, 'Bearer error="invalid_token"'],
+      [
+        () => json(400, { error: 'invalid_request', error_description: 'subject_token is not a JWT' }),
+        400,
+        'Bearer error="invalid_request", error_description="subject_token is not a JWT"',
+      ],
+      [
+        () => json(400, { error: 'invalid_target', error_description: 'unknown audience hr' }),
+        403,
+        'Bearer error="insufficient_scope", error_description="unknown audience hr"',
+      ],
+      [() => json(400, { error: 'access_denied' }), 403, 'Bearer error="insufficient_scope"'],
+      [() => json(400, { error: 'unauthorized_client' }), 500, undefined],
+      [() => json(503, { error: 'temporarily_unavailable' }), 502, undefined],
+    ];
+    for (const [respond, status, challenge] of cases) {
+      const result = await failing(respond);
+      assert.deepEqual([result.status, result.challenge], [status, challenge]);
+    }
+    const missing = await failing(() => json(200, ISSUED), {}, { headers: {}, body: '' });
+    assert.equal(missing.challenge, 'Bearer error="invalid_request", error_description="no subject token"');
   });
 
   test('no subject token: invalid_request 400 without calling the server', async () => {
