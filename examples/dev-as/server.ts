@@ -84,6 +84,8 @@ export interface DevAs {
   setMode(mode: DevAsMode): void;
   /** POSTs received by the token endpoint (either path), for single-flight tests. */
   tokenRequests(): number;
+  /** The `client_assertion` of each token request that had one, oldest first. */
+  clientAssertions(): readonly string[];
 }
 
 const CLIENT_SECRET = 'password';
@@ -190,7 +192,7 @@ export async function startDevAs(options: DevAsOptions = {}): Promise<DevAs> {
   }
   const log = options.log ?? ((): void => {});
   const clients = mergeClients(defaultClients(), options.clients ?? []);
-  const hooks: Hooks = { delayMs: 0, mode: 'normal', tokenRequests: 0 };
+  const hooks: Hooks = { delayMs: 0, mode: 'normal', tokenRequests: 0, clientAssertions: [] };
 
   // Key generation is the one slow step, so it runs before the socket is bound: once listening,
   // the request handler is attached in the same tick and no request can find the server bare.
@@ -267,6 +269,7 @@ export async function startDevAs(options: DevAsOptions = {}): Promise<DevAs> {
       hooks.mode = mode;
     },
     tokenRequests: () => hooks.tokenRequests,
+    clientAssertions: () => [...hooks.clientAssertions],
   };
 }
 
@@ -389,6 +392,7 @@ interface Hooks {
   delayMs: number;
   mode: DevAsMode;
   tokenRequests: number;
+  clientAssertions: string[];
 }
 
 function tokenEndpointHooks(hooks: Hooks, grantTypeRefusal: ProviderSetup['grantTypeRefusal']): Middleware {
@@ -426,6 +430,8 @@ function tokenEndpointHooks(hooks: Hooks, grantTypeRefusal: ProviderSetup['grant
 
     await next();
 
+    const assertion = ctx.oidc?.params?.client_assertion;
+    if (typeof assertion === 'string') hooks.clientAssertions.push(assertion);
     const body = ctx.body;
     if (typeof body !== 'object' || body === null) return;
     const answer = body as Record<string, unknown>;

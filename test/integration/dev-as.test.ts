@@ -2,7 +2,14 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SignJWT, createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
+import {
+  SignJWT,
+  createLocalJWKSet,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  jwtVerify,
+} from 'jose';
 import type { JSONWebKeySet } from 'jose';
 import {
   ACCESS_TOKEN_TYPE,
@@ -487,6 +494,7 @@ test('private_key_jwt client authenticates with a registered key and either toke
         client_assertion: await assertion(aud as string),
       });
       assert.equal(answer.status, 200, `${aud}: ${answer.text}`);
+      assert.equal(decodeProtectedHeader(withKey.clientAssertions().at(-1)!).kid, 'k1');
       // jwtClient's mayAct policy applies to its client_credentials tokens too.
       assert.deepEqual((await introspect(withKey, answer.json.access_token as string)).may_act, {
         client_id: 'serviceConfidentialClient',

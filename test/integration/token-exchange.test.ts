@@ -3,11 +3,12 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { decodeProtectedHeader } from 'jose';
 import { request } from 'undici';
 import { startDevAs, TOKEN_EXCHANGE_GRANT, type DevAs } from '../../examples/dev-as/server.js';
 import { startBackend, type Backend } from '../fixtures/backend.js';
@@ -114,6 +115,11 @@ describe('OAuth2TokenExchangeFilter against the dev authorization server', () =>
   /** Every token the tests saw, to prove none reached the logs. */
   const tokens = new Set<string>();
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  /** The key jwtClient had before `privateKey`: still registered, as during a key rotation. */
+  const retired = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  /** Serves the gateway's own JWK Set (private keys) for the JwkSetSecretStore route. */
+  let keyServer: Server;
+  let keyServerUrl: string;
 
   const passwordToken = async (username = 'demo', password = 'Ch4ng31t'): Promise<string> => {
     const answer = await post(
@@ -171,7 +177,15 @@ describe('OAuth2TokenExchangeFilter against the dev authorization server', () =>
           scope: 'mail employeenumber',
           tokenEndpointAuthMethod: 'private_key_jwt',
           jwks: {
-            keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'gateway-key', alg: 'ES256', use: 'sig' }],
+            keys: [
+              {
+                ...retired.publicKey.export({ format: 'jwk' }),
+                kid: 'gateway-key-2025',
+                alg: 'ES256',
+                use: 'sig',
+              },
+              { ...publicKey.export({ format: 'jwk' }), kid: 'gateway-key', alg: 'ES256', use: 'sig' },
+            ],
           },
         },
       ],
@@ -189,10 +203,48 @@ describe('OAuth2TokenExchangeFilter against the dev authorization server', () =>
     );
     assert.ok(seed.includes(devAs.url), 'the seed route names the AM URL once');
     const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const signingJwk = (kid: string): Record<string, unknown> => ({
+      ...privateKey.export({ format: 'jwk' }),
+      kid,
+      alg: 'ES256',
+      use: 'sig',
+    });
+    keyServer = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/jwk-set+json' });
+      res.end(JSON.stringify({ keys: [signingJwk('gateway-key')] }));
+    });
+    await new Promise<void>((done) => keyServer.listen(0, '127.0.0.1', done));
+    keyServerUrl = `http://127.0.0.1:${(keyServer.address() as AddressInfo).port}/jwks`;
+    const jwtRoute = (path: string, secretsProvider: unknown, signingSecretId: string): unknown =>
+      exchangeRoute(path, {
+        endpointHandler: {
+          type: 'Chain',
+          config: {
+            handler: 'ForgeRockClientHandler',
+            filters: [
+              {
+                type: 'PrivateKeyJwtClientAuthenticationFilter',
+                config: {
+                  clientId: 'jwtClient',
+                  tokenEndpoint: devAs.tokenEndpoint,
+                  secretsProvider,
+                  signingSecretId,
+                },
+              },
+            ],
+          },
+        },
+      });
 
     tg = await startTestGateway({
       files: { 'config.json': { properties: { am: { url: devAs.url } } } },
-      env: { CLIENT_SECRET_ID: 'cGFzc3dvcmQ=', AGENT_SECRET_ID: 'cGFzc3dvcmQ=', JWT_SIGNING_KEY: b64(pem) },
+      env: {
+        CLIENT_SECRET_ID: 'cGFzc3dvcmQ=',
+        AGENT_SECRET_ID: 'cGFzc3dvcmQ=',
+        JWT_SIGNING_KEY: b64(pem),
+        JWT_SIGNING_JWK: b64(JSON.stringify(signingJwk('gateway-key'))),
+        JWT_SIGNING_JWK_MISLABELLED: b64(JSON.stringify(signingJwk('gateway-key-2025'))),
+      },
       routes: {
         'token-exchange.json': seed,
         'te-default.json': exchangeRoute('default', {}),
@@ -245,25 +297,14 @@ describe('OAuth2TokenExchangeFilter against the dev authorization server', () =>
         }),
         'te-slow.json': exchangeRoute('slow', { timeout: '300 ms' }),
         'te-cached.json': exchangeRoute('cached', { cache: { enabled: true } }),
-        'te-jwt.json': exchangeRoute('jwt', {
-          endpointHandler: {
-            type: 'Chain',
-            config: {
-              handler: 'ForgeRockClientHandler',
-              filters: [
-                {
-                  type: 'PrivateKeyJwtClientAuthenticationFilter',
-                  config: {
-                    clientId: 'jwtClient',
-                    tokenEndpoint: devAs.tokenEndpoint,
-                    secretsProvider: 'Env',
-                    signingSecretId: 'jwt.signing.key',
-                  },
-                },
-              ],
-            },
-          },
-        }),
+        'te-jwt.json': jwtRoute('jwt', 'Env', 'jwt.signing.key'),
+        'te-jwt-kid.json': jwtRoute('jwt-kid', 'Env', 'jwt.signing.jwk'),
+        'te-jwt-jwks.json': jwtRoute(
+          'jwt-jwks',
+          { type: 'JwkSetSecretStore', config: { jwkUrl: keyServerUrl } },
+          'gateway-key',
+        ),
+        'te-jwt-mislabelled.json': jwtRoute('jwt-mislabelled', 'Env', 'jwt.signing.jwk.mislabelled'),
         'te-proxy.json': {
           condition: "${find(request.uri.path, '^/proxy/')}",
           baseURI: backend.url,
@@ -304,6 +345,7 @@ describe('OAuth2TokenExchangeFilter against the dev authorization server', () =>
     await backend?.close();
     await devAs?.close();
     await plainDevAs?.close();
+    await new Promise((done) => keyServer?.close(done));
   });
 
   test('the seed route: exchange, then introspection shows the new client and the narrowed scope', async () => {
@@ -364,11 +406,39 @@ describe('OAuth2TokenExchangeFilter against the dev authorization server', () =>
     assert.deepEqual(info.aud, ['orders', 'billing', 'https://api.example.com/orders']);
   });
 
-  test('private_key_jwt client authentication with a key from the environment', async () => {
+  /** The protected header of the last client assertion the authorization server received. */
+  const lastAssertionHeader = (): Record<string, unknown> =>
+    decodeProtectedHeader(devAs.clientAssertions().at(-1)!);
+
+  test('private_key_jwt client authentication with a PEM key from the environment: no kid', async () => {
     const answer = await exchangeAt('/te/jwt', await passwordToken());
     assert.equal(answer.status, 200, answer.body);
     const info = await introspect((JSON.parse(answer.body) as { access_token: string }).access_token);
     assert.equal(info.client_id, 'jwtClient');
+    assert.deepEqual(lastAssertionHeader(), { alg: 'ES256' });
+  });
+
+  for (const [path, store] of [
+    ['jwt-kid', 'a JWK secret'],
+    ['jwt-jwks', 'a JwkSetSecretStore'],
+  ] as const) {
+    test(`private_key_jwt with a key from ${store}: the assertion names it by kid among two`, async () => {
+      const answer = await exchangeAt(`/te/${path}`, await passwordToken());
+      assert.equal(answer.status, 200, answer.body);
+      assert.equal(
+        (await introspect((JSON.parse(answer.body) as { access_token: string }).access_token)).client_id,
+        'jwtClient',
+      );
+      assert.deepEqual(lastAssertionHeader(), { alg: 'ES256', kid: 'gateway-key' });
+    });
+  }
+
+  test('the server picks the key by the kid sent: a key labelled with the retired kid is refused', async () => {
+    const answer = await exchangeAt('/te/jwt-mislabelled', await passwordToken());
+    assert.equal(answer.status, 500);
+    assert.deepEqual(lastAssertionHeader(), { alg: 'ES256', kid: 'gateway-key-2025' });
+    const line = failureLogs().at(-1)!;
+    assert.deepEqual([line.error, line.upstreamStatus], ['invalid_client', 401]);
   });
 
   test('a client not named in may_act: invalid_grant, 401 from the default failure handler', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -151,7 +151,8 @@ describe('secret store heap types', () => {
     );
     assert.equal(h.seen.length, 0, 'nothing fetched at build');
     const key = await store.getKey!('key-1');
-    assert.equal(key?.type, 'public');
+    assert.equal((key?.key as KeyObject).type, 'public');
+    assert.equal(key?.kid, 'key-1');
     assert.equal(h.seen[0]?.method, 'GET');
     assert.equal(h.seen[0]?.uri, 'https://as.test/jwks');
     assert.deepEqual(
