@@ -259,7 +259,7 @@ export function failureFromAuthorizationServer(init: {
   const raw = typeof init.description === 'string' ? init.description : '';
   // Read before the tokens are taken out: a caller whose token is a word of the server's
   // description must not be able to turn its own failure into the gateway's.
-  const situation = asErrorSituation(init.error, sanitizeDescription(raw));
+  const situation = asErrorSituation(init.error, withoutUnsafeText(raw));
   const error = redactText(init.error, sentTokens);
   const description = sanitizeDescription(redactText(raw, sentTokens));
   const errorUri = sanitizeErrorUri(init.errorUri);

@@ -141,6 +141,7 @@ describe('the failure mapping table', () => {
       'the subject-token has expired',
       'subjectToken signature invalid',
       'ACTOR_TOKEN audience mismatch',
+      `${'x'.repeat(300)} and the subject token too`,
     ];
     const gateways = [
       'requested grant type is not allowed for this client',
