@@ -58,6 +58,12 @@ export interface DevAsOptions {
   users?: Record<string, string>;
   /** Audience and resource values token exchange accepts; unset accepts any. */
   allowedAudiences?: string[];
+  /**
+   * What a client is answered for a grant type it is not registered for: RFC 6749's
+   * `unauthorized_client` (the default, as AM answers), or oidc-provider's own `invalid_request`
+   * "requested grant type is not allowed for this client".
+   */
+  grantTypeRefusal?: 'unauthorized_client' | 'invalid_request';
   /** Receives one line per request and oidc-provider's notices; unset discards them. */
   log?: (line: string) => void;
 }
@@ -78,6 +84,8 @@ export interface DevAs {
   setMode(mode: DevAsMode): void;
   /** POSTs received by the token endpoint (either path), for single-flight tests. */
   tokenRequests(): number;
+  /** The `client_assertion` of each token request that had one, oldest first. */
+  clientAssertions(): readonly string[];
 }
 
 const CLIENT_SECRET = 'password';
@@ -184,7 +192,7 @@ export async function startDevAs(options: DevAsOptions = {}): Promise<DevAs> {
   }
   const log = options.log ?? ((): void => {});
   const clients = mergeClients(defaultClients(), options.clients ?? []);
-  const hooks: Hooks = { delayMs: 0, mode: 'normal', tokenRequests: 0 };
+  const hooks: Hooks = { delayMs: 0, mode: 'normal', tokenRequests: 0, clientAssertions: [] };
 
   // Key generation is the one slow step, so it runs before the socket is bound: once listening,
   // the request handler is attached in the same tick and no request can find the server bare.
@@ -215,6 +223,7 @@ export async function startDevAs(options: DevAsOptions = {}): Promise<DevAs> {
       signingKey: { privateKey, publicKey, kid, alg: SIGNING_ALG },
       privateJwk,
       hooks,
+      grantTypeRefusal: options.grantTypeRefusal ?? 'unauthorized_client',
       log,
     });
   } catch (error) {
@@ -260,6 +269,7 @@ export async function startDevAs(options: DevAsOptions = {}): Promise<DevAs> {
       hooks.mode = mode;
     },
     tokenRequests: () => hooks.tokenRequests,
+    clientAssertions: () => [...hooks.clientAssertions],
   };
 }
 
@@ -272,6 +282,7 @@ interface ProviderSetup {
   signingKey: SigningKey;
   privateJwk: JWK;
   hooks: Hooks;
+  grantTypeRefusal: NonNullable<DevAsOptions['grantTypeRefusal']>;
   log: (line: string) => void;
 }
 
@@ -337,7 +348,7 @@ function createProvider(setup: ProviderSetup): (req: IncomingMessage, res: Serve
     provider,
     [...ALIASES.keys()].map((alias) => `${issuer}${alias}`),
   );
-  provider.use(tokenEndpointHooks(hooks));
+  provider.use(tokenEndpointHooks(hooks, setup.grantTypeRefusal));
   provider.on('server_error', (_ctx, error) => log(`server_error: ${error.stack ?? error.message}`));
 
   return provider.callback();
@@ -381,9 +392,10 @@ interface Hooks {
   delayMs: number;
   mode: DevAsMode;
   tokenRequests: number;
+  clientAssertions: string[];
 }
 
-function tokenEndpointHooks(hooks: Hooks): Middleware {
+function tokenEndpointHooks(hooks: Hooks, grantTypeRefusal: ProviderSetup['grantTypeRefusal']): Middleware {
   return async (ctx, next) => {
     if (ctx.method !== 'POST' || ctx.path !== TOKEN_ROUTE) return next();
     hooks.tokenRequests += 1;
@@ -418,12 +430,15 @@ function tokenEndpointHooks(hooks: Hooks): Middleware {
 
     await next();
 
+    const assertion = ctx.oidc?.params?.client_assertion;
+    if (typeof assertion === 'string') hooks.clientAssertions.push(assertion);
     const body = ctx.body;
     if (typeof body !== 'object' || body === null) return;
     const answer = body as Record<string, unknown>;
     // oidc-provider says invalid_request when a client uses a grant type it is not registered for;
     // RFC 6749 §5.2 calls that unauthorized_client, which is what a gateway should get to see.
     if (
+      grantTypeRefusal === 'unauthorized_client' &&
       answer.error === 'invalid_request' &&
       answer.error_description === 'requested grant type is not allowed for this client'
     ) {

@@ -16,6 +16,7 @@ import { Headers } from '../http/headers.js';
 import { Request, textResponse, type Response } from '../http/message.js';
 import { RequestUri } from '../http/uri.js';
 import { defineType, type CreateContext, type Filter, type Handler } from '../heap/types.js';
+import { bearerChallenge } from '../oauth2/bearer-challenge.js';
 import { FAILURE_MAPPING, failureFromError, TokenExchangeFailure } from '../oauth2/errors.js';
 import { ExchangeCache, ExchangeKeyer, type ExchangeCacheConfig } from '../oauth2/exchange-cache.js';
 import {
@@ -524,6 +525,10 @@ class OAuth2TokenExchangeFilter implements Filter {
       requestedTokenType: request.requestedTokenType,
       requestedScopes: request.scopes,
       lenient: this.#lenient,
+      sentTokens:
+        request.actorToken === undefined
+          ? [request.subjectToken]
+          : [request.subjectToken, request.actorToken],
     });
   }
 
@@ -542,24 +547,33 @@ class OAuth2TokenExchangeFilter implements Filter {
 
   #fail(exchange: Exchange, failure: TokenExchangeFailure): Promise<Response> {
     exchange.contexts.oauth2Failure = failureContext(failure);
-    // What the client caused (a bad or missing token) is routine; what the gateway or the
-    // authorization server got wrong is worth a warning. Neither line holds a token.
-    const level = failure.status < 500 ? 'info' : 'warn';
+    // What the client caused (a bad or missing token) is routine; what the authorization server
+    // got wrong is worth a warning; a wrong configuration or client registration fails every
+    // request until an operator fixes it. No line holds a token.
+    const { configuration } = FAILURE_MAPPING[failure.situation];
+    const level = configuration ? 'error' : failure.status < 500 ? 'info' : 'warn';
     exchange.log[level](
       {
         code: 'TG_OAUTH2_EXCHANGE_FAILED',
         route: (exchange.contexts.router as { route?: string } | undefined)?.route,
         object: this.#name,
         error: failure.error,
+        description: failure.description,
         situation: failure.situation,
         status: failure.status,
         upstreamStatus: failure.upstreamStatus,
         detail: failure.detail,
       },
-      'token exchange failed',
+      configuration
+        ? "token exchange failed: the gateway's client registration or configuration is wrong"
+        : 'token exchange failed',
     );
+    // A configured failureHandler decides its whole answer, headers included.
     if (this.#failureHandler) return this.#failureHandler.handle(exchange);
-    return Promise.resolve(textResponse(failure.status));
+    const response = textResponse(failure.status);
+    const challenge = bearerChallenge(failure.status, failure.description);
+    if (challenge !== undefined) response.headers.set('WWW-Authenticate', challenge);
+    return Promise.resolve(response);
   }
 
   #warnOnce(exchange: Exchange, warnings: readonly string[]): void {

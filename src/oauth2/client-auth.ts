@@ -3,7 +3,7 @@ import { SignJWT, type CryptoKey } from 'jose';
 import { TollgateError } from '../errors/tollgate-error.js';
 import { formUrlEncode } from '../http/form.js';
 import type { Headers } from '../http/headers.js';
-import type { CryptoKeyLike, Secret } from '../secrets/secret.js';
+import type { CryptoKeyLike, Secret, StoredKey } from '../secrets/secret.js';
 import { JWT_BEARER_ASSERTION_TYPE } from './token-types.js';
 
 /** The token request a client authenticator adds its credentials to. */
@@ -27,7 +27,7 @@ export interface ClientAuthenticator {
  * SecretsProvider) means a rotated secret is used without rebuilding the route.
  */
 export type SecretSource = Secret | (() => Promise<Secret>);
-export type KeySource = CryptoKeyLike | (() => Promise<CryptoKeyLike>);
+export type KeySource = StoredKey | (() => Promise<StoredKey>);
 
 function resolveSource<T extends object>(source: T | (() => Promise<T>)): T | Promise<T> {
   return typeof source === 'function' ? (source as () => Promise<T>)() : source;
@@ -108,11 +108,10 @@ export const DEFAULT_ASSERTION_LIFETIME_SECONDS = 60;
 
 export interface PrivateKeyJwtOptions {
   readonly clientId: string;
+  /** Its `kid`, when it has one, is the JWS `kid` header: the server picks the key among several by it. */
   readonly signingKey: KeySource;
   /** Default: chosen from the key (RSA → RS256, P-256 → ES256, P-384 → ES384, Ed25519 → EdDSA). */
   readonly algorithm?: AssertionAlgorithm;
-  /** Sent as the JWS `kid` header so the server can pick the key among several. */
-  readonly kid?: string;
   /** The assertion's `aud`. Default: the token endpoint the request goes to (RFC 7523 §3). */
   readonly audience?: string;
   /** Default 60 s: long enough for clock skew, short enough to limit replay. */
@@ -180,10 +179,10 @@ export async function signClientAssertion(
   options: PrivateKeyJwtOptions,
   tokenEndpoint: string,
 ): Promise<string> {
-  const key = await resolveSource(options.signingKey);
+  const { key, kid } = await resolveSource(options.signingKey);
   const algorithm = options.algorithm ?? defaultAssertionAlgorithm(key);
   const issuedAt = Math.floor((options.now ?? Date.now)() / 1000);
-  const header = options.kid === undefined ? { alg: algorithm } : { alg: algorithm, kid: options.kid };
+  const header = kid === undefined ? { alg: algorithm } : { alg: algorithm, kid };
   try {
     return await new SignJWT({ ...options.claims })
       .setProtectedHeader(header)

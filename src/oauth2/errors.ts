@@ -1,4 +1,5 @@
 import { TollgateError } from '../errors/tollgate-error.js';
+import { redactText } from '../observability/redact.js';
 
 /**
  * The OAuth error model. What a client may see (RFC 6749 §5.2 `error`, `error_description`,
@@ -29,6 +30,7 @@ export type FailureSituation =
   | 'no_subject_token'
   | 'bad_request_parameter'
   | 'as_oauth_error'
+  | 'as_configuration_error'
   | 'as_client_auth_rejected'
   | 'as_server_error'
   | 'network'
@@ -43,18 +45,28 @@ export interface FailureMappingRow {
   readonly description: string | null;
   /** What our default failure handler answers (PingGateway's default is always 500). */
   readonly status: number;
+  /**
+   * True when the failure says the gateway's own configuration or client registration is wrong:
+   * nothing the caller does can fix it, so it is logged as a configuration problem.
+   */
+  readonly configuration: boolean;
 }
 
-function row(error: string | null, description: string | null, status: number): FailureMappingRow {
-  return Object.freeze({ error, description, status });
+function row(
+  error: string | null,
+  description: string | null,
+  status: number,
+  configuration = false,
+): FailureMappingRow {
+  return Object.freeze({ error, description, status, configuration });
 }
 
 /**
- * The one table that decides `contexts.oauth2Failure.error`, its description and the default
- * status. The rule behind the statuses: what a client can cause with the token it presents is a
- * 4xx, so a client cannot make the gateway answer 5xx at will; what the gateway or the
- * authorization server got wrong keeps PingGateway's 500, or 502/504 when the authorization
- * server did not answer usefully.
+ * The one table that decides `contexts.oauth2Failure.error`, its description, the default
+ * status and which failures are logged as configuration problems. The rule behind the statuses:
+ * what a client can cause with the token it presents is a 4xx, so a client cannot make the
+ * gateway answer 5xx at will; what the gateway or the authorization server got wrong keeps
+ * PingGateway's 500, or 502/504 when the authorization server did not answer usefully.
  */
 export const FAILURE_MAPPING: Readonly<Record<FailureSituation, FailureMappingRow>> = Object.freeze({
   no_subject_token: row(OAuthErrorCode.invalidRequest, 'no subject token', 400),
@@ -62,10 +74,12 @@ export const FAILURE_MAPPING: Readonly<Record<FailureSituation, FailureMappingRo
     OAuthErrorCode.invalidRequest,
     'the token exchange request cannot be built',
     500,
+    true,
   ),
   // Status: see AS_ERROR_STATUS.
   as_oauth_error: row(null, null, 500),
-  as_client_auth_rejected: row(OAuthErrorCode.invalidClient, 'client authentication failed', 500),
+  as_configuration_error: row(null, null, 500, true),
+  as_client_auth_rejected: row(OAuthErrorCode.invalidClient, 'client authentication failed', 500, true),
   as_server_error: row(
     OAuthErrorCode.serverError,
     'the authorization server returned an unusable response',
@@ -78,11 +92,9 @@ export const FAILURE_MAPPING: Readonly<Record<FailureSituation, FailureMappingRo
 });
 
 /**
- * Default status for an OAuth error the authorization server returned. Errors about the token
- * or the access the client asked for are the client's (4xx); errors about the gateway's own
- * client registration are a gateway misconfiguration (500). RFC 8693 §2.2.2 reports an
- * unacceptable subject or actor token as invalid_request, and this gateway validates its own
- * request before sending it, so invalid_request is taken to be about the client's token.
+ * Default status of an OAuth error the authorization server returned about the caller's token or
+ * the access asked for with it (situation as_oauth_error): the caller's doing, so a 4xx.
+ * invalid_request is here only when it is about the subject or actor token (isAboutCallerToken).
  */
 export const AS_ERROR_STATUS: Readonly<Record<string, number>> = Object.freeze({
   invalid_request: 400,
@@ -90,13 +102,45 @@ export const AS_ERROR_STATUS: Readonly<Record<string, number>> = Object.freeze({
   invalid_scope: 403,
   invalid_target: 403,
   access_denied: 403,
-  invalid_client: 500,
-  unauthorized_client: 500,
-  unsupported_grant_type: 500,
 });
 
 /** Any other code the authorization server invents. */
 export const AS_ERROR_DEFAULT_STATUS = 500;
+
+/**
+ * OAuth errors about the gateway's own client registration (situation as_configuration_error):
+ * the caller can do nothing about them. So is an invalid_request that is not about the subject
+ * or actor token.
+ */
+export const AS_CONFIGURATION_ERRORS: readonly string[] = Object.freeze([
+  OAuthErrorCode.invalidClient,
+  OAuthErrorCode.unauthorizedClient,
+  OAuthErrorCode.unsupportedGrantType,
+]);
+
+// The subject or actor token in any spelling a server uses (subject_token, subject token,
+// subject-token, subjectToken), but not its type, which the route configures.
+const CALLER_TOKEN = /(?:subject|actor)[ _-]?token(?![ _-]?type)/i;
+
+/**
+ * Whether an invalid_request is about what the caller sent. RFC 8693 §2.2.2 answers
+ * invalid_request both for a subject or actor token the server will not accept and for a
+ * malformed request. Of the request, the caller supplies only those tokens; the grant type,
+ * token types, scopes, resources, audiences and client credentials are the gateway's. So it is
+ * the caller's when the server's description names the subject or actor token, and the
+ * gateway's otherwise, also when there is no description.
+ */
+export function isAboutCallerToken(description: string): boolean {
+  return CALLER_TOKEN.test(description);
+}
+
+function asErrorSituation(error: string, description: string): 'as_oauth_error' | 'as_configuration_error' {
+  if (AS_CONFIGURATION_ERRORS.includes(error)) return 'as_configuration_error';
+  if (error === OAuthErrorCode.invalidRequest && !isAboutCallerToken(description)) {
+    return 'as_configuration_error';
+  }
+  return 'as_oauth_error';
+}
 
 // RFC 6749 §5.2: error = 1*( %x20-21 / %x23-5B / %x5D-7E ), same set for error_description.
 const ERROR_CODE = /^[\x20\x21\x23-\x5b\x5d-\x7e]+$/;
@@ -176,12 +220,13 @@ export class TokenExchangeFailure {
 }
 
 /**
- * A failure of one of the gateway's own situations (every row except as_oauth_error), with the
- * table's error, description and status. The exception is the given one or, when there is none,
- * a TG_OAUTH2_EXCHANGE_FAILED carrying the detail, so the failure context always has one.
+ * A failure of one of the gateway's own situations (every row but the two that keep the
+ * authorization server's error), with the table's error, description and status. The exception
+ * is the given one or, when there is none, a TG_OAUTH2_EXCHANGE_FAILED carrying the detail, so
+ * the failure context always has one.
  */
 export function failureFor(
-  situation: Exclude<FailureSituation, 'as_oauth_error'>,
+  situation: Exclude<FailureSituation, 'as_oauth_error' | 'as_configuration_error'>,
   detail: string,
   options: { exception?: Error; upstreamStatus?: number } = {},
 ): TokenExchangeFailure {
@@ -197,22 +242,39 @@ export function failureFor(
   });
 }
 
-/** A failure carrying the authorization server's own OAuth error, already validated. */
+/**
+ * A failure carrying the authorization server's own OAuth error. `error` is already checked
+ * (isOAuthErrorCode); the description and error_uri are taken as the server sent them and made
+ * safe here. The server may repeat what it was sent, so the tokens of the request are taken out
+ * of everything kept, before a description is cut to length (a cut could leave a token's start).
+ */
 export function failureFromAuthorizationServer(init: {
   error: string;
-  description: string | undefined;
-  errorUri: string | undefined;
+  description: unknown;
+  errorUri: unknown;
   upstreamStatus: number;
+  sentTokens?: readonly string[];
 }): TokenExchangeFailure {
-  const detail = `the authorization server answered ${init.upstreamStatus} ${init.error}`;
+  const sentTokens = init.sentTokens ?? [];
+  const raw = typeof init.description === 'string' ? init.description : '';
+  // Read before the tokens are taken out: a caller whose token is a word of the server's
+  // description must not be able to turn its own failure into the gateway's.
+  const situation = asErrorSituation(init.error, withoutUnsafeText(raw));
+  const error = redactText(init.error, sentTokens);
+  const description = sanitizeDescription(redactText(raw, sentTokens));
+  const errorUri = sanitizeErrorUri(init.errorUri);
+  const detail = `the authorization server answered ${init.upstreamStatus} ${error}`;
   return new TokenExchangeFailure({
-    situation: 'as_oauth_error',
-    error: init.error,
-    description: init.description ?? '',
-    errorUri: init.errorUri,
-    status: Object.hasOwn(AS_ERROR_STATUS, init.error)
-      ? AS_ERROR_STATUS[init.error]!
-      : AS_ERROR_DEFAULT_STATUS,
+    situation,
+    error,
+    description,
+    errorUri: errorUri !== undefined && redactText(errorUri, sentTokens) === errorUri ? errorUri : undefined,
+    status:
+      situation === 'as_configuration_error'
+        ? FAILURE_MAPPING.as_configuration_error.status
+        : Object.hasOwn(AS_ERROR_STATUS, error)
+          ? AS_ERROR_STATUS[error]!
+          : AS_ERROR_DEFAULT_STATUS,
     upstreamStatus: init.upstreamStatus,
     detail,
     exception: new TollgateError('TG_OAUTH2_EXCHANGE_FAILED', detail),

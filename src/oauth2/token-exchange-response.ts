@@ -1,10 +1,8 @@
+import { redactText } from '../observability/redact.js';
 import {
   failureFor,
   failureFromAuthorizationServer,
   isOAuthErrorCode,
-  sanitizeDescription,
-  sanitizeErrorUri,
-  withoutUnsafeText,
   type TokenExchangeFailure,
 } from './errors.js';
 
@@ -27,6 +25,11 @@ export interface TokenExchangeExpectations {
    * failures.
    */
   readonly lenient?: boolean;
+  /**
+   * The subject and actor tokens sent. A server may repeat them in what it answers; they are
+   * taken out of every word of the answer the failure keeps.
+   */
+  readonly sentTokens?: readonly string[];
 }
 
 export interface TokenExchangeSuccess {
@@ -56,7 +59,10 @@ export type TokenExchangeOutcome =
   | { readonly ok: false; readonly failure: TokenExchangeFailure };
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/i;
-const SNIPPET_LENGTH = 120;
+// RFC 9110 §8.3.1: type "/" subtype, each a token.
+const MEDIA_TYPE = /^[\w!#$%&'*+.^`|~-]{1,64}\/[\w!#$%&'*+.^`|~-]{1,64}$/;
+// RFC 3986 §3.1: a scheme, then a colon; token types are URIs (RFC 8693 §3).
+const URI = /^[A-Za-z][A-Za-z0-9+.-]*:[\x21-\x7e]{1,256}$/;
 
 function isJsonContentType(contentType: string | null | undefined): boolean {
   if (contentType == null || contentType === '') return true; // absent: try the body anyway
@@ -74,10 +80,23 @@ function parseJsonObject(body: string): Record<string, unknown> | undefined {
   }
 }
 
-/** The start of an error body for the logs, printable characters only. Never used on 2xx bodies, which hold tokens. */
-function snippet(body: string): string {
-  const printable = withoutUnsafeText(body).trim();
-  return printable.length > SNIPPET_LENGTH ? `${printable.slice(0, SNIPPET_LENGTH)}…` : printable;
+/**
+ * A value from the answer, for the logs, when it has the shape `shape` and none of the tokens
+ * sent; otherwise `instead`. The answer's body itself never goes to a log: a server may repeat
+ * the request in it, tokens and all.
+ */
+function shown(value: string, shape: RegExp, sentTokens: readonly string[], instead: string): string {
+  return shape.test(value) && redactText(value, sentTokens) === value ? value : instead;
+}
+
+/** What the logs learn of a body that could not be used: its media type and size, never its text. */
+function bodySummary(answer: TokenEndpointAnswer, sentTokens: readonly string[]): string {
+  const contentType = answer.contentType;
+  const mediaType =
+    contentType == null || contentType === ''
+      ? 'no content type'
+      : shown(contentType.split(';', 1)[0]!.trim(), MEDIA_TYPE, sentTokens, 'an unusual content type');
+  return `${mediaType}, ${Buffer.byteLength(answer.body)} bytes`;
 }
 
 function failure(outcome: TokenExchangeFailure): TokenExchangeOutcome {
@@ -93,37 +112,38 @@ export function parseTokenExchangeResponse(
   expectations: TokenExchangeExpectations = {},
 ): TokenExchangeOutcome {
   const { status } = answer;
-  if (status === 200) return parseSuccess(answer, expectations);
-  if (status >= 400 && status < 500) return parseOAuthError(answer);
+  const sentTokens = expectations.sentTokens ?? [];
+  if (status === 200) return parseSuccess(answer, expectations, sentTokens);
+  if (status >= 400 && status < 500) return parseOAuthError(answer, sentTokens);
   const detail =
     status >= 500
-      ? `the authorization server answered ${status}: ${snippet(answer.body)}`
+      ? `the authorization server answered ${status} (${bodySummary(answer, sentTokens)})`
       : `the authorization server answered ${status}, not 200`;
   return failure(failureFor('as_server_error', detail, { upstreamStatus: status }));
 }
 
-function parseOAuthError(answer: TokenEndpointAnswer): TokenExchangeOutcome {
+function parseOAuthError(answer: TokenEndpointAnswer, sentTokens: readonly string[]): TokenExchangeOutcome {
   const { status } = answer;
   const json = isJsonContentType(answer.contentType) ? parseJsonObject(answer.body) : undefined;
   const error = json?.error;
   if (json !== undefined && isOAuthErrorCode(error)) {
-    const description = json.error_description;
     return failure(
       failureFromAuthorizationServer({
         error,
-        description: typeof description === 'string' ? sanitizeDescription(description) : undefined,
-        errorUri: sanitizeErrorUri(json.error_uri),
+        description: json.error_description,
+        errorUri: json.error_uri,
         upstreamStatus: status,
+        sentTokens,
       }),
     );
   }
   const why =
     json === undefined
-      ? `not a JSON object (${answer.contentType ?? 'no content type'})`
+      ? 'a body that is not a JSON object'
       : error === undefined
         ? 'JSON without "error"'
         : 'an "error" outside RFC 6749\'s character set';
-  const detail = `the authorization server answered ${status} with ${why}: ${snippet(answer.body)}`;
+  const detail = `the authorization server answered ${status} with ${why} (${bodySummary(answer, sentTokens)})`;
   // RFC 6749 §5.2: a 401 is the server refusing the client's credentials, even without a usable body.
   if (status === 401)
     return failure(failureFor('as_client_auth_rejected', detail, { upstreamStatus: status }));
@@ -133,26 +153,23 @@ function parseOAuthError(answer: TokenEndpointAnswer): TokenExchangeOutcome {
 function parseSuccess(
   answer: TokenEndpointAnswer,
   expectations: TokenExchangeExpectations,
+  sentTokens: readonly string[],
 ): TokenExchangeOutcome {
   const lenient = expectations.lenient ?? true;
   const checkFailed = (why: string): TokenExchangeOutcome =>
     failure(failureFor('response_check', `the token response ${why}`, { upstreamStatus: 200 }));
 
-  if (!isJsonContentType(answer.contentType)) {
-    return failure(
-      failureFor('as_server_error', `the authorization server answered 200 with ${answer.contentType}`, {
-        upstreamStatus: 200,
-      }),
+  const unusable = (why: string): TokenExchangeOutcome =>
+    failure(
+      failureFor(
+        'as_server_error',
+        `the authorization server answered 200 with ${why} (${bodySummary(answer, sentTokens)})`,
+        { upstreamStatus: 200 },
+      ),
     );
-  }
+  if (!isJsonContentType(answer.contentType)) return unusable('a body that is not JSON');
   const raw = parseJsonObject(answer.body);
-  if (raw === undefined) {
-    return failure(
-      failureFor('as_server_error', 'the authorization server answered 200 with malformed JSON', {
-        upstreamStatus: 200,
-      }),
-    );
-  }
+  if (raw === undefined) return unusable('malformed JSON');
   const warnings: string[] = [];
 
   const accessToken = raw.access_token;
@@ -166,7 +183,8 @@ function parseSuccess(
   let issuedTokenTypeAssumed = false;
   if (typeof issued === 'string' && issued !== '') {
     if (requested !== undefined && issued !== requested) {
-      return checkFailed(`issued a ${issued}, not the requested ${requested}`);
+      const type = shown(issued, URI, sentTokens, 'token type that cannot be logged');
+      return checkFailed(`issued a ${type}, not the requested ${requested}`);
     }
     issuedTokenType = issued;
   } else if (issued !== undefined) {

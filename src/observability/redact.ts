@@ -31,6 +31,23 @@ export function redactParams(text: string): string {
   );
 }
 
+/** Compact JWS serialisations (header.payload.signature, the header starting `{"`): JWTs, client assertions. */
+const COMPACT_JWS = /eyJ[\w-]+\.[\w-]+\.[\w-]*/g;
+
+/**
+ * Free text from outside the gateway (an authorization server's error description) without the
+ * credentials it may repeat: the given values (the tokens just sent to that server), anything
+ * shaped like a JWT, and the values of credential-like parameters, as `redactParams` treats a
+ * captured query or form.
+ */
+export function redactText(text: string, credentials: readonly string[]): string {
+  let redacted = text;
+  for (const credential of credentials) {
+    if (credential !== '') redacted = redacted.replaceAll(credential, REDACTED);
+  }
+  return redactParams(redacted.replace(COMPACT_JWS, REDACTED));
+}
+
 function decodeURIComponentSafe(text: string): string {
   try {
     return decodeURIComponent(text.replaceAll('+', ' '));

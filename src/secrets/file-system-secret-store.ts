@@ -1,9 +1,15 @@
-import type { KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { TollgateError } from '../errors/tollgate-error.js';
 import { keyFromSecret } from './key-material.js';
-import { decodeSecret, isSecretFormat, type Secret, type SecretFormat, type SecretStore } from './secret.js';
+import {
+  decodeSecret,
+  isSecretFormat,
+  type Secret,
+  type SecretFormat,
+  type SecretStore,
+  type StoredKey,
+} from './secret.js';
 
 export interface FileSystemSecretStoreConfig {
   readonly directory: string;
@@ -52,7 +58,7 @@ export class FileSystemSecretStore implements SecretStore {
   }
 
   /** The file read as a PEM or JWK key. */
-  async getKey(secretId: string): Promise<KeyObject | null> {
+  async getKey(secretId: string): Promise<StoredKey | null> {
     const secret = await this.get(secretId);
     return secret && keyFromSecret(secret, secretId);
   }

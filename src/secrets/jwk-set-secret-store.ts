@@ -1,7 +1,6 @@
-import type { KeyObject } from 'node:crypto';
 import { TollgateError } from '../errors/tollgate-error.js';
-import { keyFromJwk } from './key-material.js';
-import type { Secret, SecretStore } from './secret.js';
+import { keyFromJwk, kidOf } from './key-material.js';
+import type { Secret, SecretStore, StoredKey } from './secret.js';
 
 /** Fetches and parses the JSON document at `url`; the store only reads `keys` from it. */
 export type FetchJwks = (url: string) => Promise<unknown>;
@@ -28,7 +27,7 @@ const DEFAULT_CACHE_MISS_REFETCH_MS = 60 * 1000;
 const FETCH_TIMEOUT_MS = 10_000;
 
 interface KeySet {
-  readonly keys: ReadonlyMap<string, KeyObject>;
+  readonly keys: ReadonlyMap<string, StoredKey>;
   readonly fetchedAt: number;
 }
 
@@ -81,7 +80,7 @@ export class JwkSetSecretStore implements SecretStore {
     return null;
   }
 
-  async getKey(kid: string): Promise<KeyObject | null> {
+  async getKey(kid: string): Promise<StoredKey | null> {
     let set = this.#set;
     if (this.#url !== undefined && this.#shouldFetch(set, kid)) set = await this.#refresh(set);
     return set?.keys.get(kid) ?? null;
@@ -123,17 +122,17 @@ export class JwkSetSecretStore implements SecretStore {
   }
 }
 
-function parseJwks(document: unknown, mode: 'strict' | 'skip-unusable'): ReadonlyMap<string, KeyObject> {
+function parseJwks(document: unknown, mode: 'strict' | 'skip-unusable'): ReadonlyMap<string, StoredKey> {
   const keys = (document as { keys?: unknown } | null)?.keys;
   if (!Array.isArray(keys)) {
     throw new TollgateError('TG_SECRET_STORE_FAILED', 'a JWK Set must be an object with a "keys" array');
   }
-  const byKid = new Map<string, KeyObject>();
+  const byKid = new Map<string, StoredKey>();
   for (const jwk of keys as unknown[]) {
-    const { kid, use } = (jwk ?? {}) as { kid?: unknown; use?: unknown };
-    if (typeof kid !== 'string' || kid === '' || use === 'enc') continue;
+    const kid = kidOf(jwk);
+    if (kid === undefined || (jwk as { use?: unknown }).use === 'enc') continue;
     try {
-      byKid.set(kid, keyFromJwk(jwk));
+      byKid.set(kid, Object.freeze({ key: keyFromJwk(jwk), kid }));
     } catch (error) {
       if (mode === 'strict') {
         // node:crypto's JWK errors name the problem, never the key material.
@@ -144,11 +143,23 @@ function parseJwks(document: unknown, mode: 'strict' | 'skip-unusable'): Readonl
   return byKid;
 }
 
+/**
+ * A fetched JWK Set document. JSON.parse's message quotes the text it choked on, and a set of
+ * signing keys holds private keys, so the error only says the text is not JSON.
+ */
+export function parseJwkSetDocument(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new Error('the JWK Set is not JSON');
+  }
+}
+
 async function fetchJson(url: string): Promise<unknown> {
   const response = await fetch(url, {
     headers: { accept: 'application/json, application/jwk-set+json' },
     signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
   });
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
-  return response.json();
+  return parseJwkSetDocument(await response.text());
 }

@@ -17,8 +17,8 @@ import { defineType, type CreateContext, type Handler, type JsonSchema } from '.
 import { Cancellation, Exchange } from '../server/exchange.js';
 import { Base64EncodedSecretStore } from './base64-encoded-secret-store.js';
 import { FileSystemSecretStore } from './file-system-secret-store.js';
-import { JwkSetSecretStore } from './jwk-set-secret-store.js';
-import type { CryptoKeyLike, Secret, SecretFormat, SecretStore } from './secret.js';
+import { JwkSetSecretStore, parseJwkSetDocument } from './jwk-set-secret-store.js';
+import type { Secret, SecretFormat, SecretStore, StoredKey } from './secret.js';
 import { SecretsProvider } from './secrets-provider.js';
 import { SystemAndEnvSecretStore, type SecretMapping } from './system-and-env-secret-store.js';
 
@@ -110,7 +110,7 @@ class StoreList implements SecretStore {
     return null;
   }
 
-  async getKey(secretId: string): Promise<CryptoKeyLike | null> {
+  async getKey(secretId: string): Promise<StoredKey | null> {
     for (const store of this.#stores) {
       const key = store.getKey ? await store.getKey(secretId) : null;
       if (key !== null) return key;
@@ -275,7 +275,7 @@ function fetchThrough(handler: Handler, context: CreateContext): (url: string) =
       stopTimer();
     }
     if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
-    return JSON.parse(response.entity.string ?? '') as unknown;
+    return parseJwkSetDocument(response.entity.string ?? '');
   };
 }
 

@@ -67,6 +67,17 @@ export class Secret {
 export type CryptoKeyLike = KeyObject | CryptoKey;
 
 /**
+ * A key as a store holds it: the key material and the JWK `kid` it is known by, so a signature
+ * can name its key (servers that hold several keys for a client, as during a rotation, pick the
+ * one to verify with by kid).
+ */
+export interface StoredKey {
+  readonly key: CryptoKeyLike;
+  /** undefined when the store knows none, as for a PEM key. */
+  readonly kid: string | undefined;
+}
+
+/**
  * A source of secrets. `get` answers null when the store does not hold the id, so a provider can
  * ask the next store; it throws only when the store holds the id but cannot produce it.
  */
@@ -75,7 +86,7 @@ export interface SecretStore {
   readonly name?: string;
   get(secretId: string): Promise<Secret | null>;
   /** Stores that hold keys (PEM, JWK) implement this; null when the id is not held here. */
-  getKey?(secretId: string): Promise<CryptoKeyLike | null>;
+  getKey?(secretId: string): Promise<StoredKey | null>;
 }
 
 /** How a stored value is encoded: PingGateway's SecretPropertyFormat values for generic secrets. */

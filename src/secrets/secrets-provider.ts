@@ -1,5 +1,5 @@
 import { TollgateError } from '../errors/tollgate-error.js';
-import type { CryptoKeyLike, Secret, SecretStore } from './secret.js';
+import type { Secret, SecretStore, StoredKey } from './secret.js';
 
 /**
  * PingGateway's SecretsProvider: asks its stores in declared order and takes the first answer.
@@ -25,7 +25,7 @@ export class SecretsProvider {
   }
 
   /** The first key found among the stores that hold keys; TG_SECRET_NOT_FOUND when none does. */
-  async getKey(secretId: string): Promise<CryptoKeyLike> {
+  async getKey(secretId: string): Promise<StoredKey> {
     for (const store of this.#stores) {
       const key = store.getKey ? await store.getKey(secretId) : null;
       if (key !== null) return key;

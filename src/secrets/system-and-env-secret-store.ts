@@ -1,7 +1,13 @@
-import type { KeyObject } from 'node:crypto';
 import { TollgateError } from '../errors/tollgate-error.js';
 import { keyFromSecret } from './key-material.js';
-import { decodeSecret, isSecretFormat, type Secret, type SecretFormat, type SecretStore } from './secret.js';
+import {
+  decodeSecret,
+  isSecretFormat,
+  type Secret,
+  type SecretFormat,
+  type SecretStore,
+  type StoredKey,
+} from './secret.js';
 
 export interface SecretMapping {
   readonly secretId: string;
@@ -100,7 +106,7 @@ export class SystemAndEnvSecretStore implements SecretStore {
   }
 
   /** The secret read as a PEM or JWK key (e.g. a private_key_jwt signing key in an env var). */
-  async getKey(secretId: string): Promise<KeyObject | null> {
+  async getKey(secretId: string): Promise<StoredKey | null> {
     const secret = await this.get(secretId);
     return secret && keyFromSecret(secret, secretId);
   }

@@ -2,7 +2,14 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SignJWT, createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
+import {
+  SignJWT,
+  createLocalJWKSet,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  jwtVerify,
+} from 'jose';
 import type { JSONWebKeySet } from 'jose';
 import {
   ACCESS_TOKEN_TYPE,
@@ -246,11 +253,26 @@ test('a client not named in may_act may not exchange (invalid_grant)', async () 
   assert.equal(refused.json.error, 'invalid_grant');
 });
 
-test('a client without the token-exchange grant gets unauthorized_client', async () => {
+test("a client without the token-exchange grant gets unauthorized_client, or oidc-provider's own answer", async () => {
   const subject = await passwordToken(as);
   const answer = await post(as.tokenEndpoint, exchangeForm(subject), basic('client-application', 'password'));
   assert.equal(answer.status, 400);
   assert.equal(answer.json.error, 'unauthorized_client');
+  const plain = await startDevAs({ grantTypeRefusal: 'invalid_request' });
+  try {
+    const refused = await post(
+      plain.tokenEndpoint,
+      exchangeForm(await passwordToken(plain)),
+      basic('client-application', 'password'),
+    );
+    assert.equal(refused.status, 400);
+    assert.deepEqual(refused.json, {
+      error: 'invalid_request',
+      error_description: 'requested grant type is not allowed for this client',
+    });
+  } finally {
+    await plain.close();
+  }
 });
 
 test('delegation with an actor token puts act on the issued token, nested on re-delegation', async () => {
@@ -472,6 +494,7 @@ test('private_key_jwt client authenticates with a registered key and either toke
         client_assertion: await assertion(aud as string),
       });
       assert.equal(answer.status, 200, `${aud}: ${answer.text}`);
+      assert.equal(decodeProtectedHeader(withKey.clientAssertions().at(-1)!).kid, 'k1');
       // jwtClient's mayAct policy applies to its client_credentials tokens too.
       assert.deepEqual((await introspect(withKey, answer.json.access_token as string)).may_act, {
         client_id: 'serviceConfidentialClient',

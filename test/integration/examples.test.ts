@@ -303,9 +303,13 @@ describe('examples/audiences', () => {
     assert.deepEqual(info.aud, AUDIENCES);
   });
 
-  test('no token: the default failure handler, 400 and no body', async () => {
+  test('no token: the default failure handler, 400 with its Bearer challenge and no body', async () => {
     const res = await call(`${ex.gateway}/reports/2026-q3`);
     assert.equal(res.status, 400);
+    assert.equal(
+      res.headers['www-authenticate'],
+      'Bearer error="invalid_request", error_description="no subject token"',
+    );
     assert.equal(res.text, '');
   });
 });
@@ -378,14 +382,23 @@ describe('examples/failure-handling', () => {
   const NO_TOKEN = {};
   const BAD_TOKEN = bearer('nope');
 
-  test('the default failure handler: the failure table status, an empty body', async () => {
-    for (const [who, status] of [
-      [NO_TOKEN, 400],
-      [BAD_TOKEN, 401],
-      [bearer(employeeOnlyToken), 403],
+  test('the default failure handler: the failure table status, a Bearer challenge, an empty body', async () => {
+    for (const [who, status, challenge] of [
+      [NO_TOKEN, 400, 'Bearer error="invalid_request", error_description="no subject token"'],
+      [
+        BAD_TOKEN,
+        401,
+        'Bearer error="invalid_token", error_description="subject_token is invalid, expired, or was not issued by this server"',
+      ],
+      [
+        bearer(employeeOnlyToken),
+        403,
+        'Bearer error="insufficient_scope", error_description="scope mail is not within the subject token\'s scope"',
+      ],
     ] as const) {
       const res = await attempt('/default/hello', who);
       assert.equal(res.status, status);
+      assert.equal(res.headers['www-authenticate'], challenge);
       assert.equal(res.text, '');
       assert.equal(res.reached, false);
     }

@@ -3,11 +3,12 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { decodeProtectedHeader } from 'jose';
 import { request } from 'undici';
 import { startDevAs, TOKEN_EXCHANGE_GRANT, type DevAs } from '../../examples/dev-as/server.js';
 import { startBackend, type Backend } from '../fixtures/backend.js';
@@ -21,6 +22,8 @@ const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64
 interface Answer {
   readonly status: number;
   readonly body: string;
+  /** The WWW-Authenticate header, if any. */
+  readonly challenge: string | undefined;
 }
 
 async function post(
@@ -33,7 +36,8 @@ async function post(
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
     body: new URLSearchParams(form).toString(),
   });
-  return { status: res.statusCode, body: await res.body.text() };
+  const challenge = res.headers['www-authenticate'];
+  return { status: res.statusCode, body: await res.body.text(), challenge: challenge?.toString() };
 }
 
 const basic = (id: string, secret: string): Record<string, string> => ({
@@ -103,12 +107,19 @@ function exchangeRoute(
 
 describe('OAuth2TokenExchangeFilter against the dev authorization server', () => {
   let devAs: DevAs;
+  /** A second server that answers oidc-provider's own invalid_request for a grant type not allowed. */
+  let plainDevAs: DevAs;
   let backend: Backend;
   let tg: TestGateway;
   let closedPort: number;
   /** Every token the tests saw, to prove none reached the logs. */
   const tokens = new Set<string>();
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  /** The key jwtClient had before `privateKey`: still registered, as during a key rotation. */
+  const retired = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  /** Serves the gateway's own JWK Set (private keys) for the JwkSetSecretStore route. */
+  let keyServer: Server;
+  let keyServerUrl: string;
 
   const passwordToken = async (username = 'demo', password = 'Ch4ng31t'): Promise<string> => {
     const answer = await post(
@@ -137,6 +148,16 @@ describe('OAuth2TokenExchangeFilter against the dev authorization server', () =>
   const failureLogs = (): Record<string, unknown>[] =>
     tg.logs.filter((line) => line.code === 'TG_OAUTH2_EXCHANGE_FAILED');
 
+  /** What tells an operator the gateway's own setup is wrong: level, situation and message. */
+  const assertConfigurationProblem = (line: Record<string, unknown>): void => {
+    assert.equal(line.level, 50);
+    assert.equal(line.situation, 'as_configuration_error');
+    assert.equal(
+      line.msg,
+      "token exchange failed: the gateway's client registration or configuration is wrong",
+    );
+  };
+
   before(async () => {
     devAs = await startDevAs({
       port: 0,
@@ -156,11 +177,20 @@ describe('OAuth2TokenExchangeFilter against the dev authorization server', () =>
           scope: 'mail employeenumber',
           tokenEndpointAuthMethod: 'private_key_jwt',
           jwks: {
-            keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'gateway-key', alg: 'ES256', use: 'sig' }],
+            keys: [
+              {
+                ...retired.publicKey.export({ format: 'jwk' }),
+                kid: 'gateway-key-2025',
+                alg: 'ES256',
+                use: 'sig',
+              },
+              { ...publicKey.export({ format: 'jwk' }), kid: 'gateway-key', alg: 'ES256', use: 'sig' },
+            ],
           },
         },
       ],
     });
+    plainDevAs = await startDevAs({ port: 0, grantTypeRefusal: 'invalid_request' });
     backend = await startBackend();
     const probe = createServer();
     await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
@@ -173,10 +203,48 @@ describe('OAuth2TokenExchangeFilter against the dev authorization server', () =>
     );
     assert.ok(seed.includes(devAs.url), 'the seed route names the AM URL once');
     const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const signingJwk = (kid: string): Record<string, unknown> => ({
+      ...privateKey.export({ format: 'jwk' }),
+      kid,
+      alg: 'ES256',
+      use: 'sig',
+    });
+    keyServer = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/jwk-set+json' });
+      res.end(JSON.stringify({ keys: [signingJwk('gateway-key')] }));
+    });
+    await new Promise<void>((done) => keyServer.listen(0, '127.0.0.1', done));
+    keyServerUrl = `http://127.0.0.1:${(keyServer.address() as AddressInfo).port}/jwks`;
+    const jwtRoute = (path: string, secretsProvider: unknown, signingSecretId: string): unknown =>
+      exchangeRoute(path, {
+        endpointHandler: {
+          type: 'Chain',
+          config: {
+            handler: 'ForgeRockClientHandler',
+            filters: [
+              {
+                type: 'PrivateKeyJwtClientAuthenticationFilter',
+                config: {
+                  clientId: 'jwtClient',
+                  tokenEndpoint: devAs.tokenEndpoint,
+                  secretsProvider,
+                  signingSecretId,
+                },
+              },
+            ],
+          },
+        },
+      });
 
     tg = await startTestGateway({
       files: { 'config.json': { properties: { am: { url: devAs.url } } } },
-      env: { CLIENT_SECRET_ID: 'cGFzc3dvcmQ=', AGENT_SECRET_ID: 'cGFzc3dvcmQ=', JWT_SIGNING_KEY: b64(pem) },
+      env: {
+        CLIENT_SECRET_ID: 'cGFzc3dvcmQ=',
+        AGENT_SECRET_ID: 'cGFzc3dvcmQ=',
+        JWT_SIGNING_KEY: b64(pem),
+        JWT_SIGNING_JWK: b64(JSON.stringify(signingJwk('gateway-key'))),
+        JWT_SIGNING_JWK_MISLABELLED: b64(JSON.stringify(signingJwk('gateway-key-2025'))),
+      },
       routes: {
         'token-exchange.json': seed,
         'te-default.json': exchangeRoute('default', {}),
@@ -213,31 +281,30 @@ describe('OAuth2TokenExchangeFilter against the dev authorization server', () =>
             config: { secrets: { 'client.secret.id': b64('not-the-password') } },
           }),
         }),
+        'te-no-grant.json': exchangeRoute('no-grant', {
+          endpointHandler: seedExchangeHandler('client-application'),
+        }),
+        'te-no-grant-plain.json': exchangeRoute('no-grant-plain', {
+          endpoint: plainDevAs.tokenEndpoint,
+          amService: undefined,
+          endpointHandler: seedExchangeHandler('client-application'),
+        }),
+        'te-id-token.json': exchangeRoute('id-token', { requestedTokenType: 'URN_ID_TOKEN' }),
+        'te-beyond-scope.json': exchangeRoute('beyond-scope', { scopes: ['openid'] }),
         'te-down.json': exchangeRoute('down', {
           endpoint: `http://127.0.0.1:${closedPort}/token`,
           amService: undefined,
         }),
         'te-slow.json': exchangeRoute('slow', { timeout: '300 ms' }),
         'te-cached.json': exchangeRoute('cached', { cache: { enabled: true } }),
-        'te-jwt.json': exchangeRoute('jwt', {
-          endpointHandler: {
-            type: 'Chain',
-            config: {
-              handler: 'ForgeRockClientHandler',
-              filters: [
-                {
-                  type: 'PrivateKeyJwtClientAuthenticationFilter',
-                  config: {
-                    clientId: 'jwtClient',
-                    tokenEndpoint: devAs.tokenEndpoint,
-                    secretsProvider: 'Env',
-                    signingSecretId: 'jwt.signing.key',
-                  },
-                },
-              ],
-            },
-          },
-        }),
+        'te-jwt.json': jwtRoute('jwt', 'Env', 'jwt.signing.key'),
+        'te-jwt-kid.json': jwtRoute('jwt-kid', 'Env', 'jwt.signing.jwk'),
+        'te-jwt-jwks.json': jwtRoute(
+          'jwt-jwks',
+          { type: 'JwkSetSecretStore', config: { jwkUrl: keyServerUrl } },
+          'gateway-key',
+        ),
+        'te-jwt-mislabelled.json': jwtRoute('jwt-mislabelled', 'Env', 'jwt.signing.jwk.mislabelled'),
         'te-proxy.json': {
           condition: "${find(request.uri.path, '^/proxy/')}",
           baseURI: backend.url,
@@ -277,6 +344,8 @@ describe('OAuth2TokenExchangeFilter against the dev authorization server', () =>
     await tg?.close();
     await backend?.close();
     await devAs?.close();
+    await plainDevAs?.close();
+    await new Promise((done) => keyServer?.close(done));
   });
 
   test('the seed route: exchange, then introspection shows the new client and the narrowed scope', async () => {
@@ -311,6 +380,7 @@ describe('OAuth2TokenExchangeFilter against the dev authorization server', () =>
     const answer = await exchangeAt('/token-exchange', 'not-a-token');
     assert.equal(answer.status, 400);
     assert.equal(answer.body, `${expected.error}: ${expected.error_description}`);
+    assert.equal(answer.challenge, undefined, 'the failure handler decides its own headers');
   });
 
   test('delegation: the actor token is sent and the issued token carries act', async () => {
@@ -336,16 +406,48 @@ describe('OAuth2TokenExchangeFilter against the dev authorization server', () =>
     assert.deepEqual(info.aud, ['orders', 'billing', 'https://api.example.com/orders']);
   });
 
-  test('private_key_jwt client authentication with a key from the environment', async () => {
+  /** The protected header of the last client assertion the authorization server received. */
+  const lastAssertionHeader = (): Record<string, unknown> =>
+    decodeProtectedHeader(devAs.clientAssertions().at(-1)!);
+
+  test('private_key_jwt client authentication with a PEM key from the environment: no kid', async () => {
     const answer = await exchangeAt('/te/jwt', await passwordToken());
     assert.equal(answer.status, 200, answer.body);
     const info = await introspect((JSON.parse(answer.body) as { access_token: string }).access_token);
     assert.equal(info.client_id, 'jwtClient');
+    assert.deepEqual(lastAssertionHeader(), { alg: 'ES256' });
+  });
+
+  for (const [path, store] of [
+    ['jwt-kid', 'a JWK secret'],
+    ['jwt-jwks', 'a JwkSetSecretStore'],
+  ] as const) {
+    test(`private_key_jwt with a key from ${store}: the assertion names it by kid among two`, async () => {
+      const answer = await exchangeAt(`/te/${path}`, await passwordToken());
+      assert.equal(answer.status, 200, answer.body);
+      assert.equal(
+        (await introspect((JSON.parse(answer.body) as { access_token: string }).access_token)).client_id,
+        'jwtClient',
+      );
+      assert.deepEqual(lastAssertionHeader(), { alg: 'ES256', kid: 'gateway-key' });
+    });
+  }
+
+  test('the server picks the key by the kid sent: a key labelled with the retired kid is refused', async () => {
+    const answer = await exchangeAt('/te/jwt-mislabelled', await passwordToken());
+    assert.equal(answer.status, 500);
+    assert.deepEqual(lastAssertionHeader(), { alg: 'ES256', kid: 'gateway-key-2025' });
+    const line = failureLogs().at(-1)!;
+    assert.deepEqual([line.error, line.upstreamStatus], ['invalid_client', 401]);
   });
 
   test('a client not named in may_act: invalid_grant, 401 from the default failure handler', async () => {
     const answer = await exchangeAt('/te/may-act', await passwordToken());
     assert.equal(answer.status, 401);
+    assert.equal(
+      answer.challenge,
+      'Bearer error="invalid_token", error_description="client actorClient is not named in the subject token\'s may_act"',
+    );
     assert.equal(answer.body, '');
     assert.equal(failureLogs().at(-1)?.error, 'invalid_grant');
   });
@@ -353,9 +455,66 @@ describe('OAuth2TokenExchangeFilter against the dev authorization server', () =>
   test("a wrong client secret: the server's 401 invalid_client is the gateway's misconfiguration, 500", async () => {
     const answer = await exchangeAt('/te/wrong-secret', await passwordToken());
     assert.equal(answer.status, 500);
+    assert.equal(answer.challenge, undefined, 'a 5xx is not about the caller credentials');
     const line = failureLogs().at(-1)!;
     assert.equal(line.error, 'invalid_client');
     assert.equal(line.upstreamStatus, 401);
+    assertConfigurationProblem(line);
+  });
+
+  test("oidc-provider's own refusal of a client without the grant (invalid_request) is the gateway's: 500", async () => {
+    const subject = await passwordToken();
+    const direct = await post(
+      plainDevAs.tokenEndpoint,
+      { grant_type: TOKEN_EXCHANGE_GRANT, subject_token: subject, subject_token_type: ACCESS },
+      basic('client-application', 'password'),
+    );
+    assert.deepEqual(JSON.parse(direct.body), {
+      error: 'invalid_request',
+      error_description: 'requested grant type is not allowed for this client',
+    });
+    const answer = await exchangeAt('/te/no-grant-plain', subject);
+    assert.equal(answer.status, 500);
+    const line = failureLogs().at(-1)!;
+    assert.equal(line.error, 'invalid_request');
+    assert.equal(line.description, 'requested grant type is not allowed for this client');
+    assert.equal(line.upstreamStatus, 400);
+    assertConfigurationProblem(line);
+  });
+
+  test('the same refusal as unauthorized_client: 500, a configuration problem', async () => {
+    const answer = await exchangeAt('/te/no-grant', await passwordToken());
+    assert.equal(answer.status, 500);
+    const line = failureLogs().at(-1)!;
+    assert.equal(line.error, 'unauthorized_client');
+    assertConfigurationProblem(line);
+  });
+
+  test("a requested token type the server does not issue (invalid_request about the gateway's parameter): 500", async () => {
+    const answer = await exchangeAt('/te/id-token', await passwordToken());
+    assert.equal(answer.status, 500);
+    const line = failureLogs().at(-1)!;
+    assert.equal(line.error, 'invalid_request');
+    assert.match(String(line.description), /^unsupported requested_token_type /);
+    assertConfigurationProblem(line);
+  });
+
+  test('scopes the subject token does not have: invalid_scope, 403 with an insufficient_scope challenge', async () => {
+    const answer = await exchangeAt('/te/beyond-scope', await passwordToken());
+    assert.equal(answer.status, 403);
+    assert.equal(
+      answer.challenge,
+      'Bearer error="insufficient_scope", error_description="scope openid is not within the subject token\'s scope"',
+    );
+    assert.equal(failureLogs().at(-1)?.error, 'invalid_scope');
+  });
+
+  test('no subject token: 400 with an invalid_request challenge, no call to the server', async () => {
+    const before = devAs.tokenRequests();
+    const answer = await exchangeAt('/te/default', '');
+    assert.equal(answer.status, 400);
+    assert.equal(answer.challenge, 'Bearer error="invalid_request", error_description="no subject token"');
+    assert.equal(devAs.tokenRequests(), before);
   });
 
   test('the authorization server is down: temporarily_unavailable, 502', async () => {
@@ -427,6 +586,10 @@ describe('OAuth2TokenExchangeFilter against the dev authorization server', () =>
     });
     await refused.body.text();
     assert.equal(refused.statusCode, 401);
+    assert.equal(
+      refused.headers['www-authenticate'],
+      'Bearer error="invalid_token", error_description="subject_token is invalid, expired, or was not issued by this server"',
+    );
     assert.equal(backend.requests.length, before, 'the backend received nothing');
   });
 

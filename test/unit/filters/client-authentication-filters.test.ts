@@ -154,6 +154,7 @@ describe('PrivateKeyJwtClientAuthenticationFilter', () => {
     );
     const assertion = first!.get('client_assertion')!;
     assert.equal(decodeProtectedHeader(assertion).alg, 'ES256', 'the algorithm follows the key');
+    assert.equal(decodeProtectedHeader(assertion).kid, undefined, 'a PEM key has no kid to send');
     const { payload } = await jwtVerify(assertion, publicKey, {
       issuer: 'jwtClient',
       subject: 'jwtClient',
@@ -163,6 +164,35 @@ describe('PrivateKeyJwtClientAuthenticationFilter', () => {
     assert.equal(payload.tenant, 'acme');
     const { payload: again } = await jwtVerify(second!.get('client_assertion')!, publicKey);
     assert.notEqual(again.jti, payload.jti, 'a new jti per assertion');
+  });
+
+  test("the key's kid is the assertion's kid: a JWK secret's, or a JWK Set's", async () => {
+    const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'key-2026' };
+    const fromEnv = harness({ env: { SIGNING_KEY: b64(JSON.stringify(jwk)) } });
+    await through(fromEnv, chainHeap('PrivateKeyJwtClientAuthenticationFilter', config));
+    const envAssertion = fromEnv.seen[0]!.form.get('client_assertion')!;
+    assert.equal(decodeProtectedHeader(envAssertion).kid, 'key-2026');
+    await jwtVerify(envAssertion, publicKey);
+
+    const fromSet = harness({
+      respond: (seen) => (seen.method === 'GET' ? json(200, { keys: [jwk] }) : json(200, {})),
+    });
+    await through(
+      fromSet,
+      chainHeap(
+        'PrivateKeyJwtClientAuthenticationFilter',
+        { ...config, secretsProvider: 'Keys', signingSecretId: 'key-2026' },
+        [
+          {
+            name: 'Keys',
+            type: 'JwkSetSecretStore',
+            config: { jwkUrl: 'http://as.test/jwks', handler: 'Stub' },
+          },
+        ],
+      ),
+    );
+    const setAssertion = fromSet.seen.find((seen) => seen.method === 'POST')!.form.get('client_assertion')!;
+    assert.equal(decodeProtectedHeader(setAssertion).kid, 'key-2026');
   });
 
   test('config errors: a claim that would replace a registered one, a fractional lifetime, an unknown algorithm', () => {

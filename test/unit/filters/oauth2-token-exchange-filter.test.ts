@@ -306,6 +306,7 @@ describe('success and failure', () => {
     assert.equal(next.calls.length, 0, 'the next handler must not be called');
     return {
       status: response.status,
+      challenge: response.headers.first('www-authenticate'),
       body,
       failure: exchange.contexts.oauth2Failure as OAuth2FailureContext,
       logs: h.logs.filter((line) => line.code === 'TG_OAUTH2_EXCHANGE_FAILED'),
@@ -319,6 +320,7 @@ describe('success and failure', () => {
       json(400, { error: 'invalid_grant', error_description: 'token expired' }),
     );
     assert.equal(result.status, 401);
+    assert.equal(result.challenge, 'Bearer error="invalid_token", error_description="token expired"');
     assert.equal(result.body, '');
     assert.equal(result.failure.error, 'invalid_grant');
     assert.equal(result.failure.description, 'token expired');
@@ -328,6 +330,69 @@ describe('success and failure', () => {
     assert.equal(result.logs.length, 1);
     assert.equal(result.logs[0]!.error, 'invalid_grant');
     assert.ok(!result.raw.some((line) => line.includes('subject-secret')), 'no token in the logs');
+  });
+
+  test('an answer repeating the tokens sent: no log line and no failure field holds them', async () => {
+    const actor = { actorToken: "${request.headers['X-Actor'][0]}" };
+    const init = {
+      ...formRequest('subject-secret'),
+      headers: { ...formRequest('s').headers, 'X-Actor': 'actor-secret' },
+    };
+    const echo = (seen: { body: string }): string => `could not parse ${seen.body}`;
+    const answers: Respond[] = [
+      (seen) => json(500, echo(seen), { 'Content-Type': 'text/plain' }),
+      (seen) => json(400, echo(seen), { 'Content-Type': 'text/html' }),
+      (seen) => json(400, { error: 'invalid_grant', error_description: echo(seen) }),
+      (seen) => json(401, { message: echo(seen) }),
+    ];
+    for (const respond of answers) {
+      const result = await failing(respond, actor, init);
+      assert.equal(result.logs.length, 1);
+      const failure = JSON.stringify({ ...result.failure, exception: result.failure.exception.message });
+      for (const text of [...result.raw, failure]) assert.doesNotMatch(text, /subject-secret|actor-secret/);
+    }
+    const described = await failing(
+      () => json(400, { error: 'invalid_grant', error_description: 'subject-secret is expired' }),
+      {},
+    );
+    assert.equal(described.logs[0]!.description, '[REDACTED] is expired');
+    assert.equal(described.failure.description, '[REDACTED] is expired');
+    assert.equal(described.logs[0]!.detail, 'the authorization server answered 400 invalid_grant');
+  });
+
+  test("the server refusing the gateway's own client or request: 500, logged as a configuration problem", async () => {
+    const refusals = [
+      { error: 'invalid_request', error_description: 'requested grant type is not allowed for this client' },
+      { error: 'invalid_request', error_description: 'unsupported subject_token_type urn:x' },
+      { error: 'invalid_request' },
+      { error: 'invalid_client', error_description: 'client authentication failed' },
+      { error: 'unauthorized_client' },
+      { error: 'unsupported_grant_type' },
+    ];
+    for (const body of refusals) {
+      const result = await failing(() => json(400, body));
+      assert.equal(result.status, 500, body.error_description);
+      assert.equal(result.failure.situation, 'as_configuration_error');
+      assert.equal(result.failure.error, body.error);
+      const [line] = result.logs;
+      assert.equal(line!.level, 50, 'logged at error');
+      assert.equal(line!.situation, 'as_configuration_error');
+      assert.equal(
+        line!.msg,
+        "token exchange failed: the gateway's client registration or configuration is wrong",
+      );
+    }
+    const unusable = await failing(() => json(401, 'Unauthorized', { 'Content-Type': 'text/plain' }));
+    assert.deepEqual([unusable.status, unusable.logs[0]!.level], [500, 50]);
+  });
+
+  test("an invalid_request about the subject or actor token is the caller's: 400, logged at info", async () => {
+    const result = await failing(() =>
+      json(400, { error: 'invalid_request', error_description: 'the subject_token is not a JWT' }),
+    );
+    assert.equal(result.status, 400);
+    assert.equal(result.failure.situation, 'as_oauth_error');
+    assert.deepEqual([result.logs[0]!.level, result.logs[0]!.msg], [30, 'token exchange failed']);
   });
 
   test('a failureHandler answers instead, reading contexts.oauth2Failure', async () => {
@@ -345,6 +410,37 @@ describe('success and failure', () => {
     );
     assert.equal(result.status, 400);
     assert.equal(result.body, 'invalid_grant: bad token');
+    assert.equal(result.challenge, undefined, 'a failureHandler decides its own headers');
+  });
+
+  test('the default answer: a Bearer challenge for each 4xx, none for a 5xx', async () => {
+    const cases: [Respond, number, string | undefined][] = [
+      [
+        () => json(400, { error: 'invalid_grant', error_description: 'Jeton expiré: "subject-secret"' }),
+        401,
+        'Bearer error="invalid_token", error_description="Jeton expire: \'[REDACTED]\'"',
+      ],
+      [() => json(400, { error: 'invalid_grant' }), 401, 'Bearer error="invalid_token"'],
+      [
+        () => json(400, { error: 'invalid_request', error_description: 'subject_token is not a JWT' }),
+        400,
+        'Bearer error="invalid_request", error_description="subject_token is not a JWT"',
+      ],
+      [
+        () => json(400, { error: 'invalid_target', error_description: 'unknown audience hr' }),
+        403,
+        'Bearer error="insufficient_scope", error_description="unknown audience hr"',
+      ],
+      [() => json(400, { error: 'access_denied' }), 403, 'Bearer error="insufficient_scope"'],
+      [() => json(400, { error: 'unauthorized_client' }), 500, undefined],
+      [() => json(503, { error: 'temporarily_unavailable' }), 502, undefined],
+    ];
+    for (const [respond, status, challenge] of cases) {
+      const result = await failing(respond);
+      assert.deepEqual([result.status, result.challenge], [status, challenge]);
+    }
+    const missing = await failing(() => json(200, ISSUED), {}, { headers: {}, body: '' });
+    assert.equal(missing.challenge, 'Bearer error="invalid_request", error_description="no subject token"');
   });
 
   test('no subject token: invalid_request 400 without calling the server', async () => {

@@ -116,8 +116,7 @@ describe('private_key_jwt (RFC 7523)', () => {
       const now = 1_700_000_000_000;
       const auth = privateKeyJwt({
         clientId: 'gateway',
-        signingKey: privateKey,
-        kid: 'key-1',
+        signingKey: { key: privateKey, kid: 'key-1' },
         now: () => now,
         ...(choice === 'configured' ? { algorithm } : {}),
       });
@@ -142,9 +141,24 @@ describe('private_key_jwt (RFC 7523)', () => {
     });
   }
 
+  test('the kid follows the key a rotating source gives, per assertion', async () => {
+    const old = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const current = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    let signingKey = { key: old.privateKey, kid: 'old' };
+    const auth = privateKeyJwt({ clientId: 'gateway', signingKey: async () => signingKey });
+    const kidOf = async (): Promise<unknown> => {
+      const request = tokenRequest();
+      await auth.authenticate(request);
+      return decodeProtectedHeader(request.form.get('client_assertion')!).kid;
+    };
+    assert.equal(await kidOf(), 'old');
+    signingKey = { key: current.privateKey, kid: 'current' };
+    assert.equal(await kidOf(), 'current');
+  });
+
   test('two assertions carry different jti', async () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const options = { clientId: 'gateway', signingKey: privateKey };
+    const options = { clientId: 'gateway', signingKey: { key: privateKey, kid: undefined } };
     const jti = async (): Promise<unknown> => {
       const jwt = await signClientAssertion(options, ENDPOINT);
       return JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()).jti;
@@ -153,11 +167,11 @@ describe('private_key_jwt (RFC 7523)', () => {
     assert.notEqual(a, b);
   });
 
-  test('configured audience, lifetime and extra claims; no kid header when none is known', async () => {
+  test('configured audience, lifetime and extra claims; no kid header when the key has none', async () => {
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     const auth = privateKeyJwt({
       clientId: 'gateway',
-      signingKey: async () => privateKey,
+      signingKey: async () => ({ key: privateKey, kid: undefined }),
       audience: 'https://as.example.com',
       lifetimeSeconds: 30,
       claims: { tenant: 't1' },
@@ -173,7 +187,11 @@ describe('private_key_jwt (RFC 7523)', () => {
 
   test('an algorithm that does not fit the key is TG_OAUTH2_CLIENT_AUTH', async () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const auth = privateKeyJwt({ clientId: 'gateway', signingKey: privateKey, algorithm: 'RS256' });
+    const auth = privateKeyJwt({
+      clientId: 'gateway',
+      signingKey: { key: privateKey, kid: undefined },
+      algorithm: 'RS256',
+    });
     await assert.rejects(
       auth.authenticate(tokenRequest()),
       (error: unknown) => error instanceof TollgateError && error.code === 'TG_OAUTH2_CLIENT_AUTH',
@@ -183,7 +201,9 @@ describe('private_key_jwt (RFC 7523)', () => {
   test('a public key cannot sign', async () => {
     const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     await assert.rejects(
-      privateKeyJwt({ clientId: 'gateway', signingKey: publicKey }).authenticate(tokenRequest()),
+      privateKeyJwt({ clientId: 'gateway', signingKey: { key: publicKey, kid: undefined } }).authenticate(
+        tokenRequest(),
+      ),
       TollgateError,
     );
   });
@@ -200,7 +220,8 @@ describe('private_key_jwt (RFC 7523)', () => {
     ];
     for (const options of bad) {
       assert.throws(
-        () => privateKeyJwt({ clientId: 'gateway', signingKey: privateKey, ...options }),
+        () =>
+          privateKeyJwt({ clientId: 'gateway', signingKey: { key: privateKey, kid: undefined }, ...options }),
         (error: unknown) => error instanceof TollgateError && error.code === 'TG_OAUTH2_CLIENT_AUTH',
       );
     }

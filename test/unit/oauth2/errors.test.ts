@@ -3,12 +3,14 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { TollgateError } from '../../../src/errors/tollgate-error.js';
 import {
+  AS_CONFIGURATION_ERRORS,
   AS_ERROR_DEFAULT_STATUS,
   AS_ERROR_STATUS,
   FAILURE_MAPPING,
   failureFor,
   failureFromAuthorizationServer,
   failureFromError,
+  isAboutCallerToken,
   isOAuthErrorCode,
   sanitizeDescription,
   TokenExchangeFailure,
@@ -36,34 +38,52 @@ function tableRows(): string[][] {
 describe('the failure mapping table', () => {
   test('is frozen', () => {
     assert.ok(Object.isFrozen(FAILURE_MAPPING) && Object.isFrozen(AS_ERROR_STATUS));
+    assert.ok(Object.isFrozen(AS_CONFIGURATION_ERRORS));
     for (const row of Object.values(FAILURE_MAPPING)) assert.ok(Object.isFrozen(row));
   });
 
-  test('the README has one row per situation with the same error, description and status', () => {
+  test('the README has one row per situation with the same error, description, status and log level', () => {
     const rows = new Map(tableRows().map((cells) => [cells[0]!.replaceAll('`', ''), cells]));
     for (const [situation, mapped] of Object.entries(FAILURE_MAPPING)) {
       const cells = rows.get(situation);
       assert.ok(cells, `README row for ${situation}`);
-      if (mapped.error === null) {
+      const level = mapped.configuration
+        ? '`error`, configuration'
+        : mapped.status < 500
+          ? '`info`'
+          : '`warn`';
+      if (situation === 'as_oauth_error') {
         assert.match(cells[2]!, /server's `error`/);
+        assert.equal(cells[4], 'per error (below)');
+        assert.equal(cells[5], '`info` (4xx) or `warn` (500)');
         continue;
       }
-      assert.equal(cells[2], `\`${mapped.error}\``, situation);
-      assert.equal(cells[3], mapped.description, situation);
+      if (mapped.error === null) assert.match(cells[2]!, /server's `error`/, situation);
+      else assert.equal(cells[2], `\`${mapped.error}\``, situation);
+      if (mapped.description === null) assert.match(cells[3]!, /server's `error_description`/, situation);
+      else assert.equal(cells[3], mapped.description, situation);
       assert.equal(cells[4], String(mapped.status), situation);
+      assert.equal(cells[5], level, situation);
     }
   });
 
-  test('the README lists every AS error status', () => {
-    const rows = new Map(tableRows().map((cells) => [cells[0]!.replaceAll('`', ''), cells]));
-    for (const [error, status] of Object.entries(AS_ERROR_STATUS)) {
-      assert.equal(rows.get(error)?.[1], String(status), error);
-    }
+  test('the README lists every AS error with its status and situation', () => {
+    const asRows = tableRows().filter((cells) => cells.length === 3);
+    const statusOf = (first: string): string | undefined => asRows.find((cells) => cells[0] === first)?.[1];
+    const { invalid_request: invalidRequest, ...others } = AS_ERROR_STATUS;
+    assert.equal(statusOf('`invalid_request` about the subject or actor token'), String(invalidRequest));
+    for (const [error, status] of Object.entries(others))
+      assert.equal(statusOf(`\`${error}\``), String(status));
+    const configuration = `${FAILURE_MAPPING.as_configuration_error.status} (\`as_configuration_error\`)`;
+    assert.equal(statusOf('`invalid_request` about anything else'), configuration);
+    for (const error of AS_CONFIGURATION_ERRORS) assert.equal(statusOf(`\`${error}\``), configuration);
+    // invalid_request has two rows; `any other code` is not a code and is checked below.
+    assert.equal(asRows.length, Object.keys(AS_ERROR_STATUS).length + AS_CONFIGURATION_ERRORS.length + 1);
     assert.match(readme, new RegExp(`\\|\\s*any other code\\s*\\|\\s*${AS_ERROR_DEFAULT_STATUS}\\s*\\|`));
   });
 
   test('failureFor applies the row', () => {
-    const situations: Exclude<FailureSituation, 'as_oauth_error'>[] = [
+    const situations: Exclude<FailureSituation, 'as_oauth_error' | 'as_configuration_error'>[] = [
       'no_subject_token',
       'bad_request_parameter',
       'as_client_auth_rejected',
@@ -98,6 +118,72 @@ describe('the failure mapping table', () => {
       upstreamStatus: 400,
     });
     assert.equal(unknown.status, 500);
+    assert.equal(unknown.situation, 'as_oauth_error');
+  });
+
+  test("errors about the gateway's own client are as_configuration_error, 500, a configuration problem", () => {
+    for (const error of ['invalid_client', 'unauthorized_client', 'unsupported_grant_type']) {
+      const f = failureFromAuthorizationServer({
+        error,
+        description: 'the subject token is fine, the client is not',
+        errorUri: undefined,
+        upstreamStatus: 400,
+      });
+      assert.deepEqual([f.situation, f.status], ['as_configuration_error', 500], error);
+      assert.equal(FAILURE_MAPPING[f.situation].configuration, true);
+    }
+  });
+
+  test("invalid_request is the caller's only when its description is about the subject or actor token", () => {
+    const callers = [
+      'subject_token is not a valid JWT',
+      'Invalid subject token',
+      'the subject-token has expired',
+      'subjectToken signature invalid',
+      'ACTOR_TOKEN audience mismatch',
+      `${'x'.repeat(300)} and the subject token too`,
+    ];
+    const gateways = [
+      'requested grant type is not allowed for this client',
+      'unsupported subject_token_type urn:x',
+      'unsupported actor token type',
+      'unsupported requested_token_type urn:ietf:params:oauth:token-type:id_token',
+      "'audience' parameter must only be provided once",
+      'invalid token',
+      '',
+    ];
+    const situationOf = (description: string | undefined): [string, number] => {
+      const f = failureFromAuthorizationServer({
+        error: 'invalid_request',
+        description,
+        errorUri: undefined,
+        upstreamStatus: 400,
+      });
+      return [f.situation, f.status];
+    };
+    for (const description of callers) {
+      assert.equal(isAboutCallerToken(description), true, description);
+      assert.deepEqual(situationOf(description), ['as_oauth_error', 400], description);
+    }
+    for (const description of gateways) {
+      assert.equal(isAboutCallerToken(description), false, description);
+      assert.deepEqual(situationOf(description), ['as_configuration_error', 500], description);
+    }
+    assert.deepEqual(situationOf(undefined), ['as_configuration_error', 500]);
+  });
+
+  test("a token that is a word of the description cannot turn the caller's invalid_request into a 500", () => {
+    const f = failureFromAuthorizationServer({
+      error: 'invalid_request',
+      description: 'subject_token is malformed',
+      errorUri: undefined,
+      upstreamStatus: 400,
+      sentTokens: ['subject_token'],
+    });
+    assert.deepEqual(
+      [f.situation, f.status, f.description],
+      ['as_oauth_error', 400, '[REDACTED] is malformed'],
+    );
   });
 });
 

@@ -109,22 +109,22 @@ describe('success', () => {
 
 /** One test per row of FAILURE_MAPPING that the parser can reach (README table). */
 describe('failures', () => {
-  test('row as_oauth_error: the AS error kept verbatim, status per error', () => {
-    const cases: [string, number][] = [
-      ['invalid_request', 400],
-      ['invalid_grant', 401],
-      ['invalid_scope', 403],
-      ['invalid_target', 403],
-      ['access_denied', 403],
-      ['unauthorized_client', 500],
-      ['unsupported_grant_type', 500],
-      ['vendor_specific_error', 500],
+  test('rows as_oauth_error and as_configuration_error: the AS error kept verbatim, status per error', () => {
+    const cases: [string, number, string][] = [
+      ['invalid_request', 400, 'as_oauth_error'],
+      ['invalid_grant', 401, 'as_oauth_error'],
+      ['invalid_scope', 403, 'as_oauth_error'],
+      ['invalid_target', 403, 'as_oauth_error'],
+      ['access_denied', 403, 'as_oauth_error'],
+      ['unauthorized_client', 500, 'as_configuration_error'],
+      ['unsupported_grant_type', 500, 'as_configuration_error'],
+      ['vendor_specific_error', 500, 'as_oauth_error'],
     ];
-    for (const [error, status] of cases) {
+    for (const [error, status, situation] of cases) {
       const f = failure(
         answer(400, { error, error_description: 'Subject token is expired', error_uri: 'https://as/doc#e' }),
       );
-      assert.equal(f.situation, 'as_oauth_error');
+      assert.equal(f.situation, situation, error);
       assert.equal(f.error, error);
       assert.equal(f.description, 'Subject token is expired');
       assert.equal(f.errorUri, 'https://as/doc#e');
@@ -134,9 +134,9 @@ describe('failures', () => {
     }
   });
 
-  test('row as_oauth_error: 401 invalid_client with a JSON body', () => {
+  test('row as_configuration_error: 401 invalid_client with a JSON body', () => {
     const f = failure(answer(401, { error: 'invalid_client', error_description: 'bad secret' }));
-    assert.equal(f.situation, 'as_oauth_error');
+    assert.equal(f.situation, 'as_configuration_error');
     assert.equal(f.error, 'invalid_client');
     assert.equal(f.status, 500);
     assert.equal(f.upstreamStatus, 401);
@@ -199,11 +199,78 @@ describe('failures', () => {
     }
   });
 
-  test('the detail of a non-200 answer quotes the start of its body for the logs', () => {
-    const f = failure(answer(502, `<html>${'x'.repeat(500)}\n</html>`, 'text/html'));
-    assert.ok(f.detail.includes('<html>'));
-    assert.ok(f.detail.length < 250);
-    assert.ok(!f.description.includes('<html>'));
+  test('no detail quotes the body: the status, the media type and the size only', () => {
+    const sentTokens = ['subject-secret'];
+    const html = `<html>subject-secret ${'x'.repeat(500)}</html>`;
+    const cases: [TokenEndpointAnswer, string][] = [
+      [
+        answer(500, html, 'text/html; charset=utf-8'),
+        `the authorization server answered 500 (text/html, ${Buffer.byteLength(html)} bytes)`,
+      ],
+      [
+        answer(400, 'subject_token=subject-secret', 'text/plain'),
+        'the authorization server answered 400 with a body that is not a JSON object (text/plain, 28 bytes)',
+      ],
+      [
+        answer(400, { message: 'bad subject-secret' }),
+        'the authorization server answered 400 with JSON without "error" (application/json, 32 bytes)',
+      ],
+      [
+        answer(400, { error: 'subject"secret' }),
+        `the authorization server answered 400 with an "error" outside RFC 6749's character set (application/json, 27 bytes)`,
+      ],
+      [
+        answer(401, 'subject-secret', null),
+        'the authorization server answered 401 with a body that is not a JSON object (no content type, 14 bytes)',
+      ],
+      [
+        answer(200, 'subject-secret', 'text/subject-secret'),
+        'the authorization server answered 200 with a body that is not JSON (an unusual content type, 14 bytes)',
+      ],
+      [
+        answer(200, '{"access_token": "subject-secret', JSON_TYPE),
+        'the authorization server answered 200 with malformed JSON (application/json, 32 bytes)',
+      ],
+    ];
+    for (const [a, detail] of cases) {
+      const f = failure(a, { sentTokens });
+      assert.equal(f.detail, detail);
+      assert.equal(f.exception.message, `TG_OAUTH2_EXCHANGE_FAILED: ${detail}`);
+    }
+  });
+
+  test('the tokens sent are taken out of the error, its description and its error_uri', () => {
+    const sentTokens = ['subject-secret', 'actor-secret'];
+    const f = failure(
+      answer(400, {
+        error: 'invalid_grant',
+        error_description: `subject token subject-secret and actor-secret refused; assertion eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln, client_secret=s3cr3t&x=1 ${'.'.repeat(300)}`,
+        error_uri: 'https://as.test/errors?token=subject-secret',
+      }),
+      { sentTokens },
+    );
+    assert.equal(f.error, 'invalid_grant');
+    assert.ok(
+      f.description.startsWith(
+        'subject token [REDACTED] and [REDACTED] refused; assertion [REDACTED], client_secret=[REDACTED]&x=1 ...',
+      ),
+      f.description,
+    );
+    assert.equal(f.errorUri, undefined);
+    const echoed = failure(answer(400, { error: 'subject-secret' }), { sentTokens });
+    assert.equal(echoed.error, '[REDACTED]');
+    for (const text of [f.detail, f.description, f.exception.message, echoed.detail, echoed.error]) {
+      assert.doesNotMatch(text, /subject-secret|actor-secret|s3cr3t/);
+    }
+  });
+
+  test('a token cut at the description length is still taken out whole', () => {
+    const token = 't'.repeat(40);
+    const f = failure(
+      answer(400, { error: 'invalid_grant', error_description: `${'x'.repeat(240)} ${token}` }),
+      { sentTokens: [token] },
+    );
+    assert.ok(!f.description.includes('tttt'), f.description);
   });
 
   test('row response_check: 200 without access_token or token_type, type mismatch, strict mode', () => {
@@ -229,6 +296,22 @@ describe('failures', () => {
       assert.equal(f.error, 'server_error');
       assert.equal(f.status, 502);
       assert.ok(!f.detail.includes('issued-token'), 'the detail never quotes a 200 body');
+    }
+  });
+
+  test('an issued_token_type that is not a URI is not quoted', () => {
+    const expectations = { requestedTokenType: TokenType.accessToken, sentTokens: ['subject-secret'] };
+    const other = failure(answer(200, { ...good, issued_token_type: TokenType.jwt }), expectations);
+    assert.equal(
+      other.detail,
+      `the token response issued a ${TokenType.jwt}, not the requested ${TokenType.accessToken}`,
+    );
+    for (const issued of ['subject-secret', 'urn:x:subject-secret', 'not a uri']) {
+      const f = failure(answer(200, { ...good, issued_token_type: issued }), expectations);
+      assert.equal(
+        f.detail,
+        `the token response issued a token type that cannot be logged, not the requested ${TokenType.accessToken}`,
+      );
     }
   });
 

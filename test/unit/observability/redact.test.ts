@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { Headers } from '../../../src/http/headers.js';
 import { Request } from '../../../src/http/message.js';
 import { RequestUri } from '../../../src/http/uri.js';
-import { describeRequest, REDACTED, redactParams } from '../../../src/observability/redact.js';
+import { describeRequest, REDACTED, redactParams, redactText } from '../../../src/observability/redact.js';
 
 test('credential headers are redacted, by well-known name or by a name that says token or secret', () => {
   const request = new Request({
@@ -36,4 +36,13 @@ test('form parameters named like credentials lose their values', () => {
     redactParams('subject_token=t1&scope=mail&password=p'),
     `subject_token=${REDACTED}&scope=mail&password=${REDACTED}`,
   );
+});
+
+test('free text loses the given credentials, JWT-shaped strings and credential parameter values', () => {
+  const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJkZW1vIn0.c2lnbmF0dXJl';
+  assert.equal(
+    redactText(`token abc123 for demo; assertion ${jwt}; client_secret=s3 & scope=mail`, ['abc123', '']),
+    `token ${REDACTED} for demo; assertion ${REDACTED}; client_secret=${REDACTED}& scope=mail`,
+  );
+  assert.equal(redactText('nothing to hide: scope=mail', ['abc123']), 'nothing to hide: scope=mail');
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,7 +75,8 @@ describe('FileSystemSecretStore', () => {
   test('getKey reads a PEM file', async () => {
     const store = new FileSystemSecretStore({ directory, format: 'PLAIN', suffix: '.pem' });
     const key = await store.getKey('key');
-    assert.equal(key?.asymmetricKeyType, 'ed25519');
-    assert.equal(key?.type, 'private');
+    assert.equal((key?.key as KeyObject).asymmetricKeyType, 'ed25519');
+    assert.equal((key?.key as KeyObject).type, 'private');
+    assert.equal(key?.kid, undefined);
   });
 });

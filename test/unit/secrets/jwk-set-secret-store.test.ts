@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, type JsonWebKey } from 'node:crypto';
+import { generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { TollgateError } from '../../../src/errors/tollgate-error.js';
 import { JwkSetSecretStore } from '../../../src/secrets/jwk-set-secret-store.js';
@@ -34,8 +34,10 @@ function fakeFetch(...documents: unknown[]): {
 describe('JwkSetSecretStore', () => {
   test('an inline set gives private keys (with d) and public keys by kid', async () => {
     const store = new JwkSetSecretStore({ jwks: { keys: [privateJwk('signing'), publicJwk('verify')] } });
-    assert.equal((await store.getKey('signing'))?.type, 'private');
-    assert.equal((await store.getKey('verify'))?.type, 'public');
+    const signing = await store.getKey('signing');
+    assert.equal((signing?.key as KeyObject).type, 'private');
+    assert.equal(signing?.kid, 'signing', 'a key comes with its kid');
+    assert.equal(((await store.getKey('verify'))?.key as KeyObject).type, 'public');
     assert.equal(await store.getKey('unknown'), null);
   });
 
@@ -71,7 +73,7 @@ describe('JwkSetSecretStore', () => {
     const store = new JwkSetSecretStore({ jwkUrl: 'https://as.example/jwks' }, { fetchJwks: fake.fetchJwks });
     assert.equal(fake.calls.length, 0);
     const keys = await Promise.all([store.getKey('a'), store.getKey('a'), store.getKey('a')]);
-    assert.ok(keys.every((key) => key?.type === 'private'));
+    assert.ok(keys.every((key) => (key?.key as KeyObject).type === 'private'));
     assert.deepEqual(fake.calls, ['https://as.example/jwks']);
     await store.getKey('a');
     assert.equal(fake.calls.length, 1);

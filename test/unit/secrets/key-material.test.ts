@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { TollgateError } from '../../../src/errors/tollgate-error.js';
 import { keyFromJwk, keyFromSecret } from '../../../src/secrets/key-material.js';
@@ -12,14 +12,24 @@ describe('keyFromSecret', () => {
     const pkcs8 = rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const pkcs1 = rsa.privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
     const spki = rsa.publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    assert.equal(keyFromSecret(Secret.fromText(pkcs8), 'k').type, 'private');
-    assert.equal(keyFromSecret(Secret.fromText(pkcs1), 'k').type, 'private');
-    assert.equal(keyFromSecret(Secret.fromText(spki), 'k').type, 'public');
+    assert.equal(keyFromSecret(Secret.fromText(pkcs8), 'k').key.type, 'private');
+    assert.equal(keyFromSecret(Secret.fromText(pkcs1), 'k').key.type, 'private');
+    assert.equal(keyFromSecret(Secret.fromText(spki), 'k').key.type, 'public');
   });
 
-  test('reads a JWK', () => {
-    const jwk = JSON.stringify(rsa.privateKey.export({ format: 'jwk' }));
-    assert.equal(keyFromSecret(Secret.fromText(jwk), 'k').asymmetricKeyType, 'rsa');
+  test('PEM has no kid', () => {
+    const pkcs8 = rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    assert.equal(keyFromSecret(Secret.fromText(pkcs8), 'k').kid, undefined);
+  });
+
+  test('reads a JWK, with its kid when it has one', () => {
+    const jwk = rsa.privateKey.export({ format: 'jwk' });
+    const withKid = keyFromSecret(Secret.fromText(JSON.stringify({ ...jwk, kid: 'rsa-2' })), 'k');
+    assert.equal((withKid.key as KeyObject).asymmetricKeyType, 'rsa');
+    assert.equal(withKid.kid, 'rsa-2');
+    assert.equal(keyFromSecret(Secret.fromText(JSON.stringify(jwk)), 'k').kid, undefined);
+    assert.equal(keyFromSecret(Secret.fromText(JSON.stringify({ ...jwk, kid: '' })), 'k').kid, undefined);
+    assert.equal(keyFromSecret(Secret.fromText(JSON.stringify({ ...jwk, kid: 7 })), 'k').kid, undefined);
   });
 
   test('garbage is TG_SECRET_NOT_A_KEY whose message and cause hold none of it', () => {

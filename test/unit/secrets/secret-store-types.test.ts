@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { resolveSecretsProvider } from '../../../src/secrets/secret-store-types.js';
 import type { SecretStore } from '../../../src/secrets/secret.js';
-import type { ConfigErrors } from '../../../src/errors/tollgate-error.js';
+import { TollgateError, type ConfigErrors } from '../../../src/errors/tollgate-error.js';
+import { Entity } from '../../../src/http/entity.js';
+import { Response } from '../../../src/http/message.js';
 import type { SecretsProvider } from '../../../src/secrets/secrets-provider.js';
 import { FILE, harness, json } from '../filters/harness.js';
 
@@ -149,12 +151,39 @@ describe('secret store heap types', () => {
     );
     assert.equal(h.seen.length, 0, 'nothing fetched at build');
     const key = await store.getKey!('key-1');
-    assert.equal(key?.type, 'public');
+    assert.equal((key?.key as KeyObject).type, 'public');
+    assert.equal(key?.kid, 'key-1');
     assert.equal(h.seen[0]?.method, 'GET');
     assert.equal(h.seen[0]?.uri, 'https://as.test/jwks');
     assert.deepEqual(
       harness().errorsOf([{ name: 'j', type: 'JwkSetSecretStore', config: { jwkUrl: 'not a url' } }]),
       [`TG_CONFIG_BAD_VALUE ${FILE}#/heap/0/config/jwkUrl`],
     );
+  });
+
+  test('a JWK Set answer that is not JSON fails without quoting it', async () => {
+    const truncated = '{"keys": [{"kty": "EC", "d": "PRIVATE-KEY-MATERIAL';
+    for (const body of [truncated, '<html>PRIVATE-KEY-MATERIAL</html>']) {
+      const h = harness({ respond: () => new Response({ status: 200, entity: new Entity(body) }) });
+      const store = h.build<SecretStore>(
+        [
+          {
+            name: 'jwks',
+            type: 'JwkSetSecretStore',
+            config: { jwkUrl: 'https://as.test/jwks', handler: 'Stub' },
+          },
+          { name: 'Stub', type: 'Stub' },
+        ],
+        'jwks',
+        'SecretStore',
+      );
+      await assert.rejects(store.getKey!('key-1'), (error: unknown) => {
+        assert.ok(error instanceof TollgateError && error.code === 'TG_SECRET_STORE_FAILED');
+        for (let current: unknown = error; current instanceof Error; current = current.cause) {
+          assert.doesNotMatch(current.message, /PRIVATE|KEY-MATERIAL|<html>/);
+        }
+        return true;
+      });
+    }
   });
 });

@@ -63,8 +63,9 @@ describe('SecretsProvider', () => {
       new Base64EncodedSecretStore({ secrets: { k1: b64('not a key') } }),
       new JwkSetSecretStore({ jwks: { keys: [jwk] } }),
     ]);
-    const key = await provider.getKey('k1');
+    const { key, kid } = await provider.getKey('k1');
     assert.equal('asymmetricKeyType' in key && key.asymmetricKeyType, 'ec');
+    assert.equal(kid, 'k1');
     await assert.rejects(
       provider.getKey('k2'),
       (error: unknown) => error instanceof TollgateError && error.code === 'TG_SECRET_NOT_FOUND',

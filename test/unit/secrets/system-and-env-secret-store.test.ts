@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { TollgateError } from '../../../src/errors/tollgate-error.js';
 import { envVarName, SystemAndEnvSecretStore } from '../../../src/secrets/system-and-env-secret-store.js';
@@ -75,8 +75,9 @@ describe('SystemAndEnvSecretStore', () => {
     const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const store = new SystemAndEnvSecretStore({}, { env: { SIGNING_KEY: b64(pem) } });
     const key = await store.getKey('signing.key');
-    assert.equal(key?.type, 'private');
-    assert.equal(key?.asymmetricKeyType, 'ec');
+    assert.equal((key?.key as KeyObject).type, 'private');
+    assert.equal((key?.key as KeyObject).asymmetricKeyType, 'ec');
+    assert.equal(key?.kid, undefined);
     assert.equal(await store.getKey('absent'), null);
   });
 
