@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { RE2JS, RE2JSException, RE2JSSyntaxException } from 're2js';
+import { RE2JS, RE2JSException, RE2JSSyntaxException, type Matcher } from 're2js';
 import { TollgateError } from '../errors/tollgate-error.js';
 import { evaluationError } from './coerce.js';
 import { RegexRefusal, RegexSyntaxError, translate } from './regex-translate.js';
@@ -191,50 +191,72 @@ function literalIndex(literal: Literal, input: string, from: number): number {
 interface Scan {
   /** Finds the first match that starts at or after `from`. */
   find(from: number): boolean;
-  readonly start: number;
-  readonly end: number;
+  start(): number;
+  end(): number;
   /** Group `index` of the last match; null when it did not take part. */
   group(index: number): string | null;
 }
 
-function literalScan(literal: Literal, input: string): Scan {
-  let start = -1;
-  return {
-    find(from) {
-      start = literalIndex(literal, input, from);
-      return start >= 0;
-    },
-    get start() {
-      return start;
-    },
-    get end() {
-      return start + literal.text.length;
-    },
-    group: () => literal.text,
-  };
+class LiteralScan implements Scan {
+  readonly #literal: Literal;
+  readonly #input: string;
+  #start = -1;
+
+  constructor(literal: Literal, input: string) {
+    this.#literal = literal;
+    this.#input = input;
+  }
+
+  find(from: number): boolean {
+    this.#start = literalIndex(this.#literal, this.#input, from);
+    return this.#start >= 0;
+  }
+
+  start(): number {
+    return this.#start;
+  }
+
+  end(): number {
+    return this.#start + this.#literal.text.length;
+  }
+
+  group(): string {
+    return this.#literal.text;
+  }
 }
 
-function programScan(program: Program, input: string): Scan {
-  const matcher = program.search.matcher(input);
-  const { lineBreakGroup } = program;
-  const end = (): number =>
-    lineBreakGroup > 0 && matcher.start(lineBreakGroup) >= 0 ? matcher.start(lineBreakGroup) : matcher.end();
-  return {
-    find: (from) => matcher.find(from),
-    get start() {
-      return matcher.start();
-    },
-    get end() {
-      return end();
-    },
-    group: (index) => (index === 0 ? input.slice(matcher.start(), end()) : matcher.group(index)),
-  };
+class ProgramScan implements Scan {
+  readonly #matcher: Matcher;
+  readonly #input: string;
+  readonly #lineBreakGroup: number;
+
+  constructor(program: Program, input: string) {
+    this.#matcher = program.search.matcher(input);
+    this.#input = input;
+    this.#lineBreakGroup = program.lineBreakGroup;
+  }
+
+  find(from: number): boolean {
+    return this.#matcher.find(from);
+  }
+
+  start(): number {
+    return this.#matcher.start();
+  }
+
+  end(): number {
+    const lineBreak = this.#lineBreakGroup > 0 ? this.#matcher.start(this.#lineBreakGroup) : -1;
+    return lineBreak >= 0 ? lineBreak : this.#matcher.end();
+  }
+
+  group(index: number): string | null {
+    return index === 0 ? this.#input.slice(this.start(), this.end()) : this.#matcher.group(index);
+  }
 }
 
 function scan(pattern: JavaPattern, input: string): Scan {
-  checkInput(input);
   const { engine } = pattern;
-  return engine.kind === 'literal' ? literalScan(engine, input) : programScan(engine, input);
+  return engine.kind === 'literal' ? new LiteralScan(engine, input) : new ProgramScan(engine, input);
 }
 
 /** Where the next search starts after an empty match: one code point further. */
@@ -255,7 +277,8 @@ function forEachMatch(pattern: JavaPattern, input: string, each: (match: Scan) =
   let from = 0;
   while (from <= input.length && matches.find(from)) {
     if (!each(matches)) return;
-    from = matches.end === matches.start ? advance(input, matches.end) : matches.end;
+    const end = matches.end();
+    from = end === matches.start() ? advance(input, end) : end;
   }
 }
 
@@ -271,7 +294,9 @@ export function firstGroups(pattern: JavaPattern, input: string): (string | null
   if (!findsIn(pattern, input)) return null;
   const matches = scan(pattern, input);
   if (!matches.find(0)) return null;
-  return Array.from({ length: pattern.groupCount + 1 }, (_, index) => matches.group(index));
+  const groups: (string | null)[] = [];
+  for (let index = 0; index <= pattern.groupCount; index++) groups.push(matches.group(index));
+  return groups;
 }
 
 /** String.matches(): the whole input matches. */
@@ -290,9 +315,9 @@ export function javaSplit(pattern: JavaPattern, input: string, limit = 0): strin
   let index = 0;
   forEachMatch(pattern, input, (match) => {
     if (limit > 0 && parts.length >= limit - 1) return false;
-    if (index === 0 && match.start === 0 && match.end === 0) return true;
-    parts.push(input.slice(index, match.start));
-    index = match.end;
+    if (index === 0 && match.end() === 0) return true;
+    parts.push(input.slice(index, match.start()));
+    index = match.end();
     return true;
   });
   if (index === 0) return [input];
@@ -306,8 +331,8 @@ export function javaReplace(pattern: JavaPattern, input: string, replacement: st
   let output = '';
   let last = 0;
   forEachMatch(pattern, input, (match) => {
-    output += input.slice(last, match.start) + expandReplacement(replacement, pattern, match);
-    last = match.end;
+    output += input.slice(last, match.start()) + expandReplacement(replacement, pattern, match);
+    last = match.end();
     return all;
   });
   return output + input.slice(last);
