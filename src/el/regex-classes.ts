@@ -48,7 +48,7 @@ function complement(ranges: Ranges): Ranges {
   return result;
 }
 
-function ranges(...list: readonly (readonly [number, number])[]): ClassText {
+function rangeSet(...list: readonly (readonly [number, number])[]): ClassText {
   return { inside: rangesText(list), insideNegated: rangesText(complement(list)) };
 }
 
@@ -62,13 +62,13 @@ function union(...names: readonly string[]): ClassText {
   return { inside: names.map((name) => `\\p{${name}}`).join(''), insideNegated: undefined };
 }
 
-const c = (char: string): number => char.codePointAt(0)!;
+const code = (char: string): number => char.codePointAt(0)!;
 const one = (code: number): readonly [number, number] => [code, code];
 
 /** Java's `\s`: [ \t\n\x0B\f\r] (RE2's `\s` lacks \x0B). */
-export const JAVA_SPACE = ranges([0x09, 0x0d], one(0x20));
+export const JAVA_SPACE = rangeSet([0x09, 0x0d], one(0x20));
 /** Java's `\h`. */
-export const HORIZONTAL_SPACE = ranges(
+export const HORIZONTAL_SPACE = rangeSet(
   one(0x09),
   one(0x20),
   one(0xa0),
@@ -80,25 +80,25 @@ export const HORIZONTAL_SPACE = ranges(
   one(0x3000),
 );
 /** Java's `\v` (in RE2, `\v` is only the vertical tab). */
-export const VERTICAL_SPACE = ranges([0x0a, 0x0d], one(0x85), [0x2028, 0x2029]);
+export const VERTICAL_SPACE = rangeSet([0x0a, 0x0d], one(0x85), [0x2028, 0x2029]);
 /** `\d` and `\w` mean the same (ASCII) in Java and RE2. */
 export const DIGIT: ClassText = { inside: '\\d', insideNegated: '\\D' };
 export const WORD: ClassText = { inside: '\\w', insideNegated: '\\W' };
 
 /** Java's POSIX classes: US-ASCII only, as in Java without UNICODE_CHARACTER_CLASS. */
 const POSIX_CLASSES: ReadonlyMap<string, ClassText> = new Map([
-  ['Lower', ranges([c('a'), c('z')])],
-  ['Upper', ranges([c('A'), c('Z')])],
-  ['ASCII', ranges([0x00, 0x7f])],
-  ['Alpha', ranges([c('A'), c('Z')], [c('a'), c('z')])],
-  ['Digit', ranges([c('0'), c('9')])],
-  ['Alnum', ranges([c('0'), c('9')], [c('A'), c('Z')], [c('a'), c('z')])],
-  ['Punct', ranges([0x21, 0x2f], [0x3a, 0x40], [0x5b, 0x60], [0x7b, 0x7e])],
-  ['Graph', ranges([0x21, 0x7e])],
-  ['Print', ranges([0x20, 0x7e])],
-  ['Blank', ranges(one(0x09), one(0x20))],
-  ['Cntrl', ranges([0x00, 0x1f], one(0x7f))],
-  ['XDigit', ranges([c('0'), c('9')], [c('A'), c('F')], [c('a'), c('f')])],
+  ['Lower', rangeSet([code('a'), code('z')])],
+  ['Upper', rangeSet([code('A'), code('Z')])],
+  ['ASCII', rangeSet([0x00, 0x7f])],
+  ['Alpha', rangeSet([code('A'), code('Z')], [code('a'), code('z')])],
+  ['Digit', rangeSet([code('0'), code('9')])],
+  ['Alnum', rangeSet([code('0'), code('9')], [code('A'), code('Z')], [code('a'), code('z')])],
+  ['Punct', rangeSet([0x21, 0x2f], [0x3a, 0x40], [0x5b, 0x60], [0x7b, 0x7e])],
+  ['Graph', rangeSet([0x21, 0x7e])],
+  ['Print', rangeSet([0x20, 0x7e])],
+  ['Blank', rangeSet(one(0x09), one(0x20))],
+  ['Cntrl', rangeSet([0x00, 0x1f], one(0x7f))],
+  ['XDigit', rangeSet([code('0'), code('9')], [code('A'), code('F')], [code('a'), code('f')])],
   ['Space', JAVA_SPACE],
 ]);
 
@@ -117,7 +117,7 @@ const JAVA_CHARACTER_CLASSES: ReadonlyMap<string, ClassText> = new Map([
   ['javaSpaceChar', named('Z')],
   [
     'javaWhitespace',
-    ranges(
+    rangeSet(
       [0x09, 0x0d],
       [0x1c, 0x20],
       one(0x1680),
@@ -128,14 +128,14 @@ const JAVA_CHARACTER_CLASSES: ReadonlyMap<string, ClassText> = new Map([
       one(0x3000),
     ),
   ],
-  ['javaISOControl', ranges([0x00, 0x1f], [0x7f, 0x9f])],
+  ['javaISOControl', rangeSet([0x00, 0x1f], [0x7f, 0x9f])],
   ['javaDefined', { inside: '\\P{Cn}', insideNegated: '\\p{Cn}' }],
 ]);
 
 /** Java's other class names: `\p{all}`, `\p{L1}` (Latin-1), `\p{LD}` (letter or digit). */
 const JAVA_OTHER_CLASSES: ReadonlyMap<string, ClassText> = new Map([
   ['all', named('Any')],
-  ['L1', ranges([0x00, 0xff])],
+  ['L1', rangeSet([0x00, 0xff])],
   ['LD', union('L', 'Nd')],
 ]);
 
@@ -151,7 +151,7 @@ const BINARY_PROPERTIES: ReadonlyMap<string, ClassText> = new Map([
   ['WHITESPACE', named('White_Space')],
   ['DIGIT', named('Nd')],
   ['HEXDIGIT', named('Hex_Digit')],
-  ['JOINCONTROL', ranges([0x200c, 0x200d])],
+  ['JOINCONTROL', rangeSet([0x200c, 0x200d])],
   ['ASSIGNED', { inside: '\\P{Cn}', insideNegated: '\\p{Cn}' }],
   ['EMOJI', named('Emoji')],
   ['EMOJIPRESENTATION', named('Emoji_Presentation')],
