@@ -41,8 +41,12 @@ export function typeName(value: unknown): string {
 }
 
 const LONG = /^[+-]?\d+$/;
-/** Java's Double.valueOf syntax, decimal forms only, after Java's trim. */
-const DOUBLE = /^[+-]?(?:NaN|Infinity|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[fFdD]?)$/;
+/**
+ * Java's Double.valueOf syntax, decimal forms only, after Java's trim. The digits before and
+ * after the point are told apart by the point itself, so a failing match backtracks one way
+ * only: linear in the length of the (client-supplied) text.
+ */
+const DOUBLE = /^[+-]?(?:NaN|Infinity|(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?[fFdD]?)$/;
 
 /** True when EL would pick Double arithmetic for this operand. */
 export function isDoubleLike(value: unknown): boolean {

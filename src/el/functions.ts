@@ -29,7 +29,8 @@ import {
 import { isKeyword } from './lexer.js';
 import {
   compileAtLoad,
-  findFirst,
+  findsIn,
+  firstGroups,
   javaSplit,
   matchesWhole,
   PatternCache,
@@ -127,10 +128,6 @@ function regexDefinition(
       return pattern === undefined ? undefined : (...args: unknown[]) => body(args, pattern);
     },
   );
-}
-
-function groupsOf(match: RegExpExecArray): (string | null)[] {
-  return Array.from(match, (group) => group ?? null);
 }
 
 /** The keys of a map EL can enumerate: a plain object's own keys or a Headers map's names. */
@@ -272,12 +269,11 @@ function stringFunction(transform: (text: string) => unknown): Definition {
 function builtinDefinitions(cache: PatternCache): Record<string, Definition> {
   const search = (args: readonly unknown[], pattern: JavaPattern | null): boolean => {
     const input = str(args[0]);
-    return input !== null && pattern !== null && findFirst(pattern, input) !== null;
+    return input !== null && pattern !== null && findsIn(pattern, input);
   };
   const groups = (args: readonly unknown[], pattern: JavaPattern | null): (string | null)[] | null => {
     const input = str(args[0]);
-    const match = input === null || pattern === null ? null : findFirst(pattern, input);
-    return match === null ? null : groupsOf(match);
+    return input === null || pattern === null ? null : firstGroups(pattern, input);
   };
   const decoded = (decode: (text: string) => Buffer | null) =>
     stringFunction((text) => decode(text)?.toString('utf8') ?? null);

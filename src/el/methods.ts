@@ -179,7 +179,15 @@ export type BoundMethod = (target: unknown, args: readonly unknown[]) => unknown
  * the pattern argument when the call site wrote it as a string literal (compiled once, here).
  */
 export function bindMethod(name: string, literalPattern: JavaPattern | undefined): BoundMethod {
-  const patternOf: PatternOf = (value) => literalPattern ?? compileAtRunTime(toElString(value));
+  // A computed pattern is usually the same from one evaluation to the next: the call site keeps
+  // the last one it compiled.
+  let computed: JavaPattern | undefined;
+  const patternOf: PatternOf = (value) => {
+    if (literalPattern !== undefined) return literalPattern;
+    const text = toElString(value);
+    if (computed?.pattern !== text) computed = compileAtRunTime(text);
+    return computed;
+  };
   const forString = STRING_METHODS.get(name);
   const forList = LIST_METHODS.get(name);
   const forMap = MAP_METHODS.get(name);

@@ -1,16 +1,16 @@
 import { LRUCache } from 'lru-cache';
+import { RE2JS, RE2JSException, RE2JSSyntaxException, type Matcher } from 're2js';
 import { TollgateError } from '../errors/tollgate-error.js';
 import { evaluationError } from './coerce.js';
+import { RegexRefusal, RegexSyntaxError, translate } from './regex-translate.js';
 
 /**
- * Java regular expressions (what PingGateway route files are written in) run on JavaScript's
- * RegExp. The pattern is translated where the two differ in spelling only (`\A`, `\z`, `\h`,
- * `\Q…\E`, POSIX `\p{Alpha}`, a leading `(?i)`, a lone `]` or `}`), always with the `u` flag; a
- * construct JavaScript cannot express (possessive quantifiers, atomic groups, class
- * intersections, inline flags in the middle) is refused rather than approximated.
- *
- * JavaScript's engine backtracks, like Java's. Route authors own the patterns; the input may come
- * from a client, so regex functions refuse inputs longer than REGEX_INPUT_LIMIT (see README).
+ * Java regular expressions, with Java's find / matches / split / replace semantics, run by RE2
+ * (re2js): every search takes time linear in its input, whatever the pattern, so no request
+ * can stall the event loop on a pattern (README, "Regular expressions"). The Java pattern is
+ * rewritten for RE2 by regex-translate.ts; a pattern that is only a literal is searched with
+ * string operations, which route conditions such as `find(request.uri.path, '^/api')` run on
+ * every request.
  */
 
 /** Longest input (UTF-16 code units) a regex function or method will search. */
@@ -18,34 +18,112 @@ export const REGEX_INPUT_LIMIT = 64 * 1024;
 /** Distinct non-literal patterns a function table keeps compiled. */
 const CACHE_SIZE = 256;
 
-export class RegexSyntaxError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RegexSyntaxError';
-  }
+/** A pattern without operators: the text, possibly tied to the start (`^`) and the end (`$`). */
+interface Literal {
+  readonly kind: 'literal';
+  readonly text: string;
+  readonly atStart: boolean;
+  readonly atEnd: boolean;
+}
+
+interface Program {
+  readonly kind: 'program';
+  /** For find, groups, split and replace. */
+  readonly search: RE2JS;
+  /** For String.matches: `search` itself unless the pattern ends in `\Z`. */
+  readonly whole: RE2JS;
+  /** The group holding the line break a final `\Z` allowed (not part of the match), or 0. */
+  readonly lineBreakGroup: number;
 }
 
 export interface JavaPattern {
   readonly pattern: string;
-  /** `g` flag, for searching, splitting and replacing: callers reset lastIndex before each use. */
-  readonly global: RegExp;
-  /** `y` flag and anchored at the end: a match is a match of the whole input (String.matches). */
-  readonly whole: RegExp;
+  /** The pattern's capturing groups, as Matcher.groupCount counts them. */
+  readonly groupCount: number;
+  /** The number of each named group. */
+  readonly groupNames: Readonly<Record<string, number>>;
+  readonly engine: Literal | Program;
 }
 
-export function compileJavaPattern(pattern: string): JavaPattern {
-  const { source, flags } = translate(pattern);
-  try {
-    return Object.freeze({
-      pattern,
-      global: new RegExp(source, `${flags}g`),
-      whole: new RegExp(`(?:${source})(?![\\s\\S])`, `${flags}y`),
-    });
-  } catch (error) {
-    // V8's message repeats the translated pattern; keep only the reason.
-    const message = error instanceof Error ? error.message : String(error);
-    throw new RegexSyntaxError(message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, ''));
+const OPERATORS = new Set('\\^$.|?*+()[]{}');
+
+function isAsciiPunctuation(char: string | undefined): boolean {
+  return char !== undefined && /^[!-/:-@[-`{-~]$/.test(char);
+}
+
+/** The literal a pattern stands for, when it has no operator besides a leading `^` and a final `$`. */
+function plainLiteral(pattern: string): Literal | undefined {
+  const atStart = pattern.startsWith('^');
+  let atEnd = false;
+  let text = '';
+  for (let index = atStart ? 1 : 0; index < pattern.length; index++) {
+    const char = pattern[index]!;
+    const code = char.charCodeAt(0);
+    // Surrogates stay with the engine, which never splits a pair.
+    if (code >= 0xd800 && code <= 0xdfff) return undefined;
+    if (char === '\\') {
+      const escaped = pattern[index + 1];
+      if (!isAsciiPunctuation(escaped)) return undefined;
+      text += escaped;
+      index++;
+    } else if (char === '$' && index === pattern.length - 1) {
+      atEnd = true;
+    } else if (OPERATORS.has(char)) {
+      return undefined;
+    } else {
+      text += char;
+    }
   }
+  return { kind: 'literal', text, atStart, atEnd };
+}
+
+/** What re2js says about a translated pattern it refuses: its limits are refusals, the rest invalid syntax. */
+function re2Error(error: RE2JSException): RegexSyntaxError {
+  const reason = error instanceof RE2JSSyntaxException ? error.error : error.message;
+  switch (reason) {
+    case 'invalid repeat count':
+      return new RegexRefusal('nested repetitions whose counts multiply past 1000 are more than RE2 accepts');
+    case 'expression too large':
+    case 'expression nests too deeply':
+      return new RegexRefusal(`the pattern is more than RE2 accepts (${reason})`);
+    default:
+      return new RegexSyntaxError(reason);
+  }
+}
+
+function compileProgram(source: string, lookbehinds: boolean): RE2JS {
+  try {
+    return RE2JS.compile(source, lookbehinds ? RE2JS.LOOKBEHINDS : 0);
+  } catch (error) {
+    if (error instanceof RE2JSException) throw re2Error(error);
+    throw error;
+  }
+}
+
+/** Compiles a Java pattern; throws RegexSyntaxError, or RegexRefusal for what RE2 cannot run. */
+export function compileJavaPattern(pattern: string): JavaPattern {
+  const literal = plainLiteral(pattern);
+  if (literal !== undefined) {
+    return Object.freeze({ pattern, groupCount: 0, groupNames: Object.freeze({}), engine: literal });
+  }
+  const translation = translate(pattern);
+  const search = compileProgram(translation.source, translation.lookbehinds);
+  const whole =
+    translation.wholeSource === translation.source
+      ? search
+      : compileProgram(translation.wholeSource, translation.lookbehinds);
+  const groupCount = search.groupCount() - (translation.lineBreakGroup ? 1 : 0);
+  return Object.freeze({
+    pattern,
+    groupCount,
+    groupNames: Object.freeze({ ...search.namedGroups() }),
+    engine: Object.freeze({
+      kind: 'program' as const,
+      search,
+      whole,
+      lineBreakGroup: translation.lineBreakGroup ? groupCount + 1 : 0,
+    }),
+  });
 }
 
 /** A bounded cache of compiled patterns; one belongs to each function table. */
@@ -63,14 +141,16 @@ export class PatternCache {
   }
 }
 
+function describe(error: RegexSyntaxError): string {
+  return `${error instanceof RegexRefusal ? 'unsupported' : 'invalid'} regular expression: ${error.message}`;
+}
+
 /** Compiles a pattern written as a literal in a route: a bad one is a config error. */
 export function compileAtLoad(pattern: string): JavaPattern {
   try {
     return compileJavaPattern(pattern);
   } catch (error) {
-    if (error instanceof RegexSyntaxError) {
-      throw new TollgateError('TG_CONFIG_BAD_REGEX', `invalid regular expression: ${error.message}`);
-    }
+    if (error instanceof RegexSyntaxError) throw new TollgateError('TG_CONFIG_BAD_REGEX', describe(error));
     throw error;
   }
 }
@@ -80,8 +160,7 @@ export function compileAtRunTime(pattern: string): JavaPattern {
   try {
     return compileJavaPattern(pattern);
   } catch (error) {
-    if (error instanceof RegexSyntaxError)
-      throw evaluationError(`invalid regular expression: ${error.message}`);
+    if (error instanceof RegexSyntaxError) throw evaluationError(describe(error));
     throw error;
   }
 }
@@ -92,18 +171,92 @@ function checkInput(input: string): void {
   }
 }
 
-/** Matcher.find(): the first match anywhere in the input. */
-export function findFirst(pattern: JavaPattern, input: string): RegExpExecArray | null {
-  checkInput(input);
-  pattern.global.lastIndex = 0;
-  return pattern.global.exec(input);
+/** Where a literal occurs in `input` at or after `from`, or -1. */
+function literalIndex(literal: Literal, input: string, from: number): number {
+  const { text, atStart, atEnd } = literal;
+  if (atStart && atEnd) return from === 0 && input === text ? 0 : -1;
+  if (atStart) return from === 0 && input.startsWith(text) ? 0 : -1;
+  if (atEnd) {
+    const index = input.length - text.length;
+    return index >= from && input.endsWith(text) ? index : -1;
+  }
+  return input.indexOf(text, from);
 }
 
-/** String.matches(): the whole input matches. */
-export function matchesWhole(pattern: JavaPattern, input: string): boolean {
-  checkInput(input);
-  pattern.whole.lastIndex = 0;
-  return pattern.whole.test(input);
+/**
+ * The matches of one pattern in one input, in Matcher.find's order. re2js finds groups (and
+ * the bounds of a match) with its NFA, several times slower than the DFA that answers whether
+ * there is a match at all: callers ask that first.
+ */
+interface Scan {
+  /** Finds the first match that starts at or after `from`. */
+  find(from: number): boolean;
+  start(): number;
+  end(): number;
+  /** Group `index` of the last match; null when it did not take part. */
+  group(index: number): string | null;
+}
+
+class LiteralScan implements Scan {
+  readonly #literal: Literal;
+  readonly #input: string;
+  #start = -1;
+
+  constructor(literal: Literal, input: string) {
+    this.#literal = literal;
+    this.#input = input;
+  }
+
+  find(from: number): boolean {
+    this.#start = literalIndex(this.#literal, this.#input, from);
+    return this.#start >= 0;
+  }
+
+  start(): number {
+    return this.#start;
+  }
+
+  end(): number {
+    return this.#start + this.#literal.text.length;
+  }
+
+  group(): string {
+    return this.#literal.text;
+  }
+}
+
+class ProgramScan implements Scan {
+  readonly #matcher: Matcher;
+  readonly #input: string;
+  readonly #lineBreakGroup: number;
+
+  constructor(program: Program, input: string) {
+    this.#matcher = program.search.matcher(input);
+    this.#input = input;
+    this.#lineBreakGroup = program.lineBreakGroup;
+  }
+
+  find(from: number): boolean {
+    return this.#matcher.find(from);
+  }
+
+  start(): number {
+    return this.#matcher.start();
+  }
+
+  end(): number {
+    const lineBreak = this.#lineBreakGroup > 0 ? this.#matcher.start(this.#lineBreakGroup) : -1;
+    return lineBreak >= 0 ? lineBreak : this.#matcher.end();
+  }
+
+  group(index: number): string | null {
+    return index === 0 ? this.#input.slice(this.start(), this.end()) : this.#matcher.group(index);
+  }
+}
+
+function scan(pattern: JavaPattern, input: string): Scan {
+  const { engine } = pattern;
+  return engine.kind === 'literal' ? new LiteralScan(engine, input) : new ProgramScan(engine, input);
 }
 
 /** Where the next search starts after an empty match: one code point further. */
@@ -113,23 +266,60 @@ function advance(input: string, index: number): number {
 }
 
 /**
+ * Calls `each` for every match, as repeated Matcher.find() calls find them: a search starts
+ * where the last match ended, one character further after an empty match (so, unlike RE2's
+ * own iteration, an empty match right after a non-empty one counts, as in Java). Stops when
+ * `each` returns false.
+ */
+function forEachMatch(pattern: JavaPattern, input: string, each: (match: Scan) => boolean): void {
+  if (!findsIn(pattern, input)) return;
+  const matches = scan(pattern, input);
+  let from = 0;
+  while (from <= input.length && matches.find(from)) {
+    if (!each(matches)) return;
+    const end = matches.end();
+    from = end === matches.start() ? advance(input, end) : end;
+  }
+}
+
+/** Matcher.find(): whether the pattern occurs anywhere in the input. */
+export function findsIn(pattern: JavaPattern, input: string): boolean {
+  checkInput(input);
+  const { engine } = pattern;
+  return engine.kind === 'literal' ? literalIndex(engine, input, 0) >= 0 : engine.search.test(input);
+}
+
+/** The first match as [group 0, group 1…], null for a group that did not take part; null without a match. */
+export function firstGroups(pattern: JavaPattern, input: string): (string | null)[] | null {
+  if (!findsIn(pattern, input)) return null;
+  const matches = scan(pattern, input);
+  if (!matches.find(0)) return null;
+  const groups: (string | null)[] = [];
+  for (let index = 0; index <= pattern.groupCount; index++) groups.push(matches.group(index));
+  return groups;
+}
+
+/** String.matches(): the whole input matches. */
+export function matchesWhole(pattern: JavaPattern, input: string): boolean {
+  checkInput(input);
+  const { engine } = pattern;
+  return engine.kind === 'literal' ? input === engine.text : engine.whole.testExact(input);
+}
+
+/**
  * String.split(regex, limit): a zero-width match at the start gives no leading empty string,
  * no match gives the whole input, and with limit 0 trailing empty strings are dropped.
  */
 export function javaSplit(pattern: JavaPattern, input: string, limit = 0): string[] {
-  checkInput(input);
-  const regex = pattern.global;
-  regex.lastIndex = 0;
   const parts: string[] = [];
   let index = 0;
-  for (let match = regex.exec(input); match !== null; match = regex.exec(input)) {
-    const end = match.index + match[0].length;
-    if (match[0].length === 0) regex.lastIndex = advance(input, regex.lastIndex);
-    if (limit > 0 && parts.length >= limit - 1) break;
-    if (index === 0 && match.index === 0 && end === 0) continue;
-    parts.push(input.slice(index, match.index));
-    index = end;
-  }
+  forEachMatch(pattern, input, (match) => {
+    if (limit > 0 && parts.length >= limit - 1) return false;
+    if (index === 0 && match.end() === 0) return true;
+    parts.push(input.slice(index, match.start()));
+    index = match.end();
+    return true;
+  });
   if (index === 0) return [input];
   parts.push(input.slice(index));
   if (limit === 0) while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
@@ -138,22 +328,23 @@ export function javaSplit(pattern: JavaPattern, input: string, limit = 0): strin
 
 /** Matcher.replaceAll / replaceFirst, with Java's replacement syntax (`$1`, `${name}`, `\$`). */
 export function javaReplace(pattern: JavaPattern, input: string, replacement: string, all: boolean): string {
-  checkInput(input);
-  const regex = pattern.global;
-  regex.lastIndex = 0;
   let output = '';
   let last = 0;
-  for (let match = regex.exec(input); match !== null; match = all ? regex.exec(input) : null) {
-    output += input.slice(last, match.index) + expandReplacement(replacement, match);
-    last = match.index + match[0].length;
-    if (match[0].length === 0) regex.lastIndex = advance(input, regex.lastIndex);
-  }
+  forEachMatch(pattern, input, (match) => {
+    output += input.slice(last, match.start()) + expandReplacement(replacement, pattern, match);
+    last = match.end();
+    return all;
+  });
   return output + input.slice(last);
 }
 
-function expandReplacement(replacement: string, match: RegExpExecArray): string {
+function isDigit(char: string | undefined): boolean {
+  return char !== undefined && char >= '0' && char <= '9';
+}
+
+function expandReplacement(replacement: string, pattern: JavaPattern, match: Scan): string {
   let output = '';
-  const groupCount = match.length - 1;
+  const { groupCount, groupNames } = pattern;
   for (let i = 0; i < replacement.length; i++) {
     const char = replacement[i]!;
     if (char === '\\') {
@@ -165,284 +356,28 @@ function expandReplacement(replacement: string, match: RegExpExecArray): string 
       if (replacement[i] === '{') {
         const close = replacement.indexOf('}', i);
         const name = close < 0 ? '' : replacement.slice(i + 1, close);
-        if (match.groups === undefined || !Object.hasOwn(match.groups, name)) {
+        if (!Object.hasOwn(groupNames, name)) {
           throw evaluationError('a replacement names a group the pattern does not have');
         }
-        output += match.groups[name] ?? '';
+        output += match.group(groupNames[name]!) ?? '';
         i = close;
       } else {
-        let group = Number.NaN;
-        if (i < replacement.length && /\d/.test(replacement[i]!)) group = Number(replacement[i]);
-        if (Number.isNaN(group) || group > groupCount) {
+        if (!isDigit(replacement[i]) || Number(replacement[i]) > groupCount) {
           throw evaluationError('a replacement refers to a group the pattern does not have');
         }
+        let group = Number(replacement[i]);
         // Java takes further digits while they still name an existing group.
-        while (i + 1 < replacement.length && /\d/.test(replacement[i + 1]!)) {
+        while (isDigit(replacement[i + 1])) {
           const next = group * 10 + Number(replacement[i + 1]);
           if (next > groupCount) break;
           group = next;
           i++;
         }
-        output += match[group] ?? '';
+        output += match.group(group) ?? '';
       }
     } else {
       output += char;
     }
   }
   return output;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Translation
-
-const SYNTAX_CHARACTERS = new Set('\\^$.*+?()[]{}|/');
-const HORIZONTAL_SPACE = ' \\t\\xA0\\u1680\\u180E\\u2000-\\u200A\\u202F\\u205F\\u3000';
-const VERTICAL_SPACE = '\\n\\x0B\\f\\r\\x85\\u2028\\u2029';
-
-/** Java's POSIX classes (US-ASCII only, as in Java without UNICODE_CHARACTER_CLASS), as class contents. */
-const POSIX_CLASSES: ReadonlyMap<string, string> = new Map([
-  ['Lower', 'a-z'],
-  ['Upper', 'A-Z'],
-  ['ASCII', '\\x00-\\x7F'],
-  ['Alpha', 'a-zA-Z'],
-  ['Digit', '0-9'],
-  ['Alnum', 'a-zA-Z0-9'],
-  ['Punct', '!-\\/:-@\\[-`{-~'],
-  ['Graph', '!-~'],
-  ['Print', ' -~'],
-  ['Blank', ' \\t'],
-  ['Cntrl', '\\x00-\\x1F\\x7F'],
-  ['XDigit', '0-9a-fA-F'],
-  ['Space', ' \\t\\n\\x0B\\f\\r'],
-]);
-
-const JAVA_PROPERTIES: ReadonlyMap<string, string> = new Map([
-  ['javaLowerCase', 'Lowercase'],
-  ['javaUpperCase', 'Uppercase'],
-  ['javaWhitespace', 'White_Space'],
-  ['javaLetter', 'L'],
-  ['javaDigit', 'Nd'],
-]);
-
-function unsupported(what: string): RegexSyntaxError {
-  return new RegexSyntaxError(`${what} is not supported`);
-}
-
-function escapeLiteral(text: string, inClass: boolean): string {
-  let output = '';
-  for (const char of text) {
-    output += SYNTAX_CHARACTERS.has(char) || (inClass && char === '-') ? `\\${char}` : char;
-  }
-  return output;
-}
-
-function isUnicodeProperty(name: string): boolean {
-  if (!/^[A-Za-z0-9_=]+$/.test(name)) return false;
-  try {
-    new RegExp(`\\p{${name}}`, 'u');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function translateProperty(name: string, negated: boolean, inClass: boolean): string {
-  const posix = POSIX_CLASSES.get(name);
-  if (posix !== undefined) {
-    if (!negated) return inClass ? posix : `[${posix}]`;
-    if (inClass) throw unsupported(`\\P{${name}} inside a character class`);
-    return `[^${posix}]`;
-  }
-  if (name.startsWith('In')) throw unsupported(`the Unicode block \\p{${name}}`);
-  const base = JAVA_PROPERTIES.get(name) ?? (name.startsWith('Is') ? name.slice(2) : name);
-  const property = [base, `Script=${base}`].find(isUnicodeProperty);
-  if (property === undefined) throw new RegexSyntaxError(`unknown character property \\p{${name}}`);
-  return `\\${negated ? 'P' : 'p'}{${property}}`;
-}
-
-/** Translates the escape at `index` (a backslash); returns the JavaScript text and the next index. */
-function translateEscape(pattern: string, index: number, inClass: boolean): [string, number] {
-  const char = pattern[index + 1];
-  if (char === undefined) throw new RegexSyntaxError('the pattern ends with a lone backslash');
-  const next = index + 2;
-  const outsideOnly = (text: string): [string, number] => {
-    if (inClass) throw unsupported(`\\${char} inside a character class`);
-    return [text, next];
-  };
-  switch (char) {
-    case 'Q': {
-      const end = pattern.indexOf('\\E', next);
-      const literal = pattern.slice(next, end < 0 ? pattern.length : end);
-      return [escapeLiteral(literal, inClass), end < 0 ? pattern.length : end + 2];
-    }
-    case 'E':
-      return ['', next];
-    case 'A':
-      return outsideOnly('(?<![\\s\\S])');
-    case 'z':
-      return outsideOnly('(?![\\s\\S])');
-    case 'Z':
-      return outsideOnly('(?=(?:\\r\\n|[\\n\\r\\x85\\u2028\\u2029])?(?![\\s\\S]))');
-    case 'R':
-      return outsideOnly('(?:\\r\\n|[\\n\\x0B\\f\\r\\x85\\u2028\\u2029])');
-    case 'h':
-      return [inClass ? HORIZONTAL_SPACE : `[${HORIZONTAL_SPACE}]`, next];
-    case 'H':
-      return outsideOnly(`[^${HORIZONTAL_SPACE}]`);
-    case 'v':
-      return [inClass ? VERTICAL_SPACE : `[${VERTICAL_SPACE}]`, next];
-    case 'V':
-      return outsideOnly(`[^${VERTICAL_SPACE}]`);
-    case 'e':
-      return ['\\x1B', next];
-    case 'a':
-      return ['\\x07', next];
-    case '0': {
-      // Java octal: \0n, \0nn, \0mnn with m at most 3.
-      let digits = /^[0-7]{1,3}/.exec(pattern.slice(next))?.[0] ?? '';
-      if (digits.length === 3 && digits[0]! > '3') digits = digits.slice(0, 2);
-      if (digits === '') throw new RegexSyntaxError('an octal escape needs digits after \\0');
-      return [`\\u{${Number.parseInt(digits, 8).toString(16)}}`, next + digits.length];
-    }
-    case 'x': {
-      if (pattern[next] === '{') {
-        const close = pattern.indexOf('}', next);
-        const hex = close < 0 ? '' : pattern.slice(next + 1, close);
-        if (!/^[0-9a-fA-F]{1,6}$/.test(hex)) throw new RegexSyntaxError('a \\x{…} escape needs hex digits');
-        return [`\\u{${hex}}`, close + 1];
-      }
-      const hex = pattern.slice(next, next + 2);
-      if (!/^[0-9a-fA-F]{2}$/.test(hex)) throw new RegexSyntaxError('a \\x escape needs two hex digits');
-      return [`\\x${hex}`, next + 2];
-    }
-    case 'p':
-    case 'P': {
-      let name: string;
-      let end: number;
-      if (pattern[next] === '{') {
-        const close = pattern.indexOf('}', next);
-        if (close < 0) throw new RegexSyntaxError('an unclosed \\p{…}');
-        name = pattern.slice(next + 1, close);
-        end = close + 1;
-      } else {
-        name = pattern[next] ?? '';
-        end = next + 1;
-      }
-      return [translateProperty(name, char === 'P', inClass), end];
-    }
-    case 'b':
-    case 'B':
-      return outsideOnly(`\\${char}`);
-    case 'G':
-    case 'X':
-    case 'N':
-    case 'K':
-      throw unsupported(`\\${char}`);
-    default:
-      break;
-  }
-  if (/[1-9]/.test(char)) {
-    if (inClass) throw unsupported('a back reference inside a character class');
-    const digits = /^\d+/.exec(pattern.slice(index + 1))![0];
-    return [`\\${digits}`, index + 1 + digits.length];
-  }
-  if ('dDwWsStnrfuck'.includes(char)) {
-    // Same meaning in both (`\s` also matches Unicode spaces in JavaScript; see README).
-    return [`\\${char}`, next];
-  }
-  if (/[A-Za-z0-9]/.test(char)) throw new RegexSyntaxError(`the escape \\${char} is not valid`);
-  return [escapeLiteral(char, inClass), next];
-}
-
-const GROUP_OPENINGS = ['?:', '?=', '?!', '?<=', '?<!'];
-
-/** The JavaScript source and flags for a Java pattern. */
-function translate(pattern: string): { source: string; flags: string } {
-  let flags = 'u';
-  let index = 0;
-  const leading = /^\(\?([a-zA-Z]+)\)/.exec(pattern);
-  if (leading !== null) {
-    for (const flag of leading[1]!) {
-      if (flag === 'i' || flag === 'm' || flag === 's') {
-        if (!flags.includes(flag)) flags += flag;
-      } else if (flag !== 'u' && flag !== 'U' && flag !== 'd') {
-        // u/U/d (Unicode case, Unicode classes, Unix lines) change nothing that matters here.
-        throw unsupported(`the inline flag (?${flag})`);
-      }
-    }
-    index = leading[0].length;
-  }
-  let source = '';
-  let classStart = -1;
-  while (index < pattern.length) {
-    const char = pattern[index]!;
-    if (char === '\\') {
-      const [text, next] = translateEscape(pattern, index, classStart >= 0);
-      source += text;
-      index = next;
-      continue;
-    }
-    if (classStart >= 0) {
-      if (char === ']' && index !== classStart) classStart = -1;
-      else if (char === '[') throw unsupported('a nested character class');
-      else if (char === '&' && pattern[index + 1] === '&')
-        throw unsupported('a character class intersection');
-      // Java reads a `]` right after `[` or `[^` as a literal.
-      source += char === ']' && classStart >= 0 ? '\\]' : char;
-      index++;
-      continue;
-    }
-    switch (char) {
-      case '[':
-        source += '[';
-        index++;
-        if (pattern[index] === '^') {
-          source += '^';
-          index++;
-        }
-        classStart = index;
-        continue;
-      case '(': {
-        if (pattern[index + 1] !== '?') {
-          source += '(';
-          index++;
-          continue;
-        }
-        const rest = pattern.slice(index + 1);
-        const opening =
-          GROUP_OPENINGS.find((g) => rest.startsWith(g)) ?? /^\?<[A-Za-z][A-Za-z0-9]*>/.exec(rest)?.[0];
-        if (opening === undefined) {
-          throw unsupported(rest.startsWith('?>') ? 'an atomic group (?>…)' : 'the group (?…) here');
-        }
-        source += `(${opening}`;
-        index += 1 + opening.length;
-        continue;
-      }
-      case '*':
-      case '+':
-      case '?':
-      case '{': {
-        const quantifier = char === '{' ? /^\{\d+(?:,\d*)?\}/.exec(pattern.slice(index))?.[0] : char;
-        if (quantifier === undefined) throw new RegexSyntaxError("a '{' that is not a repetition");
-        source += quantifier;
-        index += quantifier.length;
-        if (pattern[index] === '+') throw unsupported('a possessive quantifier');
-        if (pattern[index] === '?') {
-          source += '?';
-          index++;
-        }
-        continue;
-      }
-      case ']':
-      case '}':
-        source += `\\${char}`;
-        index++;
-        continue;
-      default:
-        source += char;
-        index++;
-    }
-  }
-  if (classStart >= 0) throw new RegexSyntaxError('an unclosed character class');
-  return { source, flags };
 }

@@ -4,6 +4,7 @@ import { Headers } from '../../../src/http/headers.js';
 import { Request } from '../../../src/http/message.js';
 import { RequestUri } from '../../../src/http/uri.js';
 import { describeRequest, REDACTED, redactParams, redactText } from '../../../src/observability/redact.js';
+import { within } from '../../fixtures/within.js';
 
 test('credential headers are redacted, by well-known name or by a name that says token or secret', () => {
   const request = new Request({
@@ -45,4 +46,18 @@ test('free text loses the given credentials, JWT-shaped strings and credential p
     `token ${REDACTED} for demo; assertion ${REDACTED}; client_secret=${REDACTED}& scope=mail`,
   );
   assert.equal(redactText('nothing to hide: scope=mail', ['abc123']), 'nothing to hide: scope=mail');
+});
+
+test('odd parameters keep the redaction the pattern gave them', () => {
+  assert.equal(redactParams('=token=abc&x&&a==b&=&'), `=token=${REDACTED}&x&&a==b&=&`);
+  assert.equal(redactParams('code=1&codes=2&api-key=k'), `code=${REDACTED}&codes=2&api-key=${REDACTED}`);
+});
+
+test('a long query from a client is redacted in time linear in its length', async () => {
+  const redact = new URL('../../../src/observability/redact.js', import.meta.url);
+  const query = `${'a'.repeat(1_000_000)}&token=t`;
+  assert.deepEqual(await within(5000, redact, 'redactParams', [query]), {
+    ok: true,
+    value: `${'a'.repeat(1_000_000)}&token=${REDACTED}`,
+  });
 });

@@ -1,0 +1,230 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { startBackend } from '../fixtures/backend.js';
+import { startGatewayProcess } from '../fixtures/gateway-process.js';
+
+/**
+ * Random request targets, methods, headers and bodies, sent as raw bytes to a gateway process
+ * whose routes copy request data into response and upstream headers, the status, the URI, the
+ * method, attributes and entities, through regexes too. However the request is made, the
+ * process stays up, answers the next request, and no failure escapes the handlers.
+ */
+
+const routes = (backendUrl: string): Record<string, unknown> => ({
+  '10-echo.json': {
+    condition: "${find(request.uri.path, '^/echo')}",
+    handler: {
+      type: 'StaticResponseHandler',
+      config: {
+        status: "${request.headers['X-Status'][0]}",
+        headers: {
+          'X-Query': ['${urlDecode(request.uri.rawQuery)}'],
+          'X-Path': ['${request.uri.path}'],
+          'X-In': ["${request.headers['X-In'][0]}"],
+          'X-Body': ['${request.entity.string}'],
+          'X-Split': ["${join(split(request.entity.string, '(.*,)*x'), '|')}"],
+          Location: ['${request.uri}'],
+        },
+        entity: '${request.uri.path} ${request.entity.string} ${toJson(request.entity.string)}',
+      },
+    },
+  },
+  '20-assign.json': {
+    condition: "${find(request.uri.path, '^/assign')}",
+    handler: {
+      type: 'Chain',
+      config: {
+        filters: [
+          {
+            type: 'AssignmentFilter',
+            config: {
+              onRequest: [
+                { target: '${request.uri}', value: '${urlDecode(request.uri.rawQuery)}' },
+                { target: '${request.method}', value: "${request.headers['X-Method'][0]}" },
+                { target: '${attributes.body}', value: '${request.entity.json}' },
+              ],
+            },
+          },
+        ],
+        handler: {
+          type: 'StaticResponseHandler',
+          config: {
+            status: 200,
+            headers: { Location: ['${request.uri}'], 'X-Method': ['${request.method}'] },
+            entity: '${attributes.body}',
+          },
+        },
+      },
+    },
+  },
+  '30-regex.json': {
+    condition:
+      "${find(request.headers['X-In'][0], '^(a+)+$') or matchesWithRegex(request.uri.path, '/(.*,)*x')}",
+    handler: { type: 'StaticResponseHandler', config: { status: 200, entity: 'regex' } },
+  },
+  '40-proxy.json': {
+    baseURI: backendUrl,
+    handler: {
+      type: 'Chain',
+      config: {
+        filters: [
+          {
+            type: 'HeaderFilter',
+            config: {
+              messageType: 'REQUEST',
+              add: {
+                'X-Query': ['${urlDecode(request.uri.rawQuery)}'],
+                'X-In': ["${request.headers['X-In'][0]}"],
+              },
+            },
+          },
+          {
+            type: 'HeaderFilter',
+            config: { messageType: 'RESPONSE', add: { 'X-Back': ['${response.entity.string}'] } },
+          },
+        ],
+        handler: 'ReverseProxyHandler',
+      },
+    },
+  },
+});
+
+const latin1 = (maxLength: number): fc.Arbitrary<string> =>
+  fc.string({ unit: fc.integer({ min: 0, max: 0xff }).map((code) => String.fromCharCode(code)), maxLength });
+// Mostly what a parser lets through, so most requests reach the routes; now and then anything.
+const mostlyPrintable = (maxLength: number): fc.Arbitrary<string> =>
+  fc.oneof(
+    {
+      weight: 4,
+      arbitrary: fc.string({
+        unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)),
+        maxLength,
+      }),
+    },
+    { weight: 1, arbitrary: latin1(maxLength) },
+  );
+
+const pathPart = fc.oneof(
+  fc.constantFrom(
+    'echo',
+    'assign',
+    'api',
+    'x,x,x,',
+    '..',
+    '.',
+    '',
+    '%2e%2e',
+    '%2F',
+    '%00',
+    '%0d%0a',
+    '%E2%82%AC',
+  ),
+  fc.constantFrom('%zz', '%', '\\', 'a'.repeat(40), ',', '#', ';a=b', '%C3%A9', '*', '@', ':'),
+  mostlyPrintable(6).filter((s) => !/[\s]/.test(s)),
+);
+const target = fc.oneof(
+  fc
+    .tuple(
+      fc.array(pathPart, { minLength: 1, maxLength: 5 }),
+      fc.option(mostlyPrintable(20).filter((s) => !/\s/.test(s))),
+    )
+    .map(([parts, query]) => `/${parts.join('/')}${query === null ? '' : `?${query}`}`),
+  fc.constantFrom('*', 'http://user:pw@127.0.0.1/echo', 'http://h/echo?%0d%0a', '127.0.0.1:80', 'ftp://x/'),
+);
+const method = fc.oneof(
+  fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'CONNECT', 'TRACE'),
+  fc.stringMatching(/^[A-Z!#$%&'*+.^_`|~-]{1,8}$/),
+);
+const headerValue = fc.oneof(
+  mostlyPrintable(30).filter((s) => !/[\r\n]/.test(s)),
+  fc.constantFrom(
+    'a'.repeat(40),
+    `${'a'.repeat(40)}!`,
+    '200',
+    '999',
+    '100',
+    '-1',
+    'two hundred',
+    'GET\u0000',
+  ),
+);
+const body = fc.oneof(
+  fc.constant(''),
+  latin1(60),
+  fc.constantFrom(
+    '{"a": [1, {"b": "\\u0000"}]}',
+    `${','.repeat(2000)}`,
+    ' '.repeat(5000),
+    '[[[[[[[[[[',
+    'x=%0d%0a',
+  ),
+);
+
+function send(port: number, head: string, payload: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    socket.setEncoding('latin1');
+    socket.setTimeout(5000, () => socket.destroy());
+    socket.on('data', (chunk: string) => (answer += chunk));
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(answer));
+    socket.write(
+      `${head}Content-Length: ${Buffer.byteLength(payload, 'latin1')}\r\n\r\n${payload}`,
+      'latin1',
+    );
+  });
+}
+
+test('random requests never take the gateway process down', async () => {
+  const backend = await startBackend();
+  const dir = await mkdtemp(join(tmpdir(), 'tollgate-fuzz-'));
+  await mkdir(join(dir, 'routes'));
+  for (const [name, route] of Object.entries(routes(backend.url))) {
+    await writeFile(join(dir, 'routes', name), JSON.stringify(route));
+  }
+  const gateway = await startGatewayProcess(['--config-dir', dir, '--port', '0', '--host', '127.0.0.1']);
+  const port = Number(new URL(gateway.url).port);
+  try {
+    const seed = Date.now();
+    const samples = fc.sample(
+      fc.record({ method, target, in: headerValue, status: headerValue, verb: headerValue, body }),
+      { numRuns: 300, seed },
+    );
+    const statuses = new Map<string, number>();
+    const deadline = Date.now() + 30_000;
+    for (const sample of samples) {
+      if (Date.now() > deadline) break;
+      const head =
+        `${sample.method} ${sample.target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n` +
+        `X-In: ${sample.in}\r\nX-Status: ${sample.status}\r\nX-Method: ${sample.verb}\r\n`;
+      const answer = await send(port, head, sample.body);
+      const status = /^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 'none';
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      assert.equal(
+        gateway.child.exitCode,
+        null,
+        `the process is up after ${JSON.stringify(sample)} (seed ${seed})`,
+      );
+    }
+    const sent = [...statuses.values()].reduce((a, b) => a + b, 0);
+    console.log(`${sent} random requests; statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
+    assert.ok(sent >= 100, `${sent} requests sent`);
+    const after = await send(
+      port,
+      `GET /echo?after HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Status: 201\r\n`,
+      '',
+    );
+    assert.match(after, /^HTTP\/1\.1 201 /);
+    assert.doesNotMatch(gateway.output(), /TG_HANDLER_FAILED|TG_RESPONSE_INVALID|uncaught/i);
+  } finally {
+    assert.equal(await gateway.stop(), 0);
+    await backend.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
