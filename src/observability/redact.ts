@@ -41,8 +41,12 @@ function redactParam(param: string): string {
   return secretName.test(decodeURIComponentSafe(name)) ? `${param.slice(0, equals)}=${REDACTED}` : param;
 }
 
-/** Compact JWS serialisations (header.payload.signature, the header starting `{"`): JWTs, client assertions. */
-const COMPACT_JWS = /eyJ[\w-]+\.[\w-]+\.[\w-]*/g;
+/**
+ * Compact JWS serialisations (header.payload.signature, the header starting `{"`): JWTs, client
+ * assertions. Only an `eyJ` that starts a run of token characters can start one, so a long run
+ * (an authorization server's answer may be 256 KiB of `eyJeyJ…`) is scanned once, not once per `eyJ`.
+ */
+const COMPACT_JWS = /(?<![\w-])eyJ[\w-]+\.[\w-]+\.[\w-]*/g;
 
 /**
  * Free text from outside the gateway (an authorization server's error description) without the

@@ -48,6 +48,15 @@ test('free text loses the given credentials, JWT-shaped strings and credential p
   assert.equal(redactText('nothing to hide: scope=mail', ['abc123']), 'nothing to hide: scope=mail');
 });
 
+test('free text from a server is redacted in time linear in its length', async () => {
+  const redact = new URL('../../../src/observability/redact.js', import.meta.url);
+  const text = `${'eyJ'.repeat(100_000)} eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.`;
+  assert.deepEqual(await within(5000, redact, 'redactText', [text, []]), {
+    ok: true,
+    value: `${'eyJ'.repeat(100_000)} ${REDACTED}`,
+  });
+});
+
 test('odd parameters keep the redaction the pattern gave them', () => {
   assert.equal(redactParams('=token=abc&x&&a==b&=&'), `=token=${REDACTED}&x&&a==b&=&`);
   assert.equal(redactParams('code=1&codes=2&api-key=k'), `code=${REDACTED}&codes=2&api-key=${REDACTED}`);
