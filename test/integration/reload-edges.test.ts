@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
-import { request } from 'undici';
+import { getText } from '../fixtures/requests.js';
 import { eventually, startTestGateway, type TestGateway } from '../fixtures/gateway.js';
 
 const namedRoute = (name: string, entity: string): unknown => ({
@@ -10,11 +10,6 @@ const namedRoute = (name: string, entity: string): unknown => ({
   condition: `\${find(request.uri.path, '^/${name}$')}`,
   handler: { type: 'StaticResponseHandler', config: { status: 200, entity } },
 });
-
-async function get(url: string): Promise<{ status: number; body: string }> {
-  const res = await request(url);
-  return { status: res.statusCode, body: await res.body.text() };
-}
 
 let tg: TestGateway | undefined;
 
@@ -32,7 +27,7 @@ test('a route file renamed back and forth every 30 ms never makes its route disa
   let stop = false;
   const client = async (): Promise<void> => {
     while (!stop) {
-      const { status } = await get(`${url}/moving`);
+      const { status } = await getText(`${url}/moving`);
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
     }
   };
@@ -56,12 +51,12 @@ test('a route that lost its name to another file takes over once that file is go
   tg = await startTestGateway({
     routes: { 'a.json': namedRoute('clash', 'from a'), 'b.json': namedRoute('clash', 'from b') },
   });
-  assert.deepEqual(await get(`${tg.url}/clash`), { status: 200, body: 'from a' });
+  assert.deepEqual(await getText(`${tg.url}/clash`), { status: 200, body: 'from a' });
   const clash = tg.logs.find((l) => l.code === 'TG_CONFIG_DUPLICATE_NAME');
   assert.match(String(clash?.place), /b\.json#\/name$/);
   await rm(join(tg.routesDir, 'a.json'));
   await eventually(async () =>
-    assert.deepEqual(await get(`${tg!.url}/clash`), { status: 200, body: 'from b' }),
+    assert.deepEqual(await getText(`${tg!.url}/clash`), { status: 200, body: 'from b' }),
   );
 });
 
@@ -71,7 +66,7 @@ test('a route that lost its name takes over once the other file renames its rout
   });
   await tg.writeRoute('a.json', namedRoute('other', 'a renamed'));
   await eventually(async () => {
-    assert.deepEqual(await get(`${tg!.url}/other`), { status: 200, body: 'a renamed' });
-    assert.deepEqual(await get(`${tg!.url}/clash`), { status: 200, body: 'from b' });
+    assert.deepEqual(await getText(`${tg!.url}/other`), { status: 200, body: 'a renamed' });
+    assert.deepEqual(await getText(`${tg!.url}/clash`), { status: 200, body: 'from b' });
   });
 });

@@ -1,20 +1,13 @@
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { startBackend, type Backend } from '../fixtures/backend.js';
 import { startTestGateway, type TestGateway } from '../fixtures/gateway.js';
+import { sendRaw, statusOf } from '../fixtures/requests.js';
 
-/** Sends one raw HTTP/1.1 request and returns the status code and the raw response. */
-function raw(port: number, head: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let text = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => (text += chunk));
-    socket.on('error', reject);
-    socket.on('close', () => resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0), text }));
-    socket.write(`${head}\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`, 'latin1');
-  });
+/** Sends one raw HTTP/1.1 request: its status code and the whole answer. */
+async function raw(port: number, head: string): Promise<{ status: number; text: string }> {
+  const text = await sendRaw(port, `${head}\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`);
+  return { status: statusOf(text), text };
 }
 
 describe('one request target, one path', () => {

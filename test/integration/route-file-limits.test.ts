@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { request } from 'undici';
+import { getText } from '../fixtures/requests.js';
 import { eventually, startTestGateway, type LogLine, type TestGateway } from '../fixtures/gateway.js';
 import { hostileRoutes, largestYamlRoute, manyAnchorsRoute } from '../fixtures/hostile-routes.js';
 
@@ -9,11 +9,6 @@ const staticRoute = (path: string, entity: string): unknown => ({
   condition: `\${find(request.uri.path, '^${path}$')}`,
   handler: { type: 'StaticResponseHandler', config: { status: 200, entity } },
 });
-
-async function get(url: string): Promise<{ status: number; body: string }> {
-  const res = await request(url);
-  return { status: res.statusCode, body: await res.body.text() };
-}
 
 function errorsFor(logs: readonly LogLine[], file: string): LogLine[] {
   return logs.filter((l) => l.level >= 50 && typeof l.place === 'string' && l.place.includes(`/${file}#`));
@@ -37,7 +32,7 @@ describe('route files that once ended or froze the gateway', () => {
       await tg.writeRoute(route.name, staticRoute(`/good/${index}`, `good ${index}`));
     }
     for (const [index] of routes.entries()) {
-      await eventually(async () => assert.equal((await get(`${tg.url}/good/${index}`)).status, 200));
+      await eventually(async () => assert.equal((await getText(`${tg.url}/good/${index}`)).status, 200));
     }
     for (const route of routes) await tg.writeRoute(route.name, route.content);
 
@@ -54,9 +49,9 @@ describe('route files that once ended or froze the gateway', () => {
       }
     }
     for (const [index] of routes.entries()) {
-      assert.deepEqual(await get(`${tg.url}/good/${index}`), { status: 200, body: `good ${index}` });
+      assert.deepEqual(await getText(`${tg.url}/good/${index}`), { status: 200, body: `good ${index}` });
     }
-    assert.deepEqual(await get(`${tg.url}/steady`), { status: 200, body: 'steady' });
+    assert.deepEqual(await getText(`${tg.url}/steady`), { status: 200, body: 'steady' });
     assert.equal(
       tg.logs.filter((l) => l.code === 'TG_CONFIG_BUILD_FAILED').length,
       0,
@@ -75,7 +70,7 @@ describe('route files that once ended or froze the gateway', () => {
     const probe = async (): Promise<void> => {
       while (!stop) {
         const started = performance.now();
-        const res = await get(`${tg.url}/steady`);
+        const res = await getText(`${tg.url}/steady`);
         assert.equal(res.status, 200);
         slowest = Math.max(slowest, performance.now() - started);
         await new Promise((done) => setTimeout(done, 5));
@@ -84,14 +79,14 @@ describe('route files that once ended or froze the gateway', () => {
     const probing = probe();
     // Let the probe and the loader's thread warm up before measuring.
     await tg.writeRoute('warm-up.yaml', manyAnchorsRoute("${find(request.uri.path, '^/warm$')}"));
-    await eventually(async () => assert.equal((await get(`${tg.url}/warm`)).status, 200), 15_000);
+    await eventually(async () => assert.equal((await getText(`${tg.url}/warm`)).status, 200), 15_000);
     histogram.enable();
     slowest = 0;
     await tg.writeRoute('anchors.yaml', anchors);
     await tg.writeRoute('largest.yaml', largest);
     await tg.writeRoute('too-large.json', tooLarge);
-    await eventually(async () => assert.equal((await get(`${tg.url}/anchors`)).status, 200), 15_000);
-    await eventually(async () => assert.equal((await get(`${tg.url}/largest`)).status, 200), 15_000);
+    await eventually(async () => assert.equal((await getText(`${tg.url}/anchors`)).status, 200), 15_000);
+    await eventually(async () => assert.equal((await getText(`${tg.url}/largest`)).status, 200), 15_000);
     await eventually(() => assert.ok(errorsFor(tg.logs, 'too-large.json').length > 0), 15_000);
     histogram.disable();
     stop = true;
