@@ -70,8 +70,13 @@ export function isRefusedTarget(value: RequestTarget | TargetRefusal): value is 
   return 'refused' in value;
 }
 
+// A path already in its one spelling, the common case, is given back without a character loop:
+// only path characters, no escape, no empty segment, no segment starting with a dot.
+const PLAIN_PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/;
+
 /** The path in its one spelling (see above), or why it has none. */
 export function normalisePath(path: string): string | TargetRefusal {
+  if (PLAIN_PATH.test(path) && !path.includes('//') && !path.includes('/.')) return path;
   if (!path.startsWith('/')) return { refused: 'the path does not start with /' };
   let encoded = '';
   for (let index = 0; index < path.length; index++) {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { normalisePath, parseRequestTarget } from '../../../src/http/request-target.js';
 
 function pathOf(target: string): string {
@@ -101,4 +102,64 @@ test('normalisePath removes dot segments as RFC 3986 §5.2.4 does', () => {
   ] as const) {
     assert.equal(normalisePath(input), output, input);
   }
+});
+
+test('any target that is accepted comes out in its one spelling, and that spelling is kept as it is', () => {
+  const piece = fc.oneof(
+    fc.constantFrom(
+      '/',
+      '//',
+      '.',
+      '..',
+      '%2e',
+      '%2E%2e',
+      '%41',
+      '%7e',
+      '%c3%a9',
+      '%25',
+      '%2F',
+      '%5c',
+      '%00',
+      '%',
+    ),
+    fc.constantFrom(
+      'a',
+      'B',
+      '-',
+      '_',
+      '~',
+      ';',
+      '=',
+      ':',
+      '@',
+      ' ',
+      '"',
+      '{',
+      '\u00e9',
+      '\\',
+      '#',
+      '?',
+      '*',
+    ),
+  );
+  const target = fc
+    .tuple(
+      fc.constantFrom('/', 'http://h.test', 'https://h.test:8443/', ''),
+      fc.array(piece, { maxLength: 12 }),
+    )
+    .map(([start, pieces]) => `${start}${pieces.join('')}`);
+  fc.assert(
+    fc.property(target, (text) => {
+      const parsed = parseRequestTarget(text);
+      if ('refused' in parsed) return;
+      const path = parsed.rawPath;
+      assert.equal(normalisePath(path), path, `${text} → ${path}`);
+      assert.ok(path.startsWith('/'));
+      assert.ok(!path.includes('//'), path);
+      assert.ok(!/(^|\/)\.\.?(\/|$)/.test(path), path);
+      assert.ok(!/%(2[dDeE]|[46][1-9a-fA-F]|[57][0-9aA]|3[0-9]|5[fF]|7[eE])/.test(path), path);
+      assert.ok(!/%[0-9A-F]?[a-f]/.test(path), path);
+    }),
+    { numRuns: 3000 },
+  );
 });
