@@ -24,6 +24,7 @@ import type { TypeRegistry } from '../heap/registry.js';
 import type { Handler } from '../heap/types.js';
 import { createLogger } from '../observability/logger.js';
 import { GatewayMetrics } from '../observability/metrics.js';
+import { ConnectionDrain } from './connection-drain.js';
 import { Cancellation, Exchange, type Environment } from './exchange.js';
 import { loadAdminConfig, loadGatewayConfig, locateInstance, type ConnectorConfig } from './instance.js';
 
@@ -47,7 +48,10 @@ export interface Gateway {
   /** One URL per listening socket, e.g. http://127.0.0.1:8080. */
   readonly urls: readonly string[];
   readonly logger: Logger;
-  /** Stops accepting, lets in-flight requests finish (up to the grace period), then stops every object. */
+  /**
+   * Stops accepting, answers every request from then on with Connection: close, closes idle
+   * connections, lets in-flight requests finish (up to the grace period), then stops every object.
+   */
   close(): Promise<void>;
 }
 
@@ -112,60 +116,54 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       ? [{ port: options.port, host: options.host ?? admin.connectors?.[0]?.host }]
       : (admin.connectors ?? [{ port: 8080 }]);
   const prefix = `/${admin.prefix ?? 'openig'}/`;
-  let inFlight = 0;
-  let drained: (() => void) | undefined;
 
   const serve = async (req: IncomingMessage, res: ServerResponse, secure: boolean): Promise<void> => {
-    inFlight++;
-    try {
-      const target = req.url ?? '/';
-      if (target.startsWith(prefix)) {
-        await write(res, await adminResponse(target.slice(prefix.length), metrics), () => logger);
-        return;
-      }
-      const cancellation = new Cancellation();
-      res.once('close', () => {
-        if (!res.writableFinished) cancellation.cancel(new TollgateError('TG_CLIENT_GONE'));
-      });
-      const request = new Request({
-        method: req.method ?? 'GET',
-        uri: RequestUri.fromRequestTarget(target, secure ? 'https' : 'http', req.headers.host),
-        version: `HTTP/${req.httpVersion}`,
-        headers: Headers.fromRaw(req.rawHeaders),
-        entity: new Entity(hasBody(req) ? req : null),
-      });
-      const socket = req.socket;
-      const exchange = new Exchange({
-        request,
-        client: {
-          remoteAddress: socket.remoteAddress ?? '',
-          remotePort: socket.remotePort ?? 0,
-          localAddress: socket.localAddress ?? '',
-          localPort: socket.localPort ?? 0,
-          isSecure: secure,
-          userAgent: req.headers['user-agent'] ?? null,
-        },
-        log: logger,
-        environment,
-        maxEntityBytes,
-        cancellation,
-        transactionId: randomUUID(),
-      });
-      let response: Response;
-      try {
-        response = await root.handle(exchange);
-      } catch (error) {
-        response = errorResponse(error, exchange);
-      }
-      // A body refused as too large is left unread, and reading it just to skip it would cost what
-      // the limit is there to save: close the connection after this response instead.
-      if (request.entity.refused) res.shouldKeepAlive = false;
-      await write(res, response, () => exchange.log);
-    } finally {
-      if (--inFlight === 0) drained?.();
+    const target = req.url ?? '/';
+    if (target.startsWith(prefix)) {
+      await write(res, await adminResponse(target.slice(prefix.length), metrics), () => logger);
+      return;
     }
+    const cancellation = new Cancellation();
+    res.once('close', () => {
+      if (!res.writableFinished) cancellation.cancel(new TollgateError('TG_CLIENT_GONE'));
+    });
+    const request = new Request({
+      method: req.method ?? 'GET',
+      uri: RequestUri.fromRequestTarget(target, secure ? 'https' : 'http', req.headers.host),
+      version: `HTTP/${req.httpVersion}`,
+      headers: Headers.fromRaw(req.rawHeaders),
+      entity: new Entity(hasBody(req) ? req : null),
+    });
+    const socket = req.socket;
+    const exchange = new Exchange({
+      request,
+      client: {
+        remoteAddress: socket.remoteAddress ?? '',
+        remotePort: socket.remotePort ?? 0,
+        localAddress: socket.localAddress ?? '',
+        localPort: socket.localPort ?? 0,
+        isSecure: secure,
+        userAgent: req.headers['user-agent'] ?? null,
+      },
+      log: logger,
+      environment,
+      maxEntityBytes,
+      cancellation,
+      transactionId: randomUUID(),
+    });
+    let response: Response;
+    try {
+      response = await root.handle(exchange);
+    } catch (error) {
+      response = errorResponse(error, exchange);
+    }
+    // A body refused as too large is left unread, and reading it just to skip it would cost what
+    // the limit is there to save: close the connection after this response instead.
+    if (request.entity.refused) res.shouldKeepAlive = false;
+    await write(res, response, () => exchange.log);
   };
 
+  const connections = new ConnectionDrain();
   const servers: Server[] = [];
   const urls: string[] = [];
   try {
@@ -175,6 +173,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       for (const port of Array.isArray(connector.port) ? connector.port : [connector.port]) {
         const server = secure ? createHttpsServer(readTls(connector.tls!, place)) : createHttpServer();
         server.keepAliveTimeout = 65_000;
+        connections.watch(server);
         server.on('request', (req, res) => void serve(req, res, secure));
         await listen(server, port, connector.host ?? options.host ?? '0.0.0.0', place);
         servers.push(server);
@@ -201,17 +200,12 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     logger,
     close() {
       closing ??= (async () => {
-        for (const server of servers) {
-          server.close();
-          server.closeIdleConnections();
+        const drained = connections.drain(graceMs);
+        logger.info('tollgate is draining');
+        const cut = await drained;
+        if (cut > 0) {
+          logger.warn({ connections: cut }, 'the grace period ended with requests in flight: they were cut');
         }
-        if (inFlight > 0) {
-          await new Promise<void>((done) => {
-            drained = done;
-            setTimeout(done, graceMs).unref();
-          });
-        }
-        for (const server of servers) server.closeAllConnections();
         await heap.stop();
         logger.info('tollgate stopped');
       })();
