@@ -27,6 +27,7 @@ import type { TypeRegistry } from '../heap/registry.js';
 import type { Handler } from '../heap/types.js';
 import { createLogger } from '../observability/logger.js';
 import { GatewayMetrics } from '../observability/metrics.js';
+import { ConnectionDrain } from './connection-drain.js';
 import { Cancellation, Exchange, type Environment } from './exchange.js';
 import {
   loadAdminConfig,
@@ -56,7 +57,10 @@ export interface Gateway {
   /** One URL per listening socket, e.g. http://127.0.0.1:8080. */
   readonly urls: readonly string[];
   readonly logger: Logger;
-  /** Stops accepting, lets in-flight requests finish (up to the grace period), then stops every object. */
+  /**
+   * Stops accepting, answers every request from then on with Connection: close, closes idle
+   * connections, lets in-flight requests finish (up to the grace period), then stops every object.
+   */
   close(): Promise<void>;
 }
 
@@ -138,65 +142,57 @@ async function startInstance(
       ? [{ port: options.port, host: options.host ?? admin.connectors?.[0]?.host }]
       : (admin.connectors ?? [{ port: 8080 }]);
   const prefix = `/${admin.prefix ?? 'openig'}/`;
-  let inFlight = 0;
-  let drained: (() => void) | undefined;
 
   const serve = async (req: IncomingMessage, res: ServerResponse, secure: boolean): Promise<void> => {
-    inFlight++;
-    try {
-      const target = parseRequestTarget(req.url ?? '/');
-      if (isRefusedTarget(target)) {
-        logger.info({ code: 'TG_REQUEST_BAD_TARGET', reason: target.refused }, 'request target refused');
-        const error = new TollgateError('TG_REQUEST_BAD_TARGET', target.refused);
-        await write(res, textResponse(error.status, error.publicMessage), () => logger);
-        return;
-      }
-      if (target.rawPath.startsWith(prefix)) {
-        const path = target.rawPath.slice(prefix.length);
-        await write(res, await adminResponse(path, metrics), () => logger);
-        return;
-      }
-      const cancellation = new Cancellation();
-      res.once('close', () => {
-        if (!res.writableFinished) cancellation.cancel(new TollgateError('TG_CLIENT_GONE'));
-      });
-      const request = new Request({
-        method: req.method ?? 'GET',
-        uri: RequestUri.fromRequestTarget(target, secure ? 'https' : 'http', req.headers.host),
-        version: `HTTP/${req.httpVersion}`,
-        headers: Headers.fromRaw(req.rawHeaders),
-        entity: new Entity(hasBody(req) ? req : null),
-      });
-      const socket = req.socket;
-      const exchange = new Exchange({
-        request,
-        client: {
-          remoteAddress: socket.remoteAddress ?? '',
-          remotePort: socket.remotePort ?? 0,
-          localAddress: socket.localAddress ?? '',
-          localPort: socket.localPort ?? 0,
-          isSecure: secure,
-          userAgent: req.headers['user-agent'] ?? null,
-        },
-        log: logger,
-        environment,
-        maxEntityBytes,
-        cancellation,
-        transactionId: randomUUID(),
-      });
-      let response: Response;
-      try {
-        response = await root.handle(exchange);
-      } catch (error) {
-        response = errorResponse(error, exchange);
-      }
-      // A body refused as too large is left unread, and reading it just to skip it would cost what
-      // the limit is there to save: close the connection after this response instead.
-      if (request.entity.refused) res.shouldKeepAlive = false;
-      await write(res, response, () => exchange.log);
-    } finally {
-      if (--inFlight === 0) drained?.();
+    const target = parseRequestTarget(req.url ?? '/');
+    if (isRefusedTarget(target)) {
+      logger.info({ code: 'TG_REQUEST_BAD_TARGET', reason: target.refused }, 'request target refused');
+      const error = new TollgateError('TG_REQUEST_BAD_TARGET', target.refused);
+      await write(res, textResponse(error.status, error.publicMessage), () => logger);
+      return;
     }
+    if (target.rawPath.startsWith(prefix)) {
+      await write(res, await adminResponse(target.rawPath.slice(prefix.length), metrics), () => logger);
+      return;
+    }
+    const cancellation = new Cancellation();
+    res.once('close', () => {
+      if (!res.writableFinished) cancellation.cancel(new TollgateError('TG_CLIENT_GONE'));
+    });
+    const request = new Request({
+      method: req.method ?? 'GET',
+      uri: RequestUri.fromRequestTarget(target, secure ? 'https' : 'http', req.headers.host),
+      version: `HTTP/${req.httpVersion}`,
+      headers: Headers.fromRaw(req.rawHeaders),
+      entity: new Entity(hasBody(req) ? req : null),
+    });
+    const socket = req.socket;
+    const exchange = new Exchange({
+      request,
+      client: {
+        remoteAddress: socket.remoteAddress ?? '',
+        remotePort: socket.remotePort ?? 0,
+        localAddress: socket.localAddress ?? '',
+        localPort: socket.localPort ?? 0,
+        isSecure: secure,
+        userAgent: req.headers['user-agent'] ?? null,
+      },
+      log: logger,
+      environment,
+      maxEntityBytes,
+      cancellation,
+      transactionId: randomUUID(),
+    });
+    let response: Response;
+    try {
+      response = await root.handle(exchange);
+    } catch (error) {
+      response = errorResponse(error, exchange);
+    }
+    // A body refused as too large is left unread, and reading it just to skip it would cost what
+    // the limit is there to save: close the connection after this response instead.
+    if (request.entity.refused) res.shouldKeepAlive = false;
+    await write(res, response, () => exchange.log);
   };
   // The last line of defence: whatever a request does, it ends with its own connection.
   const serveSafely = (req: IncomingMessage, res: ServerResponse, secure: boolean): void => {
@@ -206,6 +202,7 @@ async function startInstance(
     });
   };
 
+  const connections = new ConnectionDrain();
   const servers: Server[] = [];
   const urls: string[] = [];
   try {
@@ -215,6 +212,7 @@ async function startInstance(
       for (const port of Array.isArray(connector.port) ? connector.port : [connector.port]) {
         const server = secure ? createHttpsServer(readTls(connector.tls!, place)) : createHttpServer();
         server.keepAliveTimeout = 65_000;
+        connections.watch(server);
         server.on('request', (req, res) => serveSafely(req, res, secure));
         server.on('connect', refuseConnect);
         await listen(server, port, connector.host ?? options.host ?? '0.0.0.0', place);
@@ -242,17 +240,12 @@ async function startInstance(
     logger,
     close() {
       closing ??= (async () => {
-        for (const server of servers) {
-          server.close();
-          server.closeIdleConnections();
+        const drained = connections.drain(graceMs);
+        logger.info('tollgate is draining');
+        const cut = await drained;
+        if (cut > 0) {
+          logger.warn({ connections: cut }, 'the grace period ended with requests in flight: they were cut');
         }
-        if (inFlight > 0) {
-          await new Promise<void>((done) => {
-            drained = done;
-            setTimeout(done, graceMs).unref();
-          });
-        }
-        for (const server of servers) server.closeAllConnections();
         await heap.stop();
         await configReader.close();
         logger.info('tollgate stopped');
