@@ -7,6 +7,7 @@ import { childPlace, ConfigErrors, configError, type Place } from '../errors/tol
 import type { Response } from '../http/message.js';
 import type { Heap } from '../heap/heap.js';
 import { conditionPathPrefix } from './path-prefix.js';
+import { RequestCounts } from './route-status.js';
 import type { Handler } from '../heap/types.js';
 import type { Exchange } from '../server/exchange.js';
 
@@ -28,8 +29,9 @@ export const routeSchema = objectSchema(
 const validateRoute = new SchemaCompiler().compile(routeSchema);
 
 /**
- * One loaded route file: an immutable build. It counts the requests it is serving so that, once
- * replaced or removed, its heap is stopped only after the last of them has finished.
+ * One loaded route file: an immutable build. A request holds it from before its condition is
+ * tested until its answer is complete, so that once the build is replaced or removed, its heap is
+ * stopped only after the last request that may still use it has let go.
  */
 export class Route {
   readonly id: string;
@@ -38,9 +40,11 @@ export class Route {
   readonly condition: CompiledCondition | undefined;
   /** A prefix every path this route accepts starts with, when its condition says so plainly. */
   readonly pathPrefix: string | undefined;
+  /** The requests this file's builds answered; shared with the builds before and after this one. */
+  readonly counts: RequestCounts;
   readonly #handler: Handler;
   readonly #heap: Heap;
-  #inFlight = 0;
+  #holds = 0;
   #retired = false;
   #stopped: Promise<void> | undefined;
 
@@ -52,30 +56,45 @@ export class Route {
     pathPrefix: string | undefined;
     handler: Handler;
     heap: Heap;
+    counts: RequestCounts;
   }) {
     this.id = init.id;
     this.name = init.name;
     this.file = init.file;
     this.condition = init.condition;
     this.pathPrefix = init.pathPrefix;
+    this.counts = init.counts;
     this.#handler = init.handler;
     this.#heap = init.heap;
   }
 
+  /** Keeps the build's heap running until the matching release(). */
+  hold(): void {
+    this.#holds++;
+  }
+
+  release(): void {
+    this.#holds--;
+    if (this.#retired && this.#holds === 0) void this.#stop();
+  }
+
+  /** Answers a request whose condition this route accepted. */
   async handle(exchange: Exchange): Promise<Response> {
-    this.#inFlight++;
+    this.hold();
+    this.counts.total++;
+    this.counts.inFlight++;
     try {
       return await this.#handler.handle(exchange);
     } finally {
-      this.#inFlight--;
-      if (this.#retired && this.#inFlight === 0) void this.#stop();
+      this.counts.inFlight--;
+      this.release();
     }
   }
 
-  /** Takes the route out of service: its heap stops when its in-flight requests are done. */
+  /** Takes the route out of service: its heap stops when the last hold on it is released. */
   retire(): Promise<void> {
     this.#retired = true;
-    return this.#inFlight === 0 ? this.#stop() : Promise.resolve();
+    return this.#holds === 0 ? this.#stop() : Promise.resolve();
   }
 
   #stop(): Promise<void> {
@@ -94,7 +113,7 @@ export async function buildRoute(
   document: unknown,
   source: { id: string; file: string },
   parent: Heap,
-  options: { start: boolean } = { start: true },
+  options: { start?: boolean; counts?: RequestCounts } = {},
 ): Promise<Route> {
   const place: Place = { file: source.file, pointer: '' };
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
@@ -133,9 +152,18 @@ export async function buildRoute(
         : context.condition(resolved.condition, childPlace(place, 'condition'));
     await yieldToLoop();
     heap.createAll();
-    if (options.start) await heap.start();
+    if (options.start !== false) await heap.start();
     const pathPrefix = conditionPathPrefix(resolved.condition, context.functions);
-    return new Route({ id: source.id, name, file: source.file, condition, pathPrefix, handler, heap });
+    return new Route({
+      id: source.id,
+      name,
+      file: source.file,
+      condition,
+      pathPrefix,
+      handler,
+      heap,
+      counts: options.counts ?? new RequestCounts(),
+    });
   } catch (error) {
     await heap.stop();
     throw error;

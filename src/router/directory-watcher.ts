@@ -1,0 +1,64 @@
+import { watch, type FSWatcher } from 'node:fs';
+import type { Logger } from 'pino';
+
+/** How long a burst of changes (an editor's save, a rename) may last before it is reported once. */
+const DEBOUNCE_MS = 25;
+
+/**
+ * Tells when a directory may have changed: on a file-system event (debounced) and every
+ * `intervalMs`, since events are not delivered on every file system. It only reports; what
+ * changed is for the caller to find out.
+ */
+export class DirectoryWatcher {
+  readonly #directory: string;
+  readonly #intervalMs: number;
+  readonly #logger: Logger;
+  readonly #onChange: () => void;
+  #timer: NodeJS.Timeout | undefined;
+  #debounce: NodeJS.Timeout | undefined;
+  #watcher: FSWatcher | undefined;
+  #stopped = false;
+
+  constructor(init: { directory: string; intervalMs: number; logger: Logger; onChange: () => void }) {
+    this.#directory = init.directory;
+    this.#intervalMs = init.intervalMs;
+    this.#logger = init.logger;
+    this.#onChange = init.onChange;
+  }
+
+  /** Whether it watches at all: an interval of 0 (`disabled`) means one look at start only. */
+  get enabled(): boolean {
+    return this.#intervalMs > 0 && Number.isFinite(this.#intervalMs);
+  }
+
+  start(): void {
+    if (!this.enabled || this.#stopped) return;
+    this.#timer = setInterval(this.#onChange, this.#intervalMs);
+    this.#timer.unref();
+    try {
+      this.#watcher = watch(this.#directory, () => this.soon());
+      this.#watcher.on('error', (error) =>
+        this.#logger.warn({ err: error }, 'route directory watch failed; periodic scans continue'),
+      );
+    } catch (error) {
+      this.#logger.warn(
+        { err: error, directory: this.#directory },
+        'cannot watch the route directory; periodic scans continue',
+      );
+    }
+  }
+
+  /** Reports a change shortly, once for a burst of calls. */
+  soon(): void {
+    if (this.#stopped) return;
+    clearTimeout(this.#debounce);
+    this.#debounce = setTimeout(this.#onChange, DEBOUNCE_MS);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    clearTimeout(this.#debounce);
+    this.#watcher?.close();
+  }
+}
