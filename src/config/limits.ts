@@ -1,8 +1,8 @@
 /**
  * How much work one configuration file (a route, config.json, admin.json) may cost. A file is
  * checked against these before anything is built from it, so no file can end the process, hold
- * the event loop or take the memory of the routes that serve. The README lists them; a file past
- * one gets TG_CONFIG_LIMIT with its place.
+ * the event loop or take the memory of the routes that serve. docs/configuration.md lists them; a
+ * file past one gets TG_CONFIG_LIMIT with its place.
  */
 export interface ConfigLimits {
   /** Size of the file on disk. */

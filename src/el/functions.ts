@@ -39,8 +39,8 @@ import {
 
 /**
  * PingGateway's expression functions, with the semantics of its reference and of OpenIG's
- * Functions class (see README.md for each choice). Null arguments pass through: a function
- * given null returns null (false, 0 or -1 where the function returns one of those).
+ * Functions class (see docs/expressions.md for each choice). Null arguments pass through: a
+ * function given null returns null (false, 0 or -1 where the function returns one of those).
  */
 
 /**

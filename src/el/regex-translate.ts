@@ -13,7 +13,8 @@ import {
  * Java regular expressions (what PingGateway route files are written in) rewritten for RE2, the
  * linear-time engine Tollgate matches with. Java constructs RE2 spells differently are
  * translated so that they keep Java's meaning; the ones only a backtracking engine can run are
- * refused with a RegexRefusal that says what to write instead (README, "Regular expressions").
+ * refused with a RegexRefusal that says what to write instead (docs/expressions.md, "Regular
+ * expressions").
  */
 
 /** The pattern is not a valid Java regular expression. */
@@ -286,7 +287,7 @@ class Translator {
   /**
    * The flags after `(?on-off)`. RE2 gets `i` and `m`, which mean what they mean in Java; `s`
    * and `d` shape the `.` we write; `u` changes nothing (RE2 folds case by Unicode anyway);
-   * `U` is accepted and ignored (see README); `x` is refused.
+   * `U` is accepted and ignored (see docs/expressions.md); `x` is refused.
    */
   #applyFlags(on: string, off: string): { flags: Flags; text: string } {
     let { dotAll, unixLines } = this.#flags;

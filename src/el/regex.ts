@@ -7,9 +7,9 @@ import { RegexRefusal, RegexSyntaxError, translate } from './regex-translate.js'
 /**
  * Java regular expressions, with Java's find / matches / split / replace semantics, run by RE2
  * (re2js): every search takes time linear in its input, whatever the pattern, so no request
- * can stall the event loop on a pattern (README, "Regular expressions"). The Java pattern is
- * rewritten for RE2 by regex-translate.ts; a pattern that is only a literal is searched with
- * string operations, which route conditions such as `find(request.uri.path, '^/api')` run on
+ * can stall the event loop on a pattern (docs/expressions.md, "Regular expressions"). The Java
+ * pattern is rewritten for RE2 by regex-translate.ts; a pattern that is only a literal is searched
+ * with string operations, which route conditions such as `find(request.uri.path, '^/api')` run on
  * every request.
  */
 

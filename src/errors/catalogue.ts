@@ -1,7 +1,7 @@
 /**
  * Every error code Tollgate reports, with its message, the HTTP status it maps to when it ends a
  * request, and whether its message may be shown to a client. Codes are stable: operators grep for
- * them and the README documents them (a test keeps the two in step).
+ * them and docs/errors.md documents them (a test keeps the two in step).
  */
 export interface ErrorEntry {
   readonly message: string;

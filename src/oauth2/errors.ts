@@ -24,7 +24,7 @@ export const OAuthErrorCode = Object.freeze({
 
 /**
  * What went wrong, as a key into FAILURE_MAPPING. One value per row of the table in
- * README.md.
+ * docs/token-exchange.md.
  */
 export type FailureSituation =
   | 'no_subject_token'

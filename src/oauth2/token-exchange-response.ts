@@ -105,7 +105,7 @@ function failure(outcome: TokenExchangeFailure): TokenExchangeOutcome {
 
 /**
  * Reads a token endpoint's answer to an RFC 8693 request. Every way it can go wrong maps to one
- * row of FAILURE_MAPPING (the README has the table).
+ * row of FAILURE_MAPPING (docs/token-exchange.md has the table).
  */
 export function parseTokenExchangeResponse(
   answer: TokenEndpointAnswer,

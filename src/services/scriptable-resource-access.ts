@@ -51,7 +51,10 @@ export function plainData(value: unknown, depth = 0): unknown {
   return copy;
 }
 
-/** What the expression reads: `request`, `contexts` and `args` (see the README's ScriptableResourceAccess section). */
+/**
+ * What the expression reads: `request`, `contexts` and `args` (see docs/token-exchange.md,
+ * "ScriptableResourceAccess").
+ */
 function scriptInput(exchange: Exchange, args: unknown): Record<string, unknown> {
   const { request } = exchange;
   const headers: Record<string, string[]> = Object.create(null);

@@ -17,14 +17,19 @@ import {
   type FailureSituation,
 } from '../../../src/oauth2/errors.js';
 
-// dist/test/unit/oauth2/ → the project root. Only the README's failure section is read: other
-// tables there have rows that start with the same words (`timeout` is also a config key).
-const wholeReadme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
-const failureStart = wholeReadme.indexOf('### Failures and the default failure handler');
-const readme = wholeReadme.slice(failureStart, wholeReadme.indexOf('\n### ', failureStart + 1));
+// dist/test/unit/oauth2/ → the project root. Only the failure section of docs/token-exchange.md is
+// read: other tables there have rows that start with the same words (`timeout` is also a config key).
+const wholePage = readFileSync(new URL('../../../../docs/token-exchange.md', import.meta.url), 'utf8');
+const failureStart = wholePage.indexOf('\n## Failures and the default failure handler\n');
+assert.ok(
+  failureStart >= 0,
+  'docs/token-exchange.md has a "Failures and the default failure handler" section',
+);
+const failureEnd = wholePage.indexOf('\n## ', failureStart + 1);
+const section = wholePage.slice(failureStart, failureEnd < 0 ? undefined : failureEnd);
 
 function tableRows(): string[][] {
-  return readme
+  return section
     .split('\n')
     .filter((line) => line.startsWith('| `'))
     .map((line) =>
@@ -42,11 +47,11 @@ describe('the failure mapping table', () => {
     for (const row of Object.values(FAILURE_MAPPING)) assert.ok(Object.isFrozen(row));
   });
 
-  test('the README has one row per situation with the same error, description, status and log level', () => {
+  test('docs/token-exchange.md has one row per situation with the same error, description, status and log level', () => {
     const rows = new Map(tableRows().map((cells) => [cells[0]!.replaceAll('`', ''), cells]));
     for (const [situation, mapped] of Object.entries(FAILURE_MAPPING)) {
       const cells = rows.get(situation);
-      assert.ok(cells, `README row for ${situation}`);
+      assert.ok(cells, `docs/token-exchange.md row for ${situation}`);
       const level = mapped.configuration
         ? '`error`, configuration'
         : mapped.status < 500
@@ -67,7 +72,7 @@ describe('the failure mapping table', () => {
     }
   });
 
-  test('the README lists every AS error with its status and situation', () => {
+  test('docs/token-exchange.md lists every AS error with its status and situation', () => {
     const asRows = tableRows().filter((cells) => cells.length === 3);
     const statusOf = (first: string): string | undefined => asRows.find((cells) => cells[0] === first)?.[1];
     const { invalid_request: invalidRequest, ...others } = AS_ERROR_STATUS;
@@ -79,7 +84,7 @@ describe('the failure mapping table', () => {
     for (const error of AS_CONFIGURATION_ERRORS) assert.equal(statusOf(`\`${error}\``), configuration);
     // invalid_request has two rows; `any other code` is not a code and is checked below.
     assert.equal(asRows.length, Object.keys(AS_ERROR_STATUS).length + AS_CONFIGURATION_ERRORS.length + 1);
-    assert.match(readme, new RegExp(`\\|\\s*any other code\\s*\\|\\s*${AS_ERROR_DEFAULT_STATUS}\\s*\\|`));
+    assert.match(section, new RegExp(`\\|\\s*any other code\\s*\\|\\s*${AS_ERROR_DEFAULT_STATUS}\\s*\\|`));
   });
 
   test('failureFor applies the row', () => {

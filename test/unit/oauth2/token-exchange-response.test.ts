@@ -107,7 +107,7 @@ describe('success', () => {
   });
 });
 
-/** One test per row of FAILURE_MAPPING that the parser can reach (README table). */
+/** One test per row of FAILURE_MAPPING that the parser can reach (the table in docs/token-exchange.md). */
 describe('failures', () => {
   test('rows as_oauth_error and as_configuration_error: the AS error kept verbatim, status per error', () => {
     const cases: [string, number, string][] = [
