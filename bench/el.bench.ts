@@ -11,7 +11,8 @@ import { Entity } from '../src/http/entity.js';
 import { Headers } from '../src/http/headers.js';
 import { Request } from '../src/http/message.js';
 import { RequestUri } from '../src/http/uri.js';
-import { Cancellation, Exchange } from '../src/server/exchange.js';
+import { Cancellation } from '../src/http/cancellation.js';
+import { Exchange } from '../src/http/exchange.js';
 
 const durationMs = Number(process.argv[2] ?? 2000);
 const place = { file: 'bench', pointer: '' };

@@ -12,7 +12,7 @@ export {
   type CreateContext,
   type Kind,
 } from './heap/types.js';
-export { Exchange } from './server/exchange.js';
+export { Exchange } from './http/exchange.js';
 export { Request, Response } from './http/message.js';
 export { Headers } from './http/headers.js';
 export { Entity } from './http/entity.js';

@@ -12,7 +12,7 @@ import {
   type Place,
   TollgateError,
 } from '../errors/tollgate-error.js';
-import type { Environment } from '../server/exchange.js';
+import type { Environment } from '../http/exchange.js';
 import { decorate, type Decoration } from './decorators.js';
 import type { TypeRegistry } from './registry.js';
 import type { CreateContext, GatewayInfo, Handler, Kind } from './types.js';

@@ -2,9 +2,9 @@ import type { Logger } from 'pino';
 import type { ConfigFileReader } from '../config/file-reader.js';
 import type { CompiledCondition, CompiledLValue, CompiledTemplate, FunctionTable } from '../el/api.js';
 import type { Place } from '../errors/tollgate-error.js';
+import type { Environment, Exchange } from '../http/exchange.js';
 import type { Response } from '../http/message.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
-import type { Environment, Exchange } from '../server/exchange.js';
 import type { Heap } from './heap.js';
 
 export interface Handler {

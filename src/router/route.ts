@@ -4,11 +4,11 @@ import { resolveTokens } from '../config/tokens.js';
 import { SchemaCompiler } from '../config/validate.js';
 import type { CompiledCondition } from '../el/api.js';
 import { childPlace, ConfigErrors, configError, type Place } from '../errors/tollgate-error.js';
+import type { Exchange } from '../http/exchange.js';
 import type { Response } from '../http/message.js';
 import type { Heap } from '../heap/heap.js';
 import { conditionPathPrefix } from './path-prefix.js';
 import type { Handler } from '../heap/types.js';
-import type { Exchange } from '../server/exchange.js';
 
 export const routeSchema = objectSchema(
   {

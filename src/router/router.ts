@@ -12,12 +12,12 @@ import {
   loadErrors,
   type TollgateError,
 } from '../errors/tollgate-error.js';
+import { conditionHolds } from '../http/entity-loading.js';
+import type { Exchange } from '../http/exchange.js';
 import { textResponse, type Response } from '../http/message.js';
 import type { Heap } from '../heap/heap.js';
 import { defineType, type Handler } from '../heap/types.js';
-import { conditionHolds } from '../server/entities.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
-import type { Exchange } from '../server/exchange.js';
 import type { Route } from './route.js';
 import { buildRoute } from './route.js';
 import { RouteTable } from './route-table.js';

@@ -15,7 +15,9 @@ import { ConfigFileReader } from '../config/file-reader.js';
 import type { FunctionTable } from '../el/api.js';
 import { builtinFunctions } from '../el/index.js';
 import { childPlace, configError, TollgateError } from '../errors/tollgate-error.js';
+import { Cancellation } from '../http/cancellation.js';
 import { Entity } from '../http/entity.js';
+import { Exchange, type Environment } from '../http/exchange.js';
 import { removeHopByHop } from '../http/forwarding.js';
 import { Headers } from '../http/headers.js';
 import { Request, textResponse, type Response } from '../http/message.js';
@@ -28,7 +30,6 @@ import type { Handler } from '../heap/types.js';
 import { createLogger } from '../observability/logger.js';
 import { GatewayMetrics } from '../observability/metrics.js';
 import { ConnectionDrain } from './connection-drain.js';
-import { Cancellation, Exchange, type Environment } from './exchange.js';
 import {
   loadAdminConfig,
   loadGatewayConfig,

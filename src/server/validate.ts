@@ -6,11 +6,11 @@ import { routeExtensions } from '../config/files.js';
 import type { FunctionTable } from '../el/api.js';
 import { builtinFunctions } from '../el/index.js';
 import { configError, loadErrors, type TollgateError } from '../errors/tollgate-error.js';
+import type { Environment } from '../http/exchange.js';
 import { createBuiltinRegistry, defaultDeclarations } from '../heap/builtins.js';
 import { Heap } from '../heap/heap.js';
 import { GatewayMetrics } from '../observability/metrics.js';
 import { buildRoute } from '../router/route.js';
-import type { Environment } from './exchange.js';
 import { loadAdminConfig, loadGatewayConfig } from './instance.js';
 
 export interface FileReport {

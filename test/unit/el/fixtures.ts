@@ -5,7 +5,8 @@ import { Entity } from '../../../src/http/entity.js';
 import { Headers } from '../../../src/http/headers.js';
 import { Request, Response } from '../../../src/http/message.js';
 import { RequestUri } from '../../../src/http/uri.js';
-import { Cancellation, Exchange } from '../../../src/server/exchange.js';
+import { Cancellation } from '../../../src/http/cancellation.js';
+import { Exchange } from '../../../src/http/exchange.js';
 
 /**
  * The exchange the EL tests evaluate against: a form POST with multi-valued headers, query

@@ -19,7 +19,8 @@ import {
   type Handler,
   type Kind,
 } from '../../../src/heap/types.js';
-import { Cancellation, Exchange } from '../../../src/server/exchange.js';
+import { Cancellation } from '../../../src/http/cancellation.js';
+import { Exchange } from '../../../src/http/exchange.js';
 import { memoryLogger, type LogLine } from '../../fixtures/gateway.js';
 
 /** What the stub endpoint handler saw of one request. */
