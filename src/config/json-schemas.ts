@@ -1,6 +1,5 @@
-import { declarationSchema } from './schema.js';
+import { declarationSchema, type JsonSchema } from './schema.js';
 import type { TypeRegistry } from '../heap/registry.js';
-import type { JsonSchema } from '../heap/types.js';
 import { routeSchema } from '../router/route.js';
 import { adminSchema, gatewayConfigSchema } from '../server/instance.js';
 

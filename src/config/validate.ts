@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { childPointer, configError, type Place, type TollgateError } from '../errors/tollgate-error.js';
-import type { JsonSchema } from '../heap/types.js';
+import type { JsonSchema } from './schema.js';
 
 /** A compiled schema check: returns the errors, each with the JSON Pointer of the bad value. */
 export type Validator = (value: unknown, place: Place) => TollgateError[];

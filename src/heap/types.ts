@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ConfigFileReader } from '../config/file-reader.js';
+import type { JsonSchema } from '../config/schema.js';
 import type { CompiledCondition, CompiledLValue, CompiledTemplate, FunctionTable } from '../el/api.js';
 import type { Place } from '../errors/tollgate-error.js';
 import type { Environment, Exchange } from '../http/exchange.js';
@@ -17,9 +18,6 @@ export interface Filter {
 
 /** What a heap object can be, and so what a reference to it may expect. */
 export type Kind = 'Handler' | 'Filter' | 'SecretStore' | 'Service' | 'ResourceAccess' | 'Decorator';
-
-/** A JSON Schema object, as ajv takes it. */
-export type JsonSchema = Readonly<Record<string, unknown>>;
 
 /** Facts about the running gateway that some types (Router, secret stores) need. */
 export interface GatewayInfo {
