@@ -15,7 +15,7 @@ import {
 import type { Environment } from '../http/exchange.js';
 import { decorate, type Decoration } from './decorators.js';
 import type { TypeRegistry } from './registry.js';
-import type { CreateContext, GatewayInfo, Handler, Kind } from './types.js';
+import type { ChildHeap, CreateContext, GatewayInfo, Handler, Kind } from './types.js';
 
 interface Declaration {
   readonly name: string;
@@ -44,7 +44,7 @@ export interface HeapOptions {
  * not declared here. Objects are created once; `start` and `stop` run their lifecycle hooks, stop
  * in reverse order of creation.
  */
-export class Heap {
+export class Heap implements ChildHeap {
   readonly #options: HeapOptions;
   readonly #declarations = new Map<string, Declaration>();
   readonly #lazyNames = new Set<string>();

@@ -6,9 +6,8 @@ import type { CompiledCondition } from '../el/api.js';
 import { childPlace, ConfigErrors, configError, type Place } from '../errors/tollgate-error.js';
 import type { Exchange } from '../http/exchange.js';
 import type { Response } from '../http/message.js';
-import type { Heap } from '../heap/heap.js';
 import { conditionPathPrefix } from './path-prefix.js';
-import type { Handler } from '../heap/types.js';
+import type { ChildHeap, Handler } from '../heap/types.js';
 
 export const routeSchema = objectSchema(
   {
@@ -39,7 +38,7 @@ export class Route {
   /** A prefix every path this route accepts starts with, when its condition says so plainly. */
   readonly pathPrefix: string | undefined;
   readonly #handler: Handler;
-  readonly #heap: Heap;
+  readonly #heap: ChildHeap;
   #inFlight = 0;
   #retired = false;
   #stopped: Promise<void> | undefined;
@@ -51,7 +50,7 @@ export class Route {
     condition: CompiledCondition | undefined;
     pathPrefix: string | undefined;
     handler: Handler;
-    heap: Heap;
+    heap: ChildHeap;
   }) {
     this.id = init.id;
     this.name = init.name;
@@ -93,7 +92,7 @@ export class Route {
 export async function buildRoute(
   document: unknown,
   source: { id: string; file: string },
-  parent: Heap,
+  parent: ChildHeap,
   options: { start: boolean } = { start: true },
 ): Promise<Route> {
   const place: Place = { file: source.file, pointer: '' };

@@ -15,8 +15,7 @@ import {
 import { conditionHolds } from '../http/entity-loading.js';
 import type { Exchange } from '../http/exchange.js';
 import { textResponse, type Response } from '../http/message.js';
-import type { Heap } from '../heap/heap.js';
-import { defineType, type Handler } from '../heap/types.js';
+import { defineType, type ChildHeap, type Handler } from '../heap/types.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { Route } from './route.js';
 import { buildRoute } from './route.js';
@@ -52,7 +51,7 @@ export class Router implements Handler {
   readonly directory: string;
   readonly #defaultHandler: Handler | undefined;
   readonly #scanIntervalMs: number;
-  readonly #heap: Heap;
+  readonly #heap: ChildHeap;
   readonly #logger: Logger;
   readonly #metrics: GatewayMetrics;
   #table = new RouteTable<Route>([]);
@@ -68,7 +67,7 @@ export class Router implements Handler {
     directory: string;
     defaultHandler: Handler | undefined;
     scanIntervalMs: number;
-    heap: Heap;
+    heap: ChildHeap;
     logger: Logger;
   }) {
     this.directory = init.directory;
