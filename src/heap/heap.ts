@@ -28,6 +28,12 @@ interface Declaration {
 const validateDeclaration = new SchemaCompiler().compile(declarationSchema);
 const decorationKeys = new Set(['capture', 'timer', 'baseURI']);
 
+/** A heap object that exists without being written, created only when referenced. */
+export interface DefaultDeclaration {
+  readonly name: string;
+  readonly type: string;
+}
+
 export interface HeapOptions {
   readonly registry: TypeRegistry;
   readonly logger: Logger;
@@ -35,8 +41,7 @@ export interface HeapOptions {
   readonly functions: FunctionTable;
   readonly gateway: GatewayInfo;
   readonly parent?: Heap;
-  /** Declarations that exist without being written, created only when referenced. */
-  readonly defaults?: readonly { name: string; type: string }[];
+  readonly defaults?: readonly DefaultDeclaration[];
 }
 
 /**

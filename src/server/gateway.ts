@@ -23,8 +23,7 @@ import { Headers } from '../http/headers.js';
 import { Request, textResponse, type Response } from '../http/message.js';
 import { isRefusedTarget, parseRequestTarget } from '../http/request-target.js';
 import { RequestUri } from '../http/uri.js';
-import { createBuiltinRegistry, defaultDeclarations } from '../heap/builtins.js';
-import { Heap } from '../heap/heap.js';
+import { Heap, type DefaultDeclaration } from '../heap/heap.js';
 import type { TypeRegistry } from '../heap/registry.js';
 import type { Handler } from '../heap/types.js';
 import { createLogger } from '../observability/logger.js';
@@ -52,6 +51,16 @@ export interface GatewayOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly registry?: TypeRegistry;
   readonly functions?: FunctionTable;
+}
+
+/**
+ * The types a gateway is built with when its options bring no registry, and the heap objects
+ * every config can name undeclared. The server lists no types: the package's own are listed
+ * above it (src/builtins.ts), and passed in from there.
+ */
+export interface BuiltinTypes {
+  createRegistry(): TypeRegistry;
+  readonly defaults: readonly DefaultDeclaration[];
 }
 
 export interface Gateway {
@@ -83,14 +92,20 @@ function hasBody(req: IncomingMessage): boolean {
   return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
 
-/** Starts a gateway: reads the instance files, builds the heap and routes, opens the listeners. */
-export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
+/**
+ * Starts a gateway: reads the instance files, builds the heap and routes (with `builtins` unless
+ * the options bring a registry), opens the listeners.
+ */
+export async function startGatewayWith(
+  builtins: BuiltinTypes,
+  options: GatewayOptions = {},
+): Promise<Gateway> {
   const logger = options.logger ?? createLogger({});
   const environment = toEnvironment(options.env ?? process.env);
   const layout = locateInstance(options.configDir, options.routesDir);
   const configReader = new ConfigFileReader();
   try {
-    return await startInstance(options, logger, environment, layout, configReader);
+    return await startInstance(builtins, options, logger, environment, layout, configReader);
   } catch (error) {
     await configReader.close();
     throw error;
@@ -98,6 +113,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
 }
 
 async function startInstance(
+  builtins: BuiltinTypes,
   options: GatewayOptions,
   logger: Logger,
   environment: Environment,
@@ -110,7 +126,7 @@ async function startInstance(
   const metrics = new GatewayMetrics();
 
   const heap = new Heap({
-    registry: options.registry ?? createBuiltinRegistry(),
+    registry: options.registry ?? builtins.createRegistry(),
     logger,
     environment,
     functions: options.functions ?? builtinFunctions,
@@ -122,7 +138,7 @@ async function startInstance(
       metrics,
       configReader,
     },
-    defaults: defaultDeclarations,
+    defaults: builtins.defaults,
   });
   const configPlace = { file: layout.configFile ?? '<default config>', pointer: '' };
   heap.declare(config.heap, childPlace(configPlace, 'heap'));

@@ -7,11 +7,18 @@ import type { FunctionTable } from '../el/api.js';
 import { builtinFunctions } from '../el/index.js';
 import { configError, loadErrors, type TollgateError } from '../errors/tollgate-error.js';
 import type { Environment } from '../http/exchange.js';
-import { createBuiltinRegistry, defaultDeclarations } from '../heap/builtins.js';
-import { Heap } from '../heap/heap.js';
+import { Heap, type DefaultDeclaration } from '../heap/heap.js';
+import type { TypeRegistry } from '../heap/registry.js';
 import { GatewayMetrics } from '../observability/metrics.js';
 import { buildRoute } from '../router/route.js';
+import type { BuiltinTypes } from './gateway.js';
 import { loadAdminConfig, loadGatewayConfig } from './instance.js';
+
+export interface ValidateOptions {
+  readonly env: Environment;
+  readonly logger: Logger;
+  readonly functions?: FunctionTable;
+}
 
 export interface FileReport {
   readonly file: string;
@@ -39,11 +46,12 @@ async function expand(path: string): Promise<string[] | FileReport> {
  * admin.json and config.json by name, every other file as a route. Files are read through the
  * same loader, with the same limits, as the running gateway's.
  */
-export async function validateFiles(
+export async function validateFilesWith(
+  builtins: BuiltinTypes,
   paths: readonly string[],
-  options: { env: Environment; logger: Logger; functions?: FunctionTable },
+  options: ValidateOptions,
 ): Promise<FileReport[]> {
-  const registry = createBuiltinRegistry();
+  const registry = builtins.createRegistry();
   const configReader = new ConfigFileReader();
   const reports: FileReport[] = [];
   try {
@@ -54,7 +62,10 @@ export async function validateFiles(
         continue;
       }
       for (const file of files) {
-        reports.push({ file, errors: await validateFile(file, options, registry, configReader) });
+        reports.push({
+          file,
+          errors: await validateFile(file, options, registry, builtins.defaults, configReader),
+        });
       }
     }
   } finally {
@@ -65,8 +76,9 @@ export async function validateFiles(
 
 async function validateFile(
   file: string,
-  options: { env: Environment; logger: Logger; functions?: FunctionTable },
-  registry: ReturnType<typeof createBuiltinRegistry>,
+  options: ValidateOptions,
+  registry: TypeRegistry,
+  defaults: readonly DefaultDeclaration[],
   configReader: ConfigFileReader,
 ): Promise<TollgateError[]> {
   const name = basename(file);
@@ -83,7 +95,7 @@ async function validateFile(
       metrics: new GatewayMetrics(),
       configReader,
     },
-    defaults: defaultDeclarations,
+    defaults,
   });
   try {
     if (name === 'admin.json') await loadAdminConfig(file, options.env.env, configReader);

@@ -1,5 +1,6 @@
 // Builds heap objects from route-file snippets with a stub endpoint handler, for the unit tests of
 // the token exchange and client authentication filters. No sockets: the stub answers in process.
+import { builtinTypes, defaultDeclarations } from '../../../src/builtins.js';
 import { ConfigFileReader } from '../../../src/config/file-reader.js';
 import { builtinFunctions } from '../../../src/el/index.js';
 import { ConfigErrors, type TollgateError } from '../../../src/errors/tollgate-error.js';
@@ -8,7 +9,6 @@ import { Headers } from '../../../src/http/headers.js';
 import { Request, Response } from '../../../src/http/message.js';
 import { RequestUri } from '../../../src/http/uri.js';
 import { objectSchema } from '../../../src/config/schema.js';
-import { builtinTypes, defaultDeclarations } from '../../../src/heap/builtins.js';
 import { GatewayMetrics } from '../../../src/observability/metrics.js';
 import { Heap } from '../../../src/heap/heap.js';
 import { TypeRegistry } from '../../../src/heap/registry.js';
