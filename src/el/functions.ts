@@ -80,9 +80,21 @@ function define(min: number, max: number, run: Run, prepare?: Definition['prepar
   return { min, max, run, prepare };
 }
 
+/**
+ * Carries a built-in function's name, so that code which relies on what a built-in does (the
+ * Router's path-prefix index and `find`) can tell it from a replacement, in any gateway's table.
+ */
+const builtinName: unique symbol = Symbol('tollgate.el.builtin');
+
+/** True when `fn` is the built-in function `name`, from whichever table. */
+export function isBuiltinFunction(fn: ElFunction | undefined, name: string): boolean {
+  return (fn as { [builtinName]?: string } | undefined)?.[builtinName] === name;
+}
+
 function asFunction(name: string, definition: Definition): PreparableFunction {
   const fn: Run = (...args) => definition.run(...args);
   return Object.assign(fn, {
+    [builtinName]: name,
     [elPrepare](args: readonly ArgumentShape[]): ElFunction {
       const { min, max } = definition;
       if (args.length < min || args.length > max) {
@@ -440,8 +452,8 @@ function builtinDefinitions(cache: PatternCache): Record<string, Definition> {
 }
 
 /**
- * A fresh table of the built-in functions, with its own regex cache. Each gateway may build one;
- * `builtinFunctions` is the shared default.
+ * A fresh table of the built-in functions, with its own regex cache. Each gateway builds one, so
+ * no two gateways in a process share a cache; there is no shared default table.
  */
 export function createBuiltinFunctions(): FunctionTable {
   const cache = new PatternCache();
@@ -451,8 +463,6 @@ export function createBuiltinFunctions(): FunctionTable {
   }
   return Object.freeze(table);
 }
-
-export const builtinFunctions: FunctionTable = createBuiltinFunctions();
 
 const FUNCTION_NAME = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 

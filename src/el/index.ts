@@ -23,10 +23,10 @@ export {
 } from './host.js';
 export { compileCondition, compileLValue, compileTemplate } from './template.js';
 export {
-  builtinFunctions,
   createBuiltinFunctions,
   elPrepare,
   extendFunctions,
+  isBuiltinFunction,
   isPreparable,
   type ArgumentShape,
   type PreparableFunction,

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { parseDuration } from '../config/duration.js';
 import { ConfigFileReader } from '../config/file-reader.js';
 import type { FunctionTable } from '../el/api.js';
-import { builtinFunctions } from '../el/index.js';
+import { createBuiltinFunctions } from '../el/index.js';
 import { childPlace, configError, TollgateError } from '../errors/tollgate-error.js';
 import { Cancellation } from '../http/cancellation.js';
 import { Entity } from '../http/entity.js';
@@ -129,7 +129,7 @@ async function startInstance(
     registry: options.registry ?? builtins.createRegistry(),
     logger,
     environment,
-    functions: options.functions ?? builtinFunctions,
+    functions: options.functions ?? createBuiltinFunctions(),
     gateway: {
       configDirectory: layout.configDirectory,
       routesDirectory: layout.routesDirectory,

@@ -4,11 +4,10 @@ import type { Logger } from 'pino';
 import { ConfigFileReader } from '../config/file-reader.js';
 import { routeExtensions } from '../config/files.js';
 import type { FunctionTable } from '../el/api.js';
-import { builtinFunctions } from '../el/index.js';
+import { createBuiltinFunctions } from '../el/index.js';
 import { configError, loadErrors, type TollgateError } from '../errors/tollgate-error.js';
 import type { Environment } from '../http/exchange.js';
-import { Heap, type DefaultDeclaration } from '../heap/heap.js';
-import type { TypeRegistry } from '../heap/registry.js';
+import { Heap, type HeapOptions } from '../heap/heap.js';
 import { GatewayMetrics } from '../observability/metrics.js';
 import { buildRoute } from '../router/route.js';
 import type { BuiltinTypes } from './gateway.js';
@@ -52,6 +51,7 @@ export async function validateFilesWith(
   options: ValidateOptions,
 ): Promise<FileReport[]> {
   const registry = builtins.createRegistry();
+  const functions = options.functions ?? createBuiltinFunctions();
   const configReader = new ConfigFileReader();
   const reports: FileReport[] = [];
   try {
@@ -64,7 +64,12 @@ export async function validateFilesWith(
       for (const file of files) {
         reports.push({
           file,
-          errors: await validateFile(file, options, registry, builtins.defaults, configReader),
+          errors: await validateFile(
+            file,
+            options,
+            { registry, functions, defaults: builtins.defaults },
+            configReader,
+          ),
         });
       }
     }
@@ -77,16 +82,14 @@ export async function validateFilesWith(
 async function validateFile(
   file: string,
   options: ValidateOptions,
-  registry: TypeRegistry,
-  defaults: readonly DefaultDeclaration[],
+  build: Pick<HeapOptions, 'registry' | 'functions' | 'defaults'>,
   configReader: ConfigFileReader,
 ): Promise<TollgateError[]> {
   const name = basename(file);
   const heap = new Heap({
-    registry,
+    ...build,
     logger: options.logger,
     environment: options.env,
-    functions: options.functions ?? builtinFunctions,
     gateway: {
       configDirectory: resolve(file, '..'),
       routesDirectory: resolve(file, '..'),
@@ -95,7 +98,6 @@ async function validateFile(
       metrics: new GatewayMetrics(),
       configReader,
     },
-    defaults,
   });
   try {
     if (name === 'admin.json') await loadAdminConfig(file, options.env.env, configReader);

@@ -2,7 +2,7 @@
 // the token exchange and client authentication filters. No sockets: the stub answers in process.
 import { builtinTypes, defaultDeclarations } from '../../../src/builtins.js';
 import { ConfigFileReader } from '../../../src/config/file-reader.js';
-import { builtinFunctions } from '../../../src/el/index.js';
+import { createBuiltinFunctions } from '../../../src/el/index.js';
 import { ConfigErrors, type TollgateError } from '../../../src/errors/tollgate-error.js';
 import { Entity } from '../../../src/http/entity.js';
 import { Headers } from '../../../src/http/headers.js';
@@ -94,7 +94,7 @@ export function harness(
       registry: TypeRegistry.create([...builtinTypes, stubType]),
       logger,
       environment: { env: { ...options.env }, system: {} },
-      functions: builtinFunctions,
+      functions: createBuiltinFunctions(),
       gateway: {
         configDirectory: options.configDirectory ?? '/tmp',
         routesDirectory: '/tmp/routes',
