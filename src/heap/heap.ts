@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { declarationSchema } from '../config/schema.js';
-import { SchemaCompiler } from '../config/validate.js';
+import { declarationSchema, type JsonSchema } from '../config/schema.js';
+import type { Validator } from '../config/validate.js';
 import type { FunctionTable } from '../el/api.js';
 import { compileCondition, compileLValue, compileTemplate } from '../el/index.js';
 import { elGet, type ElReadable } from '../el/host.js';
@@ -25,7 +25,6 @@ interface Declaration {
   readonly place: Place;
 }
 
-const validateDeclaration = new SchemaCompiler().compile(declarationSchema);
 const decorationKeys = new Set(['capture', 'timer', 'baseURI']);
 
 /** A heap object that exists without being written, created only when referenced. */
@@ -86,6 +85,11 @@ export class Heap implements ChildHeap {
     return this.#options.gateway;
   }
 
+  /** The check for a schema that is not a type's (a declaration, a route file), by the registry's ajv. */
+  validatorFor(schema: JsonSchema): Validator {
+    return this.#options.registry.validatorFor(schema);
+  }
+
   child(logger: Logger): Heap {
     const { registry, environment, functions, gateway } = this.#options;
     return new Heap({ registry, environment, functions, gateway, logger, parent: this });
@@ -111,7 +115,7 @@ export class Heap implements ChildHeap {
     const errors: TollgateError[] = [];
     entries.forEach((entry, index) => {
       const entryPlace = childPlace(place, index);
-      const problems = validateDeclaration(entry, entryPlace);
+      const problems = this.validatorFor(declarationSchema)(entry, entryPlace);
       if (problems.length > 0) {
         errors.push(...problems);
         return;
@@ -223,7 +227,7 @@ export class Heap implements ChildHeap {
   #resolveInline(entry: Record<string, unknown>, kind: Kind, place: Place): unknown {
     const cached = this.#inline.get(entry);
     if (cached) return checkKind(cached, kind, place, String(entry.name ?? entry.type));
-    const problems = validateDeclaration(entry, place);
+    const problems = this.validatorFor(declarationSchema)(entry, place);
     if (problems.length > 0) throw new ConfigErrors(problems);
     const declaration = toDeclaration(entry, place);
     if (

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ConfigFileReader } from '../config/file-reader.js';
 import type { JsonSchema } from '../config/schema.js';
+import type { Validator } from '../config/validate.js';
 import type { CompiledCondition, CompiledLValue, CompiledTemplate, FunctionTable } from '../el/api.js';
 import type { Place } from '../errors/tollgate-error.js';
 import type { Environment, Exchange } from '../http/exchange.js';
@@ -42,6 +43,8 @@ export interface ChildHeap {
   readonly logger: Logger;
   readonly environment: Environment;
   readonly gateway: GatewayInfo;
+  /** The check for a schema that is not a type's (a route file's), by the registry's ajv. */
+  validatorFor(schema: JsonSchema): Validator;
   child(logger: Logger): ChildHeap;
   /** The build context for a config value that is not a heap object (a route's own keys). */
   contextFor(name: string, place: Place): CreateContext;

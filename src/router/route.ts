@@ -1,7 +1,6 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { conditionSchema, objectSchema, referenceSchema } from '../config/schema.js';
 import { resolveTokens } from '../config/tokens.js';
-import { SchemaCompiler } from '../config/validate.js';
 import type { CompiledCondition } from '../el/api.js';
 import { childPlace, ConfigErrors, configError, type Place } from '../errors/tollgate-error.js';
 import type { Exchange } from '../http/exchange.js';
@@ -23,8 +22,6 @@ export const routeSchema = objectSchema(
   },
   ['handler'],
 );
-
-const validateRoute = new SchemaCompiler().compile(routeSchema);
 
 /**
  * One loaded route file: an immutable build. It counts the requests it is serving so that, once
@@ -112,7 +109,7 @@ export async function buildRoute(
     limits: parent.gateway.configReader.limits,
   }) as Record<string, unknown>;
   await yieldToLoop();
-  const problems = validateRoute(resolved, place);
+  const problems = parent.validatorFor(routeSchema)(resolved, place);
   if (problems.length > 0) throw new ConfigErrors(problems);
   await yieldToLoop();
 

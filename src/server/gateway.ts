@@ -120,13 +120,14 @@ async function startInstance(
   layout: InstanceLayout,
   configReader: ConfigFileReader,
 ): Promise<Gateway> {
-  const admin = await loadAdminConfig(layout.adminFile, environment.env, configReader);
-  const config = await loadGatewayConfig(layout.configFile, admin, environment.env, configReader);
+  const registry = options.registry ?? builtins.createRegistry();
+  const admin = await loadAdminConfig(layout.adminFile, environment.env, configReader, registry);
+  const config = await loadGatewayConfig(layout.configFile, admin, environment.env, configReader, registry);
   const maxEntityBytes = admin.maxBodyLength ?? DEFAULT_MAX_BODY_LENGTH;
   const metrics = new GatewayMetrics();
 
   const heap = new Heap({
-    registry: options.registry ?? builtins.createRegistry(),
+    registry,
     logger,
     environment,
     functions: options.functions ?? createBuiltinFunctions(),

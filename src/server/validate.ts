@@ -100,8 +100,9 @@ async function validateFile(
     },
   });
   try {
-    if (name === 'admin.json') await loadAdminConfig(file, options.env.env, configReader);
-    else if (name === 'config.json') await loadGatewayConfig(file, {}, options.env.env, configReader);
+    if (name === 'admin.json') await loadAdminConfig(file, options.env.env, configReader, build.registry);
+    else if (name === 'config.json')
+      await loadGatewayConfig(file, {}, options.env.env, configReader, build.registry);
     else {
       const route = await buildRoute(
         await configReader.read(file),
