@@ -25,7 +25,7 @@ interface Declaration {
   readonly place: Place;
 }
 
-const decorationKeys = new Set(['capture', 'timer', 'baseURI']);
+const decorationKeys: ReadonlySet<string> = new Set(['capture', 'timer', 'baseURI']);
 
 /** A heap object that exists without being written, created only when referenced. */
 export interface DefaultDeclaration {
