@@ -6,15 +6,17 @@
  */
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
-import { compileCondition, compileTemplate } from '../src/el/index.js';
+import { compileCondition, compileTemplate, createBuiltinFunctions } from '../src/el/index.js';
 import { Entity } from '../src/http/entity.js';
 import { Headers } from '../src/http/headers.js';
 import { Request } from '../src/http/message.js';
 import { RequestUri } from '../src/http/uri.js';
-import { Cancellation, Exchange } from '../src/server/exchange.js';
+import { Cancellation } from '../src/http/cancellation.js';
+import { Exchange } from '../src/http/exchange.js';
 
 const durationMs = Number(process.argv[2] ?? 2000);
 const place = { file: 'bench', pointer: '' };
+const functions = createBuiltinFunctions();
 
 const exchange = new Exchange({
   request: new Request({
@@ -42,13 +44,22 @@ exchange.contexts.oauth2TokenExchange = {
   issuedTokenType: 'urn:ietf:params:oauth:token-type:access_token',
 };
 
-const condition = compileCondition("${find(request.uri.path, '^/token-exchange')}", { place });
-const versioned = compileCondition("${find(request.uri.path, '^/token-exchange/[a-z]+$')}", { place });
-const bearer = compileCondition("${find(request.headers['Authorization'][0], '(?i)^bearer ')}", { place });
-const groups = compileTemplate("${findGroups(request.uri.path, '^/([^/]+)/(\\\\w+)')[2]}", { place });
+const condition = compileCondition("${find(request.uri.path, '^/token-exchange')}", { place, functions });
+const versioned = compileCondition("${find(request.uri.path, '^/token-exchange/[a-z]+$')}", {
+  place,
+  functions,
+});
+const bearer = compileCondition("${find(request.headers['Authorization'][0], '(?i)^bearer ')}", {
+  place,
+  functions,
+});
+const groups = compileTemplate("${findGroups(request.uri.path, '^/([^/]+)/(\\\\w+)')[2]}", {
+  place,
+  functions,
+});
 const entity = compileTemplate(
   '{"access_token": "${contexts.oauth2TokenExchange.issuedToken}", "issued_token_type": "${contexts.oauth2TokenExchange.issuedTokenType}"}',
-  { place },
+  { place, functions },
 );
 
 function measure(name: string, run: () => unknown): void {

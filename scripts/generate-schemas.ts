@@ -2,8 +2,8 @@
 // and the registry disagree.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { buildJsonSchemas } from '../src/config/json-schemas.js';
-import { createBuiltinRegistry } from '../src/heap/builtins.js';
+import { createBuiltinRegistry } from '../src/builtins.js';
+import { buildJsonSchemas } from '../src/json-schemas.js';
 
 const target = process.argv[2] ?? 'schemas';
 await rm(target, { recursive: true, force: true });

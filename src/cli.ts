@@ -3,9 +3,8 @@ import { parseArgs } from 'node:util';
 import { errorCatalogue } from './errors/catalogue.js';
 import { formatPlace, type TollgateError } from './errors/tollgate-error.js';
 import { asErrors } from './heap/heap.js';
+import { startGateway, validateFiles } from './index.js';
 import { createLogger, type LogFormat } from './observability/logger.js';
-import { startGateway } from './server/gateway.js';
-import { validateFiles } from './server/validate.js';
 
 const usage = `Usage:
   tollgate start [--config-dir DIR] [--routes DIR] [--port N] [--host ADDR] [--log-format json|pretty] [--log-level LEVEL]

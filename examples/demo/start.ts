@@ -1,7 +1,6 @@
 // The demo: on 127.0.0.1, the dev authorization server (8088), the sample API (8081) and the
 // gateway serving routes/ (8080). main.ts is its command line; the end-to-end test uses this module.
-import { createLogger } from '../../src/observability/logger.js';
-import { startGateway, type Gateway } from '../../src/server/gateway.js';
+import { createLogger, startGateway, type Gateway } from '../../src/index.js';
 import { startSampleBackend, type SampleBackend } from '../backend/server.js';
 import { startDevAs, type DevAs } from '../dev-as/server.js';
 

@@ -1,4 +1,5 @@
-import type { JsonSchema } from '../heap/types.js';
+/** A JSON Schema object, as ajv takes it. */
+export type JsonSchema = Readonly<Record<string, unknown>>;
 
 /**
  * Building blocks for the config schemas. Objects are strict (unknown keys are errors) but keep

@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { childPointer, configError, type Place, type TollgateError } from '../errors/tollgate-error.js';
-import type { JsonSchema } from '../heap/types.js';
+import type { JsonSchema } from './schema.js';
 
 /** A compiled schema check: returns the errors, each with the JSON Pointer of the bad value. */
 export type Validator = (value: unknown, place: Place) => TollgateError[];
@@ -30,7 +30,8 @@ function toError(error: ErrorObject, place: Place): TollgateError {
 }
 
 /**
- * One ajv instance per registry; every schema is compiled once, when the registry is built.
+ * One ajv instance per registry (TypeRegistry owns it); every schema is compiled once, the types'
+ * when the registry is built, the others (route files, admin.json…) when first asked for.
  * `allErrors` so `tollgate validate` can list every problem of a file in one run.
  */
 export class SchemaCompiler {

@@ -10,8 +10,8 @@ export type FunctionTable = Readonly<Record<string, ElFunction>>;
 export interface CompileOptions {
   /** Where the string sits in its config file, for parse and evaluation errors. */
   readonly place: Place;
-  /** Functions the expression may call; the built-in table when omitted. */
-  readonly functions?: FunctionTable;
+  /** Functions the expression may call: the table of the gateway the expression belongs to. */
+  readonly functions: FunctionTable;
   /** Receives each evaluation error (the expression then yields null). */
   readonly onError?: (error: TollgateError) => void;
 }

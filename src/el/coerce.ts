@@ -1,6 +1,5 @@
 import { TollgateError } from '../errors/tollgate-error.js';
-import { Headers } from '../http/headers.js';
-import { RequestUri } from '../http/uri.js';
+import { elGet, elKeys, elText, isElMap, isElText } from './host.js';
 
 /**
  * EL's type coercions (JSR-245 §1.18) over JavaScript values. EL has Long and Double; here both
@@ -124,9 +123,9 @@ function javaString(value: unknown, depth: number): string {
     const entries = Object.entries(value).map(([k, v]) => `${k}=${javaString(v, depth + 1)}`);
     return `{${entries.join(', ')}}`;
   }
-  if (value instanceof RequestUri) return value.toString();
-  if (value instanceof Headers) {
-    const entries = [...value.entries()].map(([name, values]) => `${name}=${javaString(values, depth + 1)}`);
+  if (isElText(value)) return value[elText]();
+  if (isElMap(value)) {
+    const entries = value[elKeys]().map((name) => `${name}=${javaString(value[elGet](name), depth + 1)}`);
     return `{${entries.join(', ')}}`;
   }
   throw evaluationError(`a ${typeName(value)} cannot be converted to a string`);
@@ -146,7 +145,7 @@ export function strictEquals(a: unknown, b: unknown): boolean {
     );
   }
   if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.compare(a, b) === 0;
-  if (a instanceof RequestUri && b instanceof RequestUri) return a.toString() === b.toString();
+  if (isElText(a) && isElText(b)) return a[elText]() === b[elText]();
   return false;
 }
 
@@ -198,7 +197,7 @@ export function isEmpty(value: unknown): boolean {
   if (typeof value === 'string' || Array.isArray(value) || value instanceof Uint8Array) {
     return value.length === 0;
   }
-  if (value instanceof Headers) return value.size === 0;
+  if (isElMap(value)) return value[elKeys]().length === 0;
   if (isPlainObject(value)) return Object.keys(value).length === 0;
   return false;
 }

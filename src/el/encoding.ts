@@ -10,8 +10,10 @@ const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345
 const UNRESERVED = `${ALPHANUMERIC}-._~`;
 const SUB_DELIMS = "!$&'()*+,;=";
 
+type Component = 'pathElement' | 'userInfo' | 'fragment' | 'queryParameter';
+
 /** Characters each RFC 3986 component keeps as they are; everything else is percent-encoded. */
-export const COMPONENT_SAFE = Object.freeze({
+export const COMPONENT_SAFE: Readonly<Record<Component, ReadonlySet<string>>> = Object.freeze({
   pathElement: new Set(`${UNRESERVED}${SUB_DELIMS}:@`),
   userInfo: new Set(`${UNRESERVED}${SUB_DELIMS}:`),
   fragment: new Set(`${UNRESERVED}${SUB_DELIMS}:@/?`),
@@ -20,7 +22,7 @@ export const COMPONENT_SAFE = Object.freeze({
 });
 
 /** application/x-www-form-urlencoded keeps these (as Java's URLEncoder does); space becomes '+'. */
-const FORM_SAFE = new Set(`${ALPHANUMERIC}-._*`);
+const FORM_SAFE: ReadonlySet<string> = new Set(`${ALPHANUMERIC}-._*`);
 
 function percentEncode(text: string, safe: ReadonlySet<string>, spaceAsPlus: boolean): string {
   let output = '';

@@ -4,7 +4,6 @@ import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { TextDecoder } from 'node:util';
 import { TollgateError } from '../errors/tollgate-error.js';
-import { Headers } from '../http/headers.js';
 import type { ElFunction, FunctionTable } from './api.js';
 import {
   BLOCKED_KEYS,
@@ -26,6 +25,7 @@ import {
   formEncode,
   parseProperties,
 } from './encoding.js';
+import { elGet, elKeys, isElMap } from './host.js';
 import { isKeyword } from './lexer.js';
 import {
   compileAtLoad,
@@ -80,9 +80,21 @@ function define(min: number, max: number, run: Run, prepare?: Definition['prepar
   return { min, max, run, prepare };
 }
 
+/**
+ * Carries a built-in function's name, so that code which relies on what a built-in does (the
+ * Router's path-prefix index and `find`) can tell it from a replacement, in any gateway's table.
+ */
+const builtinName: unique symbol = Symbol('tollgate.el.builtin');
+
+/** True when `fn` is the built-in function `name`, from whichever table. */
+export function isBuiltinFunction(fn: ElFunction | undefined, name: string): boolean {
+  return (fn as { [builtinName]?: string } | undefined)?.[builtinName] === name;
+}
+
 function asFunction(name: string, definition: Definition): PreparableFunction {
   const fn: Run = (...args) => definition.run(...args);
   return Object.assign(fn, {
+    [builtinName]: name,
     [elPrepare](args: readonly ArgumentShape[]): ElFunction {
       const { min, max } = definition;
       if (args.length < min || args.length > max) {
@@ -130,10 +142,10 @@ function regexDefinition(
   );
 }
 
-/** The keys of a map EL can enumerate: a plain object's own keys or a Headers map's names. */
+/** The keys of a map EL can enumerate: a plain object's own keys or a host map's names. */
 function keysOf(map: unknown): string[] | null {
   if (isPlainObject(map)) return Object.keys(map).filter((key) => !BLOCKED_KEYS.has(key));
-  if (map instanceof Headers) return [...map.entries()].map(([name]) => name);
+  if (isElMap(map)) return map[elKeys]();
   return null;
 }
 
@@ -293,7 +305,7 @@ function builtinDefinitions(cache: PatternCache): Record<string, Definition> {
       if (typeof container === 'string') return typeof value === 'string' && container.includes(value);
       if (Array.isArray(container)) return container.some((item) => strictEquals(item, value));
       const name = toElString(value);
-      if (container instanceof Headers) return container.has(name);
+      if (isElMap(container)) return container[elGet](name) !== undefined;
       return isPlainObject(container) && !BLOCKED_KEYS.has(name) && Object.hasOwn(container, name);
     }),
     decodeBase64: decoded(decodeBase64Strict),
@@ -367,7 +379,7 @@ function builtinDefinitions(cache: PatternCache): Record<string, Definition> {
     length: define(1, 1, (value) => {
       if (typeof value === 'string' || Array.isArray(value) || value instanceof Uint8Array)
         return value.length;
-      if (value instanceof Headers) return value.size;
+      if (isElMap(value)) return value[elKeys]().length;
       return isPlainObject(value) ? Object.keys(value).length : 0;
     }),
     matches: regexDefinition(cache, 2, 1, search),
@@ -440,8 +452,8 @@ function builtinDefinitions(cache: PatternCache): Record<string, Definition> {
 }
 
 /**
- * A fresh table of the built-in functions, with its own regex cache. Each gateway may build one;
- * `builtinFunctions` is the shared default.
+ * A fresh table of the built-in functions, with its own regex cache. Each gateway builds one, so
+ * no two gateways in a process share a cache; there is no shared default table.
  */
 export function createBuiltinFunctions(): FunctionTable {
   const cache = new PatternCache();
@@ -451,8 +463,6 @@ export function createBuiltinFunctions(): FunctionTable {
   }
   return Object.freeze(table);
 }
-
-export const builtinFunctions: FunctionTable = createBuiltinFunctions();
 
 const FUNCTION_NAME = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 

@@ -7,13 +7,26 @@ export type {
   ElFunction,
   FunctionTable,
 } from './api.js';
-export { elGet, elSet, isElReadable, isElWritable, type ElReadable, type ElWritable } from './host.js';
+export {
+  elGet,
+  elKeys,
+  elSet,
+  elText,
+  isElMap,
+  isElReadable,
+  isElText,
+  isElWritable,
+  type ElMap,
+  type ElReadable,
+  type ElText,
+  type ElWritable,
+} from './host.js';
 export { compileCondition, compileLValue, compileTemplate } from './template.js';
 export {
-  builtinFunctions,
   createBuiltinFunctions,
   elPrepare,
   extendFunctions,
+  isBuiltinFunction,
   isPreparable,
   type ArgumentShape,
   type PreparableFunction,

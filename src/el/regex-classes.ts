@@ -19,7 +19,7 @@ export interface ClassText {
 const MAX_CODE_POINT = 0x10ffff;
 
 /** Characters with a meaning in RE2 outside or inside a class. */
-const RE2_SYNTAX = new Set('\\^$.|?*+()[]{}-');
+const RE2_SYNTAX: ReadonlySet<string> = new Set('\\^$.|?*+()[]{}-');
 
 /**
  * One character as RE2 source, meaning the same inside and outside a class: syntax characters

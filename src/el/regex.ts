@@ -45,7 +45,7 @@ export interface JavaPattern {
   readonly engine: Literal | Program;
 }
 
-const OPERATORS = new Set('\\^$.|?*+()[]{}');
+const OPERATORS: ReadonlySet<string> = new Set('\\^$.|?*+()[]{}');
 
 function isAsciiPunctuation(char: string | undefined): boolean {
   return char !== undefined && /^[!-/:-@[-`{-~]$/.test(char);

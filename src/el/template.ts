@@ -1,15 +1,8 @@
 import { configError, TollgateError, type Place } from '../errors/tollgate-error.js';
-import type {
-  CompiledCondition,
-  CompiledLValue,
-  CompiledTemplate,
-  CompileOptions,
-  FunctionTable,
-} from './api.js';
+import type { CompiledCondition, CompiledLValue, CompiledTemplate, CompileOptions } from './api.js';
 import { childrenOf, type Node } from './ast.js';
 import { toElString } from './coerce.js';
 import { compileAssignment, compileNode, type Evaluator } from './evaluator.js';
-import { builtinFunctions } from './functions.js';
 import type { ElReadable } from './host.js';
 import { ElSyntaxError } from './lexer.js';
 import { parseEmbedded } from './parser.js';
@@ -140,7 +133,7 @@ interface Compiled {
 }
 
 function compileParts(source: string, options: CompileOptions): Compiled {
-  const functions: FunctionTable = options.functions ?? builtinFunctions;
+  const { functions } = options;
   try {
     const pieces = split(source);
     const nodes = pieces.filter((part): part is Node => typeof part !== 'string');
@@ -230,7 +223,7 @@ export function compileCondition(source: string | boolean, options: CompileOptio
  * `constructor` and `prototype` are refused at every step, so no assignment reaches a prototype.
  */
 export function compileLValue(source: string, options: CompileOptions): CompiledLValue {
-  const functions: FunctionTable = options.functions ?? builtinFunctions;
+  const { functions } = options;
   let assign: (scope: ElReadable, value: unknown) => boolean;
   try {
     const parts = split(source);

@@ -2,8 +2,8 @@ import { conditionSchema, expressionSchema, objectSchema } from '../config/schem
 import type { CompiledCondition, CompiledLValue, CompiledTemplate } from '../el/api.js';
 import { childPlace, type Place } from '../errors/tollgate-error.js';
 import { defineType, type CreateContext, type Filter } from '../heap/types.js';
-import { conditionHolds, loadEntities } from '../server/entities.js';
-import type { Exchange } from '../server/exchange.js';
+import { conditionHolds, loadEntities } from '../http/entity-loading.js';
+import type { Exchange } from '../http/exchange.js';
 
 interface BindingConfig {
   condition?: string | boolean;

@@ -7,6 +7,7 @@ import {
   TollgateError,
 } from '../errors/tollgate-error.js';
 import { defineType, type CreateContext, type Filter } from '../heap/types.js';
+import type { Exchange } from '../http/exchange.js';
 import { FORM_MEDIA_TYPE } from '../http/form.js';
 import type { Headers } from '../http/headers.js';
 import type { Request } from '../http/message.js';
@@ -16,7 +17,6 @@ import {
   type TokenEndpointRequest,
 } from '../oauth2/client-auth.js';
 import { resolveSecretsProvider, secretsProviderSchema } from '../secrets/secret-store-types.js';
-import type { Exchange } from '../server/exchange.js';
 
 /** The config of ClientSecretBasic- and ClientSecretPostAuthenticationFilter. */
 export interface ClientSecretConfig {

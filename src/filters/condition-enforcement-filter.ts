@@ -1,8 +1,8 @@
 import { conditionSchema, objectSchema, referenceSchema } from '../config/schema.js';
 import { childPlace } from '../errors/tollgate-error.js';
+import { conditionHolds } from '../http/entity-loading.js';
 import { textResponse } from '../http/message.js';
 import { defineType, type Filter, type Handler } from '../heap/types.js';
-import { conditionHolds } from '../server/entities.js';
 
 interface ConditionEnforcementFilterConfig {
   condition: string | boolean;

@@ -1,7 +1,7 @@
 import { conditionSchema, objectSchema, referenceSchema } from '../config/schema.js';
 import { childPlace } from '../errors/tollgate-error.js';
 import { defineType, type Filter } from '../heap/types.js';
-import { conditionHolds } from '../server/entities.js';
+import { conditionHolds } from '../http/entity-loading.js';
 
 interface ConditionalFilterConfig {
   condition: string | boolean;

@@ -1,9 +1,9 @@
 import { headerMapSchema, objectSchema } from '../config/schema.js';
 import { childPlace } from '../errors/tollgate-error.js';
+import { entityNeeds, loadEntities } from '../http/entity-loading.js';
 import type { Headers } from '../http/headers.js';
 import { addHeaders, compileHeaders } from '../handlers/static-response-handler.js';
 import { defineType, type Filter } from '../heap/types.js';
-import { entityNeeds, loadEntities } from '../server/entities.js';
 
 interface HeaderFilterConfig {
   messageType: 'REQUEST' | 'RESPONSE' | 'request' | 'response';

@@ -10,7 +10,10 @@ import {
   type Place,
   TollgateError,
 } from '../errors/tollgate-error.js';
+import type { Cancellation } from '../http/cancellation.js';
+import { entityNeeds, loadEntities, type EntityNeeds } from '../http/entity-loading.js';
 import { Entity } from '../http/entity.js';
+import type { Exchange } from '../http/exchange.js';
 import { FORM_MEDIA_TYPE } from '../http/form.js';
 import { Headers } from '../http/headers.js';
 import { Request, textResponse, type Response } from '../http/message.js';
@@ -33,9 +36,7 @@ import {
   type TokenExchangeSuccess,
 } from '../oauth2/token-exchange-response.js';
 import { resolveTokenType, TokenType } from '../oauth2/token-types.js';
-import { entityNeeds, loadEntities, type EntityNeeds } from '../server/entities.js';
 import type { ExchangeSource, GatewayMetrics } from '../observability/metrics.js';
-import type { Cancellation, Exchange } from '../server/exchange.js';
 import { AmService } from '../services/am-service.js';
 import type { ResourceAccess } from '../services/scriptable-resource-access.js';
 

@@ -1,10 +1,10 @@
-import { durationSchema, objectSchema } from '../config/schema.js';
+import { durationSchema, objectSchema, type JsonSchema } from '../config/schema.js';
 import { parseDuration } from '../config/duration.js';
 import { childPlace } from '../errors/tollgate-error.js';
 import { HttpClient } from '../http/client.js';
+import type { Exchange } from '../http/exchange.js';
 import type { Request, Response } from '../http/message.js';
-import type { Exchange } from '../server/exchange.js';
-import { defineType, type CreateContext, type Handler, type JsonSchema } from '../heap/types.js';
+import { defineType, type CreateContext, type Handler } from '../heap/types.js';
 
 export interface ClientHandlerConfig {
   connections?: number;

@@ -1,11 +1,11 @@
 import { conditionSchema, expressionSchema, objectSchema, referenceSchema } from '../config/schema.js';
 import type { CompiledCondition } from '../el/api.js';
 import { childPlace } from '../errors/tollgate-error.js';
+import { conditionHolds } from '../http/entity-loading.js';
+import type { Exchange } from '../http/exchange.js';
 import { textResponse, type Response } from '../http/message.js';
 import { compileRebase } from '../heap/base-uri.js';
 import { defineType, type Handler } from '../heap/types.js';
-import { conditionHolds } from '../server/entities.js';
-import type { Exchange } from '../server/exchange.js';
 
 interface DispatchHandlerConfig {
   bindings: { condition?: string | boolean; handler: unknown; baseURI?: string }[];

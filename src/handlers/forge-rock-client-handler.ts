@@ -1,6 +1,6 @@
+import type { Exchange } from '../http/exchange.js';
 import type { Response } from '../http/message.js';
 import { defineType, type Handler } from '../heap/types.js';
-import type { Exchange } from '../server/exchange.js';
 import {
   ClientHandler,
   clientHandlerSchema,

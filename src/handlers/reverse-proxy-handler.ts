@@ -1,8 +1,8 @@
 import { TollgateError } from '../errors/tollgate-error.js';
 import type { HttpClient } from '../http/client.js';
+import type { Exchange } from '../http/exchange.js';
 import { textResponse, type Response } from '../http/message.js';
 import { defineType, type Handler } from '../heap/types.js';
-import type { Exchange } from '../server/exchange.js';
 import { clientHandlerSchema, createHttpClient, type ClientHandlerConfig } from './client-handler.js';
 
 /**

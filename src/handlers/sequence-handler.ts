@@ -1,10 +1,10 @@
 import { conditionSchema, objectSchema, referenceSchema } from '../config/schema.js';
 import type { CompiledCondition } from '../el/api.js';
 import { childPlace } from '../errors/tollgate-error.js';
+import { conditionHolds } from '../http/entity-loading.js';
+import type { Exchange } from '../http/exchange.js';
 import type { Response } from '../http/message.js';
 import { defineType, type Handler } from '../heap/types.js';
-import { conditionHolds } from '../server/entities.js';
-import type { Exchange } from '../server/exchange.js';
 
 interface SequenceHandlerConfig {
   bindings: { handler: unknown; postcondition?: string | boolean }[];

@@ -1,12 +1,12 @@
 import { expressionSchema, headerMapSchema, objectSchema } from '../config/schema.js';
 import type { CompiledTemplate } from '../el/api.js';
 import { childPlace, configError, formatPlace, type Place } from '../errors/tollgate-error.js';
+import { entityNeeds, loadEntities, type EntityNeeds } from '../http/entity-loading.js';
 import { Entity } from '../http/entity.js';
+import type { Exchange } from '../http/exchange.js';
 import { Headers, isValidHeaderName, isValidHeaderValue } from '../http/headers.js';
 import { Response } from '../http/message.js';
 import { defineType, type CreateContext, type Handler } from '../heap/types.js';
-import { entityNeeds, loadEntities, type EntityNeeds } from '../server/entities.js';
-import type { Exchange } from '../server/exchange.js';
 
 interface StaticResponseHandlerConfig {
   status?: number | string;

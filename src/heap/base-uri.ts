@@ -1,6 +1,6 @@
 import { ConfigErrors, configError, TollgateError, type Place } from '../errors/tollgate-error.js';
+import type { Exchange } from '../http/exchange.js';
 import { RequestUri } from '../http/uri.js';
-import type { Exchange } from '../server/exchange.js';
 import type { CreateContext } from './types.js';
 
 function parseBase(value: unknown): RequestUri | undefined {

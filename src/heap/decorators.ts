@@ -1,7 +1,7 @@
 import { ConfigErrors, configError, type Place } from '../errors/tollgate-error.js';
+import type { Exchange } from '../http/exchange.js';
 import { textResponse, type Response } from '../http/message.js';
 import { describeRequest, describeResponse } from '../observability/redact.js';
-import type { Exchange } from '../server/exchange.js';
 import { compileRebase } from './base-uri.js';
 import type { CreateContext, Filter, Handler, Kind } from './types.js';
 

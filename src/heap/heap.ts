@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { declarationSchema } from '../config/schema.js';
-import { SchemaCompiler } from '../config/validate.js';
+import { declarationSchema, type JsonSchema } from '../config/schema.js';
+import type { Validator } from '../config/validate.js';
 import type { FunctionTable } from '../el/api.js';
 import { compileCondition, compileLValue, compileTemplate } from '../el/index.js';
 import { elGet, type ElReadable } from '../el/host.js';
@@ -12,10 +12,10 @@ import {
   type Place,
   TollgateError,
 } from '../errors/tollgate-error.js';
-import type { Environment } from '../server/exchange.js';
+import type { Environment } from '../http/exchange.js';
 import { decorate, type Decoration } from './decorators.js';
 import type { TypeRegistry } from './registry.js';
-import type { CreateContext, GatewayInfo, Handler, Kind } from './types.js';
+import type { ChildHeap, CreateContext, GatewayInfo, Handler, Kind } from './types.js';
 
 interface Declaration {
   readonly name: string;
@@ -25,8 +25,13 @@ interface Declaration {
   readonly place: Place;
 }
 
-const validateDeclaration = new SchemaCompiler().compile(declarationSchema);
-const decorationKeys = new Set(['capture', 'timer', 'baseURI']);
+const decorationKeys: ReadonlySet<string> = new Set(['capture', 'timer', 'baseURI']);
+
+/** A heap object that exists without being written, created only when referenced. */
+export interface DefaultDeclaration {
+  readonly name: string;
+  readonly type: string;
+}
 
 export interface HeapOptions {
   readonly registry: TypeRegistry;
@@ -35,8 +40,7 @@ export interface HeapOptions {
   readonly functions: FunctionTable;
   readonly gateway: GatewayInfo;
   readonly parent?: Heap;
-  /** Declarations that exist without being written, created only when referenced. */
-  readonly defaults?: readonly { name: string; type: string }[];
+  readonly defaults?: readonly DefaultDeclaration[];
 }
 
 /**
@@ -44,7 +48,7 @@ export interface HeapOptions {
  * not declared here. Objects are created once; `start` and `stop` run their lifecycle hooks, stop
  * in reverse order of creation.
  */
-export class Heap {
+export class Heap implements ChildHeap {
   readonly #options: HeapOptions;
   readonly #declarations = new Map<string, Declaration>();
   readonly #lazyNames = new Set<string>();
@@ -81,6 +85,11 @@ export class Heap {
     return this.#options.gateway;
   }
 
+  /** The check for a schema that is not a type's (a declaration, a route file), by the registry's ajv. */
+  validatorFor(schema: JsonSchema): Validator {
+    return this.#options.registry.validatorFor(schema);
+  }
+
   child(logger: Logger): Heap {
     const { registry, environment, functions, gateway } = this.#options;
     return new Heap({ registry, environment, functions, gateway, logger, parent: this });
@@ -106,7 +115,7 @@ export class Heap {
     const errors: TollgateError[] = [];
     entries.forEach((entry, index) => {
       const entryPlace = childPlace(place, index);
-      const problems = validateDeclaration(entry, entryPlace);
+      const problems = this.validatorFor(declarationSchema)(entry, entryPlace);
       if (problems.length > 0) {
         errors.push(...problems);
         return;
@@ -218,7 +227,7 @@ export class Heap {
   #resolveInline(entry: Record<string, unknown>, kind: Kind, place: Place): unknown {
     const cached = this.#inline.get(entry);
     if (cached) return checkKind(cached, kind, place, String(entry.name ?? entry.type));
-    const problems = validateDeclaration(entry, place);
+    const problems = this.validatorFor(declarationSchema)(entry, place);
     if (problems.length > 0) throw new ConfigErrors(problems);
     const declaration = toDeclaration(entry, place);
     if (

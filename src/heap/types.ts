@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
 import type { ConfigFileReader } from '../config/file-reader.js';
+import type { JsonSchema } from '../config/schema.js';
+import type { Validator } from '../config/validate.js';
 import type { CompiledCondition, CompiledLValue, CompiledTemplate, FunctionTable } from '../el/api.js';
 import type { Place } from '../errors/tollgate-error.js';
+import type { Environment, Exchange } from '../http/exchange.js';
 import type { Response } from '../http/message.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
-import type { Environment, Exchange } from '../server/exchange.js';
-import type { Heap } from './heap.js';
 
 export interface Handler {
   handle(exchange: Exchange): Promise<Response>;
@@ -17,9 +18,6 @@ export interface Filter {
 
 /** What a heap object can be, and so what a reference to it may expect. */
 export type Kind = 'Handler' | 'Filter' | 'SecretStore' | 'Service' | 'ResourceAccess' | 'Decorator';
-
-/** A JSON Schema object, as ajv takes it. */
-export type JsonSchema = Readonly<Record<string, unknown>>;
 
 /** Facts about the running gateway that some types (Router, secret stores) need. */
 export interface GatewayInfo {
@@ -37,6 +35,32 @@ export interface GatewayInfo {
 }
 
 /**
+ * The heap `CreateContext.childHeap` gives: a Router builds its routes in it, each in a child of
+ * its own. heap.ts's Heap is the implementation; the contract is declared here, with the others,
+ * because heap.ts imports this file and must not be imported back.
+ */
+export interface ChildHeap {
+  readonly logger: Logger;
+  readonly environment: Environment;
+  readonly gateway: GatewayInfo;
+  /** The check for a schema that is not a type's (a route file's), by the registry's ajv. */
+  validatorFor(schema: JsonSchema): Validator;
+  child(logger: Logger): ChildHeap;
+  /** The build context for a config value that is not a heap object (a route's own keys). */
+  contextFor(name: string, place: Place): CreateContext;
+  /** Applies route-level decorations (`baseURI`, `capture`, `timer`) to a route's handler. */
+  decorateHandler(handler: Handler, entry: Record<string, unknown>, place: Place): Handler;
+  /** Adds a file's `heap` array. Throws ConfigErrors listing every malformed declaration. */
+  declare(entries: unknown, place: Place): void;
+  /** Creates every declared object now, so errors surface at load. */
+  createAll(): void;
+  resolve<T>(reference: unknown, kind: Kind, place: Place): T;
+  start(): Promise<void>;
+  /** Runs the stop hooks, in reverse order of creation. */
+  stop(): Promise<void>;
+}
+
+/**
  * Everything a type's factory may use while it builds its object: no I/O happens here, only
  * compiling expressions and resolving references. Work that needs sockets or timers goes in
  * `onStart`; cleanup in `onStop`.
@@ -51,7 +75,7 @@ export interface CreateContext {
   readonly functions: FunctionTable;
   readonly gateway: GatewayInfo;
   /** A new heap whose parent is the heap this object is declared in (what a Router's routes use). */
-  childHeap(): Heap;
+  childHeap(): ChildHeap;
   /** Resolves a reference (a heap name or an inline declaration) to an object of `kind`. */
   resolve<T>(reference: unknown, kind: Kind, place: Place): T;
   /** Like resolve, for an optional key: undefined stays undefined. */

@@ -1,12 +1,12 @@
 import type { Readable } from 'node:stream';
 import { Agent, type Dispatcher, errors as undiciErrors } from 'undici';
 import { TollgateError } from '../errors/tollgate-error.js';
+import type { Cancellation } from './cancellation.js';
 import { Entity } from './entity.js';
 import { isHopByHop, removeHopByHop } from './forwarding.js';
 import { Headers } from './headers.js';
 import { type Request, Response } from './message.js';
 import { UpstreamBody } from './upstream-body.js';
-import type { Cancellation } from '../server/exchange.js';
 
 export interface HttpClientOptions {
   /** Pooled connections per upstream origin. */

@@ -1,7 +1,7 @@
 import type { Headers } from './headers.js';
 
 /** RFC 9110 §7.6.1 connection-specific headers: never forwarded by a proxy. */
-const hopByHop = new Set([
+const hopByHop: ReadonlySet<string> = new Set([
   'connection',
   'keep-alive',
   'proxy-authenticate',

@@ -1,10 +1,10 @@
-import { elGet, type ElReadable } from '../el/host.js';
+import { elGet, elKeys, type ElMap } from '../el/host.js';
 
 /**
  * HTTP headers as PingGateway shows them: a case-insensitive map of name to a list of values.
  * Names keep the case they were first set with, for forwarding.
  */
-export class Headers implements ElReadable {
+export class Headers implements ElMap {
   readonly #values = new Map<string, { name: string; values: string[] }>();
 
   static fromRaw(rawHeaders: readonly string[]): Headers {
@@ -81,6 +81,10 @@ export class Headers implements ElReadable {
 
   [elGet](name: string): unknown {
     return this.get(name);
+  }
+
+  [elKeys](): string[] {
+    return [...this.#values.values()].map(({ name }) => name);
   }
 }
 

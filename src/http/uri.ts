@@ -1,4 +1,4 @@
-import { elGet, type ElReadable } from '../el/host.js';
+import { elGet, elText, type ElReadable, type ElText } from '../el/host.js';
 import type { RequestTarget } from './request-target.js';
 
 function decode(raw: string): string {
@@ -13,7 +13,7 @@ function decode(raw: string): string {
  * A request URI with PingGateway's MutableUri properties. Raw (encoded) parts are stored; the
  * decoded views are computed when read. `rebase` replaces scheme, host and port only.
  */
-export class RequestUri implements ElReadable {
+export class RequestUri implements ElReadable, ElText {
   scheme: string;
   host: string;
   /** -1 when the URI names no port. */
@@ -140,6 +140,10 @@ export class RequestUri implements ElReadable {
     if (this.rawQuery !== null) text += `?${this.rawQuery}`;
     if (this.rawFragment !== null) text += `#${this.rawFragment}`;
     return text;
+  }
+
+  [elText](): string {
+    return this.toString();
   }
 
   [elGet](name: string): unknown {

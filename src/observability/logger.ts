@@ -6,7 +6,7 @@ export type LogFormat = 'json' | 'pretty';
  * Paths pino blanks in every log line, whatever logged them: a token or secret that reaches a log
  * object under one of these names never reaches the output.
  */
-export const redactPaths = [
+export const redactPaths: readonly string[] = Object.freeze([
   'req.headers.authorization',
   'req.headers.cookie',
   'headers.authorization',
@@ -27,7 +27,7 @@ export const redactPaths = [
   'password',
   'token',
   'secret',
-];
+]);
 
 export function createLogger(options: {
   level?: string;
@@ -37,7 +37,7 @@ export function createLogger(options: {
   const base = {
     level: options.level ?? 'info',
     base: { name: 'tollgate' },
-    redact: { paths: redactPaths, censor: '[REDACTED]' },
+    redact: { paths: [...redactPaths], censor: '[REDACTED]' },
   };
   if (options.destination) return pino(base, options.destination);
   if (options.format === 'pretty') {

@@ -64,7 +64,7 @@ class KeptCounter<L extends string> {
 }
 
 /** Label values of a status family, by status / 100. */
-const STATUS_FAMILIES = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
+const STATUS_FAMILIES: readonly string[] = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
 
 /**
  * One gateway's Prometheus metrics, in a registry of its own (never prom-client's global one), so

@@ -3,7 +3,7 @@ import type { Request, Response } from '../http/message.js';
 
 export const REDACTED = '[REDACTED]';
 
-const secretHeaders = new Set([
+const secretHeaders: ReadonlySet<string> = new Set([
   'authorization',
   'proxy-authorization',
   'cookie',

@@ -1,6 +1,6 @@
 import type { FunctionTable } from '../el/api.js';
 import type { Node } from '../el/ast.js';
-import { builtinFunctions, parseExpression } from '../el/index.js';
+import { isBuiltinFunction, parseExpression } from '../el/index.js';
 
 /** Characters that stand for themselves in a regular expression and in a path. */
 const LITERAL = /^[A-Za-z0-9/_~-]*/;
@@ -40,7 +40,7 @@ export function conditionPathPrefix(condition: unknown, functions: FunctionTable
   } catch {
     return undefined;
   }
-  if (node.kind === 'call' && node.name === 'find' && functions.find === builtinFunctions.find) {
+  if (node.kind === 'call' && node.name === 'find' && isBuiltinFunction(functions.find, 'find')) {
     const [subject, pattern] = node.args;
     if (
       subject &&

@@ -9,7 +9,7 @@ import {
   loadErrors,
   type TollgateError,
 } from '../errors/tollgate-error.js';
-import type { Heap } from '../heap/heap.js';
+import type { ChildHeap } from '../heap/types.js';
 import { buildRoute, type Route } from './route.js';
 import { RequestCounts, routeError, type RouteState, type RouteStatus } from './route-status.js';
 import { RouteTable } from './route-table.js';
@@ -60,7 +60,7 @@ function stateOf(record: FileRecord): RouteState {
  */
 export class RouteDirectory {
   readonly directory: string;
-  readonly #heap: Heap;
+  readonly #heap: ChildHeap;
   readonly #logger: Logger;
   readonly #publish: (table: RouteTable<Route>) => void;
   readonly #rescanSoon: () => void;
@@ -73,7 +73,7 @@ export class RouteDirectory {
 
   constructor(init: {
     directory: string;
-    heap: Heap;
+    heap: ChildHeap;
     logger: Logger;
     publish: (table: RouteTable<Route>) => void;
     /** Asks for a scan a little later (files were still moving under the last one). */

@@ -1,15 +1,13 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { conditionSchema, objectSchema, referenceSchema } from '../config/schema.js';
 import { resolveTokens } from '../config/tokens.js';
-import { SchemaCompiler } from '../config/validate.js';
 import type { CompiledCondition } from '../el/api.js';
 import { childPlace, ConfigErrors, configError, type Place } from '../errors/tollgate-error.js';
+import type { Exchange } from '../http/exchange.js';
 import type { Response } from '../http/message.js';
-import type { Heap } from '../heap/heap.js';
 import { conditionPathPrefix } from './path-prefix.js';
 import { RequestCounts } from './route-status.js';
-import type { Handler } from '../heap/types.js';
-import type { Exchange } from '../server/exchange.js';
+import type { ChildHeap, Handler } from '../heap/types.js';
 
 export const routeSchema = objectSchema(
   {
@@ -26,8 +24,6 @@ export const routeSchema = objectSchema(
   ['handler'],
 );
 
-const validateRoute = new SchemaCompiler().compile(routeSchema);
-
 /**
  * One loaded route file: an immutable build. A request holds it from before its condition is
  * tested until its answer is complete, so that once the build is replaced or removed, its heap is
@@ -43,7 +39,7 @@ export class Route {
   /** The requests this file's builds answered; shared with the builds before and after this one. */
   readonly counts: RequestCounts;
   readonly #handler: Handler;
-  readonly #heap: Heap;
+  readonly #heap: ChildHeap;
   #holds = 0;
   #retired = false;
   #stopped: Promise<void> | undefined;
@@ -55,7 +51,7 @@ export class Route {
     condition: CompiledCondition | undefined;
     pathPrefix: string | undefined;
     handler: Handler;
-    heap: Heap;
+    heap: ChildHeap;
     counts: RequestCounts;
   }) {
     this.id = init.id;
@@ -112,7 +108,7 @@ export class Route {
 export async function buildRoute(
   document: unknown,
   source: { id: string; file: string },
-  parent: Heap,
+  parent: ChildHeap,
   options: { start?: boolean; counts?: RequestCounts } = {},
 ): Promise<Route> {
   const place: Place = { file: source.file, pointer: '' };
@@ -132,7 +128,7 @@ export async function buildRoute(
     limits: parent.gateway.configReader.limits,
   }) as Record<string, unknown>;
   await yieldToLoop();
-  const problems = validateRoute(resolved, place);
+  const problems = parent.validatorFor(routeSchema)(resolved, place);
   if (problems.length > 0) throw new ConfigErrors(problems);
   await yieldToLoop();
 

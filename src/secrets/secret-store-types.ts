@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import { parseDuration } from '../config/duration.js';
-import { durationSchema, expressionSchema, objectSchema, referenceSchema } from '../config/schema.js';
+import {
+  durationSchema,
+  expressionSchema,
+  objectSchema,
+  referenceSchema,
+  type JsonSchema,
+} from '../config/schema.js';
 import {
   childPlace,
   ConfigErrors,
@@ -9,12 +15,13 @@ import {
   type Place,
   TollgateError,
 } from '../errors/tollgate-error.js';
+import { Cancellation } from '../http/cancellation.js';
 import { Entity } from '../http/entity.js';
+import { Exchange } from '../http/exchange.js';
 import { Headers } from '../http/headers.js';
 import { Request, type Response } from '../http/message.js';
 import { RequestUri } from '../http/uri.js';
-import { defineType, type CreateContext, type Handler, type JsonSchema } from '../heap/types.js';
-import { Cancellation, Exchange } from '../server/exchange.js';
+import { defineType, type CreateContext, type Handler } from '../heap/types.js';
 import { Base64EncodedSecretStore } from './base64-encoded-secret-store.js';
 import { FileSystemSecretStore } from './file-system-secret-store.js';
 import { JwkSetSecretStore, parseJwkSetDocument } from './jwk-set-secret-store.js';

@@ -13,22 +13,22 @@ import type { Logger } from 'pino';
 import { parseDuration } from '../config/duration.js';
 import { ConfigFileReader } from '../config/file-reader.js';
 import type { FunctionTable } from '../el/api.js';
-import { builtinFunctions } from '../el/index.js';
+import { createBuiltinFunctions } from '../el/index.js';
 import { childPlace, configError, TollgateError } from '../errors/tollgate-error.js';
+import { Cancellation } from '../http/cancellation.js';
 import { Entity } from '../http/entity.js';
+import { Exchange, type Environment } from '../http/exchange.js';
 import { removeHopByHop } from '../http/forwarding.js';
 import { Headers } from '../http/headers.js';
 import { Request, textResponse, type Response } from '../http/message.js';
 import { isRefusedTarget, parseRequestTarget } from '../http/request-target.js';
 import { RequestUri } from '../http/uri.js';
-import { createBuiltinRegistry, defaultDeclarations } from '../heap/builtins.js';
-import { Heap } from '../heap/heap.js';
+import { Heap, type DefaultDeclaration } from '../heap/heap.js';
 import type { TypeRegistry } from '../heap/registry.js';
 import type { Handler } from '../heap/types.js';
 import { createLogger } from '../observability/logger.js';
 import { GatewayMetrics } from '../observability/metrics.js';
 import { ConnectionDrain } from './connection-drain.js';
-import { Cancellation, Exchange, type Environment } from './exchange.js';
 import {
   loadAdminConfig,
   loadGatewayConfig,
@@ -51,6 +51,16 @@ export interface GatewayOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly registry?: TypeRegistry;
   readonly functions?: FunctionTable;
+}
+
+/**
+ * The types a gateway is built with when its options bring no registry, and the heap objects
+ * every config can name undeclared. The server lists no types: the package's own are listed
+ * above it (src/builtins.ts), and passed in from there.
+ */
+export interface BuiltinTypes {
+  createRegistry(): TypeRegistry;
+  readonly defaults: readonly DefaultDeclaration[];
 }
 
 export interface Gateway {
@@ -82,14 +92,20 @@ function hasBody(req: IncomingMessage): boolean {
   return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
 
-/** Starts a gateway: reads the instance files, builds the heap and routes, opens the listeners. */
-export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
+/**
+ * Starts a gateway: reads the instance files, builds the heap and routes (with `builtins` unless
+ * the options bring a registry), opens the listeners.
+ */
+export async function startGatewayWith(
+  builtins: BuiltinTypes,
+  options: GatewayOptions = {},
+): Promise<Gateway> {
   const logger = options.logger ?? createLogger({});
   const environment = toEnvironment(options.env ?? process.env);
   const layout = locateInstance(options.configDir, options.routesDir);
   const configReader = new ConfigFileReader();
   try {
-    return await startInstance(options, logger, environment, layout, configReader);
+    return await startInstance(builtins, options, logger, environment, layout, configReader);
   } catch (error) {
     await configReader.close();
     throw error;
@@ -97,22 +113,24 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
 }
 
 async function startInstance(
+  builtins: BuiltinTypes,
   options: GatewayOptions,
   logger: Logger,
   environment: Environment,
   layout: InstanceLayout,
   configReader: ConfigFileReader,
 ): Promise<Gateway> {
-  const admin = await loadAdminConfig(layout.adminFile, environment.env, configReader);
-  const config = await loadGatewayConfig(layout.configFile, admin, environment.env, configReader);
+  const registry = options.registry ?? builtins.createRegistry();
+  const admin = await loadAdminConfig(layout.adminFile, environment.env, configReader, registry);
+  const config = await loadGatewayConfig(layout.configFile, admin, environment.env, configReader, registry);
   const maxEntityBytes = admin.maxBodyLength ?? DEFAULT_MAX_BODY_LENGTH;
   const metrics = new GatewayMetrics();
 
   const heap = new Heap({
-    registry: options.registry ?? createBuiltinRegistry(),
+    registry,
     logger,
     environment,
-    functions: options.functions ?? builtinFunctions,
+    functions: options.functions ?? createBuiltinFunctions(),
     gateway: {
       configDirectory: layout.configDirectory,
       routesDirectory: layout.routesDirectory,
@@ -121,7 +139,7 @@ async function startInstance(
       metrics,
       configReader,
     },
-    defaults: defaultDeclarations,
+    defaults: builtins.defaults,
   });
   const configPlace = { file: layout.configFile ?? '<default config>', pointer: '' };
   heap.declare(config.heap, childPlace(configPlace, 'heap'));

@@ -3,8 +3,9 @@ import { join, resolve } from 'node:path';
 import type { ConfigFileReader } from '../config/file-reader.js';
 import { durationSchema, objectSchema, referenceSchema } from '../config/schema.js';
 import { resolveTokens } from '../config/tokens.js';
-import { SchemaCompiler } from '../config/validate.js';
-import { ConfigErrors, type Place, type TollgateError } from '../errors/tollgate-error.js';
+import type { Validator } from '../config/validate.js';
+import { ConfigErrors, type Place } from '../errors/tollgate-error.js';
+import type { TypeRegistry } from '../heap/registry.js';
 
 export interface ConnectorConfig {
   port: number | number[];
@@ -69,10 +70,6 @@ export const gatewayConfigSchema = objectSchema({
   baseURI: { type: 'string' },
 });
 
-const compiler = new SchemaCompiler();
-const validateAdmin = compiler.compile(adminSchema);
-const validateGatewayConfig = compiler.compile(gatewayConfigSchema);
-
 /** Where an instance's files are: PingGateway's `config/` sub-folder is accepted too. */
 export interface InstanceLayout {
   readonly configDirectory: string;
@@ -109,7 +106,7 @@ async function loadFile<T>(
   file: string,
   inherited: readonly Record<string, unknown>[],
   env: Readonly<Record<string, string>>,
-  validate: (value: unknown, place: Place) => TollgateError[],
+  validate: Validator,
   reader: ConfigFileReader,
 ): Promise<T> {
   const place: Place = { file, pointer: '' };
@@ -125,21 +122,25 @@ async function loadFile<T>(
   return resolved as T;
 }
 
+/** Reads admin.json, checked by `registry`'s ajv. */
 export async function loadAdminConfig(
   file: string | undefined,
   env: Readonly<Record<string, string>>,
   reader: ConfigFileReader,
+  registry: TypeRegistry,
 ): Promise<AdminConfig> {
-  return file ? loadFile<AdminConfig>(file, [], env, validateAdmin, reader) : {};
+  return file ? loadFile<AdminConfig>(file, [], env, registry.validatorFor(adminSchema), reader) : {};
 }
 
+/** Reads config.json, with admin.json's properties for its tokens, checked by `registry`'s ajv. */
 export async function loadGatewayConfig(
   file: string | undefined,
   admin: AdminConfig,
   env: Readonly<Record<string, string>>,
   reader: ConfigFileReader,
+  registry: TypeRegistry,
 ): Promise<GatewayConfig> {
-  return file
-    ? loadFile<GatewayConfig>(file, [asProperties(admin.properties)], env, validateGatewayConfig, reader)
-    : {};
+  if (file === undefined) return {};
+  const validate = registry.validatorFor(gatewayConfigSchema);
+  return loadFile<GatewayConfig>(file, [asProperties(admin.properties)], env, validate, reader);
 }

@@ -4,14 +4,20 @@ import type { Logger } from 'pino';
 import { ConfigFileReader } from '../config/file-reader.js';
 import { routeExtensions } from '../config/files.js';
 import type { FunctionTable } from '../el/api.js';
-import { builtinFunctions } from '../el/index.js';
+import { createBuiltinFunctions } from '../el/index.js';
 import { configError, loadErrors, type TollgateError } from '../errors/tollgate-error.js';
-import { createBuiltinRegistry, defaultDeclarations } from '../heap/builtins.js';
-import { Heap } from '../heap/heap.js';
+import type { Environment } from '../http/exchange.js';
+import { Heap, type HeapOptions } from '../heap/heap.js';
 import { GatewayMetrics } from '../observability/metrics.js';
 import { buildRoute } from '../router/route.js';
-import type { Environment } from './exchange.js';
+import type { BuiltinTypes } from './gateway.js';
 import { loadAdminConfig, loadGatewayConfig } from './instance.js';
+
+export interface ValidateOptions {
+  readonly env: Environment;
+  readonly logger: Logger;
+  readonly functions?: FunctionTable;
+}
 
 export interface FileReport {
   readonly file: string;
@@ -39,11 +45,13 @@ async function expand(path: string): Promise<string[] | FileReport> {
  * admin.json and config.json by name, every other file as a route. Files are read through the
  * same loader, with the same limits, as the running gateway's.
  */
-export async function validateFiles(
+export async function validateFilesWith(
+  builtins: BuiltinTypes,
   paths: readonly string[],
-  options: { env: Environment; logger: Logger; functions?: FunctionTable },
+  options: ValidateOptions,
 ): Promise<FileReport[]> {
-  const registry = createBuiltinRegistry();
+  const registry = builtins.createRegistry();
+  const functions = options.functions ?? createBuiltinFunctions();
   const configReader = new ConfigFileReader();
   const reports: FileReport[] = [];
   try {
@@ -54,7 +62,15 @@ export async function validateFiles(
         continue;
       }
       for (const file of files) {
-        reports.push({ file, errors: await validateFile(file, options, registry, configReader) });
+        reports.push({
+          file,
+          errors: await validateFile(
+            file,
+            options,
+            { registry, functions, defaults: builtins.defaults },
+            configReader,
+          ),
+        });
       }
     }
   } finally {
@@ -65,16 +81,15 @@ export async function validateFiles(
 
 async function validateFile(
   file: string,
-  options: { env: Environment; logger: Logger; functions?: FunctionTable },
-  registry: ReturnType<typeof createBuiltinRegistry>,
+  options: ValidateOptions,
+  build: Pick<HeapOptions, 'registry' | 'functions' | 'defaults'>,
   configReader: ConfigFileReader,
 ): Promise<TollgateError[]> {
   const name = basename(file);
   const heap = new Heap({
-    registry,
+    ...build,
     logger: options.logger,
     environment: options.env,
-    functions: options.functions ?? builtinFunctions,
     gateway: {
       configDirectory: resolve(file, '..'),
       routesDirectory: resolve(file, '..'),
@@ -83,11 +98,11 @@ async function validateFile(
       metrics: new GatewayMetrics(),
       configReader,
     },
-    defaults: defaultDeclarations,
   });
   try {
-    if (name === 'admin.json') await loadAdminConfig(file, options.env.env, configReader);
-    else if (name === 'config.json') await loadGatewayConfig(file, {}, options.env.env, configReader);
+    if (name === 'admin.json') await loadAdminConfig(file, options.env.env, configReader, build.registry);
+    else if (name === 'config.json')
+      await loadGatewayConfig(file, {}, options.env.env, configReader, build.registry);
     else {
       const route = await buildRoute(
         await configReader.read(file),

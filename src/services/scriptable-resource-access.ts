@@ -10,7 +10,7 @@ import {
   TollgateError,
 } from '../errors/tollgate-error.js';
 import { defineType, type CreateContext } from '../heap/types.js';
-import type { Exchange } from '../server/exchange.js';
+import type { Exchange } from '../http/exchange.js';
 
 /** PingGateway's ResourceAccess: the scopes the current request needs. */
 export interface ResourceAccess {

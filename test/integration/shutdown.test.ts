@@ -11,7 +11,7 @@ import { startBackend, type Backend } from '../fixtures/backend.js';
 import { eventually, memoryLogger, type LogLine } from '../fixtures/gateway.js';
 import { startGatewayProcess, type GatewayProcess } from '../fixtures/gateway-process.js';
 import { send, type Outcome } from '../fixtures/keep-alive-client.js';
-import { startGateway, type Gateway } from '../../src/server/gateway.js';
+import { startGateway, type Gateway } from '../../src/index.js';
 
 const tls = resolve(dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/tls');
 const isAnswered = (outcome: Outcome): outcome is Extract<Outcome, { kind: 'answered' }> =>

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { ConfigErrors, TollgateError } from '../../src/errors/tollgate-error.js';
-import { startGateway } from '../../src/server/gateway.js';
+import { startGateway } from '../../src/index.js';
 import { memoryLogger } from '../fixtures/gateway.js';
 
 const tls = resolve(dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/tls');

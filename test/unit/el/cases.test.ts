@@ -6,6 +6,7 @@ import { after, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { compileLValue, compileTemplate } from '../../../src/el/index.js';
 import { TollgateError } from '../../../src/errors/tollgate-error.js';
+import { RequestUri } from '../../../src/http/uri.js';
 import { collecting, testExchange } from './fixtures.js';
 
 /**
@@ -141,6 +142,7 @@ const logic: Case[] = [
 ];
 
 const empty: Case[] = [
+  ['${empty request.headers}', false],
   ['${empty null}', true],
   ["${empty ''}", true],
   ["${empty 'a'}", false],
@@ -322,6 +324,15 @@ const functions: Case[] = [
   ['${length(null)}', 0],
   ['${length(5)}', 0],
   ["${length(request.headers['X-Multi'])}", 2],
+  ['${length(request.headers)}', 7],
+  ["${contains(request.headers, 'x-multi')}", true],
+  ["${contains(request.headers, 'X-None')}", false],
+  ["${keyMatch(request.headers, 'X-M.*')}", 'X-Multi'],
+  [
+    '${toString(request.headers)}',
+    '{Host=[test.com:123], Authorization=[Bearer abc.def], X-Multi=[one, two], Cookie=[SESSION=s1; other=o1], username=[Myname], X-Key=[__proto__], Content-Type=[application/x-www-form-urlencoded]}',
+  ],
+  ['${toString(request.uri)}', 'http://test.com:123/path/to/resource.html?a=1&a=2&b=x%20y'],
   ["${split('a,b,c,d,e', ',')[2]}", 'c'],
   ["${split('a,b,,,', ',')}", ['a', 'b']],
   ["${split(',a', ',')}", ['', 'a']],
@@ -504,6 +515,18 @@ describe('EL cases', () => {
   test('Object.prototype is still clean after every case', () => {
     assert.equal(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted'), false);
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+});
+
+describe('host objects', () => {
+  test('two URIs with the same text are equal', () => {
+    const exchange = testExchange();
+    exchange.attributes.same = RequestUri.parse(exchange.request.uri.toString());
+    exchange.attributes.other = RequestUri.parse('http://test.com:123/other');
+    const { options, errors } = collecting();
+    assert.equal(compileTemplate('${attributes.same == request.uri}', options).evaluate(exchange), true);
+    assert.equal(compileTemplate('${attributes.other == request.uri}', options).evaluate(exchange), false);
+    assert.deepEqual(errors, []);
   });
 });
 

@@ -1,11 +1,12 @@
 import { pino } from 'pino';
-import type { CompileOptions } from '../../../src/el/index.js';
+import { createBuiltinFunctions, type CompileOptions } from '../../../src/el/index.js';
 import type { TollgateError } from '../../../src/errors/tollgate-error.js';
 import { Entity } from '../../../src/http/entity.js';
 import { Headers } from '../../../src/http/headers.js';
 import { Request, Response } from '../../../src/http/message.js';
 import { RequestUri } from '../../../src/http/uri.js';
-import { Cancellation, Exchange } from '../../../src/server/exchange.js';
+import { Cancellation } from '../../../src/http/cancellation.js';
+import { Exchange } from '../../../src/http/exchange.js';
 
 /**
  * The exchange the EL tests evaluate against: a form POST with multi-valued headers, query
@@ -69,13 +70,14 @@ export function testExchange(body = 'subject_token=tok1&subject_token=tok2&scope
   return exchange;
 }
 
-/** Compile options that collect evaluation errors. */
+/** Compile options that collect evaluation errors, with a function table of their own. */
 export function collecting(): { options: CompileOptions; errors: TollgateError[] } {
   const errors: TollgateError[] = [];
   return {
     errors,
     options: {
       place: { file: 'routes/test.json', pointer: '/condition' },
+      functions: createBuiltinFunctions(),
       onError: (error) => errors.push(error),
     },
   };

@@ -1,16 +1,22 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { compileCondition, compileTemplate, parseExpression } from '../../../src/el/index.js';
+import {
+  compileCondition,
+  compileTemplate,
+  createBuiltinFunctions,
+  parseExpression,
+} from '../../../src/el/index.js';
 import type { CompiledTemplate, Node } from '../../../src/el/index.js';
 import { TollgateError } from '../../../src/errors/tollgate-error.js';
 import { collecting, testExchange } from './fixtures.js';
 
 const place = { file: 'routes/10-api.json', pointer: '/heap/0/config/entity' };
+const functions = createBuiltinFunctions();
 
 function compileError(source: string): TollgateError {
   try {
-    compileTemplate(source, { place });
+    compileTemplate(source, { place, functions });
   } catch (error) {
     assert.ok(error instanceof TollgateError, `a TollgateError, not ${String(error)}`);
     return error;
@@ -125,7 +131,7 @@ describe('parse errors are TG_CONFIG_BAD_EXPRESSION with file, pointer and colum
   test('a condition must be a boolean or exactly one expression', () => {
     for (const source of ['yes', '${a} ', 'x${a}', '${a}${b}', '']) {
       assert.throws(
-        () => compileCondition(source, { place }),
+        () => compileCondition(source, { place, functions }),
         (error: unknown) => error instanceof TollgateError && error.code === 'TG_CONFIG_BAD_EXPRESSION',
         source,
       );

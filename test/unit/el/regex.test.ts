@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { compileCondition } from '../../../src/el/index.js';
+import { compileCondition, createBuiltinFunctions } from '../../../src/el/index.js';
 import {
   compileAtLoad,
   compileJavaPattern,
@@ -302,7 +302,7 @@ describe('Java patterns on RE2', () => {
       ["${matchesWithRegex(request.uri.path, 'a*+')}", 3, 'possessive quantifier'],
     ] as const) {
       assert.throws(
-        () => compileCondition(source, { place }),
+        () => compileCondition(source, { place, functions: createBuiltinFunctions() }),
         (error: unknown) =>
           error instanceof TollgateError &&
           error.code === 'TG_CONFIG_BAD_REGEX' &&

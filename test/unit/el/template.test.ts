@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  builtinFunctions,
   compileCondition,
   compileTemplate,
   createBuiltinFunctions,
@@ -16,13 +15,14 @@ import { TollgateError } from '../../../src/errors/tollgate-error.js';
 import { collecting, testExchange } from './fixtures.js';
 
 const place = { file: 'routes/t.json', pointer: '/handler/config/entity' };
+const builtins = createBuiltinFunctions();
 
 function scopeOf(values: Record<string, unknown>): ElReadable {
   return { [elGet]: (name: string) => (Object.hasOwn(values, name) ? values[name] : undefined) };
 }
 
 function evaluate(source: string, scope: ElReadable = testExchange()): unknown {
-  return compileTemplate(source, { place }).evaluate(scope);
+  return compileTemplate(source, { place, functions: builtins }).evaluate(scope);
 }
 
 describe('literal text and escaping', () => {
@@ -41,7 +41,7 @@ describe('literal text and escaping', () => {
   ];
   for (const [source, expected] of cases) {
     test(`${JSON.stringify(source)} is the constant ${JSON.stringify(expected)}`, () => {
-      const template = compileTemplate(source, { place });
+      const template = compileTemplate(source, { place, functions: builtins });
       assert.equal(template.constant, true);
       assert.equal(template.evaluate(scopeOf({})), expected);
     });
@@ -49,7 +49,7 @@ describe('literal text and escaping', () => {
 
   test('an unterminated ${ is a parse error, not text', () => {
     assert.throws(
-      () => compileTemplate('$ # { } ${', { place }),
+      () => compileTemplate('$ # { } ${', { place, functions: builtins }),
       (error: unknown) => error instanceof TollgateError && error.code === 'TG_CONFIG_BAD_EXPRESSION',
     );
   });
@@ -105,7 +105,7 @@ describe('values', () => {
   });
 
   test('evaluation never throws, even without onError', () => {
-    const template = compileTemplate("${'a' * 2}", { place });
+    const template = compileTemplate("${'a' * 2}", { place, functions: builtins });
     assert.equal(template.evaluate(testExchange()), null);
   });
 
@@ -139,14 +139,17 @@ describe('entity reads are found at compile time', () => {
   ];
   for (const [source, request, response] of cases) {
     test(`${source}: request ${request}, response ${response}`, () => {
-      const template = compileTemplate(source, { place });
+      const template = compileTemplate(source, { place, functions: builtins });
       assert.equal(template.readsRequestEntity, request);
       assert.equal(template.readsResponseEntity, response);
     });
   }
 
   test('conditions report the same', () => {
-    const condition = compileCondition("${request.entity.form['a'][0] == 'b'}", { place });
+    const condition = compileCondition("${request.entity.form['a'][0] == 'b'}", {
+      place,
+      functions: builtins,
+    });
     assert.equal(condition.readsRequestEntity, true);
     assert.equal(condition.readsResponseEntity, false);
   });
@@ -155,15 +158,16 @@ describe('entity reads are found at compile time', () => {
 describe('conditions', () => {
   test('JSON booleans and the strings "true"/"false"', () => {
     const scope = testExchange();
-    assert.equal(compileCondition(true, { place }).test(scope), true);
-    assert.equal(compileCondition(false, { place }).test(scope), false);
-    assert.equal(compileCondition('true', { place }).test(scope), true);
-    assert.equal(compileCondition('false', { place }).test(scope), false);
+    assert.equal(compileCondition(true, { place, functions: builtins }).test(scope), true);
+    assert.equal(compileCondition(false, { place, functions: builtins }).test(scope), false);
+    assert.equal(compileCondition('true', { place, functions: builtins }).test(scope), true);
+    assert.equal(compileCondition('false', { place, functions: builtins }).test(scope), false);
   });
 
   test('true only for boolean true', () => {
     const scope = testExchange();
-    const test_ = (source: string): boolean => compileCondition(source, { place }).test(scope);
+    const test_ = (source: string): boolean =>
+      compileCondition(source, { place, functions: builtins }).test(scope);
     assert.equal(test_("${find(request.uri.path, '^/path')}"), true);
     assert.equal(test_('${1 == 1}'), true);
     assert.equal(test_("${'true'}"), false);
@@ -181,7 +185,7 @@ describe('conditions', () => {
 
 describe('function tables', () => {
   test('the built-in table is frozen and has every documented function', () => {
-    assert.ok(Object.isFrozen(builtinFunctions));
+    assert.ok(Object.isFrozen(builtins));
     const documented = [
       'array',
       'bool',
@@ -231,33 +235,36 @@ describe('function tables', () => {
       'urlEncodeQueryParameterNameOrValue',
       'urlEncodeUserInfo',
     ];
-    assert.deepEqual(Object.keys(builtinFunctions).sort(), documented.sort());
+    assert.deepEqual(Object.keys(builtins).sort(), documented.sort());
   });
 
   test('only registered functions can be called', () => {
     assert.throws(
-      () => compileTemplate("${hello('x')}", { place }),
+      () => compileTemplate("${hello('x')}", { place, functions: builtins }),
       (error: unknown) => error instanceof TollgateError && error.code === 'TG_CONFIG_BAD_EXPRESSION',
     );
-    assert.throws(() => compileTemplate('${constructor(1)}', { place }), TollgateError);
-    assert.throws(() => compileTemplate('${hasOwnProperty(1)}', { place }), TollgateError);
+    assert.throws(() => compileTemplate('${constructor(1)}', { place, functions: builtins }), TollgateError);
+    assert.throws(
+      () => compileTemplate('${hasOwnProperty(1)}', { place, functions: builtins }),
+      TollgateError,
+    );
   });
 
   test('extendFunctions adds functions to a new frozen table', () => {
-    const functions = extendFunctions(builtinFunctions, {
+    const functions = extendFunctions(builtins, {
       hello: (name: unknown) => `hello ${String(name)}`,
     });
     assert.ok(Object.isFrozen(functions));
     assert.equal(compileTemplate("${hello('x')}", { place, functions }).evaluate(scopeOf({})), 'hello x');
     assert.equal(compileTemplate("${trim(' y ')}", { place, functions }).evaluate(scopeOf({})), 'y');
-    assert.equal(Object.hasOwn(builtinFunctions, 'hello'), false);
+    assert.equal(Object.hasOwn(builtins, 'hello'), false);
   });
 
   test('extendFunctions refuses duplicates and names EL cannot call', () => {
     const noop: ElFunction = () => null;
     for (const name of ['find', 'not', 'empty', '1x', 'a-b', '__proto__', 'constructor', '']) {
       assert.throws(
-        () => extendFunctions(builtinFunctions, { [name]: noop }),
+        () => extendFunctions(builtins, { [name]: noop }),
         (error: unknown) => error instanceof TollgateError && error.code === 'TG_EL_FUNCTION_REGISTRATION',
         name,
       );
@@ -266,7 +273,7 @@ describe('function tables', () => {
 
   test('createBuiltinFunctions gives an independent table', () => {
     const table = createBuiltinFunctions();
-    assert.notEqual(table, builtinFunctions);
+    assert.notEqual(table, builtins);
     assert.equal(
       compileTemplate("${find('abc', 'b')}", { place, functions: table }).evaluate(scopeOf({})),
       true,
@@ -281,7 +288,7 @@ describe('function tables', () => {
         return (value: unknown) => `${String(value)}!`;
       },
     });
-    const functions = extendFunctions(builtinFunctions, { twice });
+    const functions = extendFunctions(builtins, { twice });
     const template = compileTemplate("${twice('a')}-${twice(attributes.foo)}", { place, functions });
     assert.deepEqual(seen, [[{ literal: true, value: 'a' }], [{ literal: false }]]);
     const exchange = testExchange();
@@ -291,7 +298,7 @@ describe('function tables', () => {
   });
 
   test('a function that throws yields null and is reported', () => {
-    const functions = extendFunctions(builtinFunctions, {
+    const functions = extendFunctions(builtins, {
       boom: () => {
         throw new Error('boom');
       },

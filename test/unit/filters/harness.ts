@@ -1,14 +1,14 @@
 // Builds heap objects from route-file snippets with a stub endpoint handler, for the unit tests of
 // the token exchange and client authentication filters. No sockets: the stub answers in process.
+import { builtinTypes, defaultDeclarations } from '../../../src/builtins.js';
 import { ConfigFileReader } from '../../../src/config/file-reader.js';
-import { builtinFunctions } from '../../../src/el/index.js';
+import { createBuiltinFunctions } from '../../../src/el/index.js';
 import { ConfigErrors, type TollgateError } from '../../../src/errors/tollgate-error.js';
 import { Entity } from '../../../src/http/entity.js';
 import { Headers } from '../../../src/http/headers.js';
 import { Request, Response } from '../../../src/http/message.js';
 import { RequestUri } from '../../../src/http/uri.js';
 import { objectSchema } from '../../../src/config/schema.js';
-import { builtinTypes, defaultDeclarations } from '../../../src/heap/builtins.js';
 import { GatewayMetrics } from '../../../src/observability/metrics.js';
 import { Heap } from '../../../src/heap/heap.js';
 import { TypeRegistry } from '../../../src/heap/registry.js';
@@ -19,7 +19,8 @@ import {
   type Handler,
   type Kind,
 } from '../../../src/heap/types.js';
-import { Cancellation, Exchange } from '../../../src/server/exchange.js';
+import { Cancellation } from '../../../src/http/cancellation.js';
+import { Exchange } from '../../../src/http/exchange.js';
 import { memoryLogger, type LogLine } from '../../fixtures/gateway.js';
 
 /** What the stub endpoint handler saw of one request. */
@@ -93,7 +94,7 @@ export function harness(
       registry: TypeRegistry.create([...builtinTypes, stubType]),
       logger,
       environment: { env: { ...options.env }, system: {} },
-      functions: builtinFunctions,
+      functions: createBuiltinFunctions(),
       gateway: {
         configDirectory: options.configDirectory ?? '/tmp',
         routesDirectory: '/tmp/routes',

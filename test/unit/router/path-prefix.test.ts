@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { builtinFunctions, extendFunctions } from '../../../src/el/index.js';
+import { createBuiltinFunctions, extendFunctions } from '../../../src/el/index.js';
 import { conditionPathPrefix } from '../../../src/router/path-prefix.js';
 
-const prefix = (condition: unknown): string | undefined => conditionPathPrefix(condition, builtinFunctions);
+const builtins = createBuiltinFunctions();
+const prefix = (condition: unknown): string | undefined => conditionPathPrefix(condition, builtins);
 
 describe('the literal path prefix of a route condition', () => {
   const cases: [unknown, string | undefined][] = [
@@ -34,9 +35,9 @@ describe('the literal path prefix of a route condition', () => {
   }
 
   test('a function table with its own find gives no prefix', () => {
-    const table = extendFunctions(builtinFunctions, { other: () => null });
+    const table = extendFunctions(builtins, { other: () => null });
     assert.equal(conditionPathPrefix("${find(request.uri.path, '^/x')}", table), '/x');
-    const replaced = { ...builtinFunctions, find: () => true };
+    const replaced = { ...builtins, find: () => true };
     assert.equal(conditionPathPrefix("${find(request.uri.path, '^/x')}", replaced), undefined);
   });
 });

@@ -6,8 +6,8 @@ import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { stringify as toYaml } from 'yaml';
-import { builtinTypes } from '../../../src/heap/builtins.js';
-import { validateFiles } from '../../../src/server/validate.js';
+import { builtins, builtinTypes } from '../../../src/builtins.js';
+import { validateFilesWith } from '../../../src/server/validate.js';
 
 /**
  * Route files built from the types' own schemas — real type names and keys, with values that
@@ -120,7 +120,7 @@ test('any route file gets coded errors or none, never an exception', async () =>
     contents.set(file, content);
     await writeFile(file, content);
   }
-  const reports = await validateFiles([dir], {
+  const reports = await validateFilesWith(builtins, [dir], {
     env: { env: {}, system: {} },
     logger: pino({ level: 'silent' }),
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { compileCondition } from '../../../src/el/index.js';
-import { conditionHolds } from '../../../src/server/entities.js';
+import { conditionHolds } from '../../../src/http/entity-loading.js';
 import { collecting, testExchange } from '../el/fixtures.js';
 
 test('a condition that reads no body is answered at once, without a promise', () => {

@@ -4,7 +4,8 @@ import { pino } from 'pino';
 import { Request } from '../../../src/http/message.js';
 import { RequestUri } from '../../../src/http/uri.js';
 import { TollgateError } from '../../../src/errors/tollgate-error.js';
-import { Cancellation, Exchange } from '../../../src/server/exchange.js';
+import { Cancellation } from '../../../src/http/cancellation.js';
+import { Exchange } from '../../../src/http/exchange.js';
 
 function exchangeWith(cancellation: Cancellation): Exchange {
   return new Exchange({

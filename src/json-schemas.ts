@@ -1,8 +1,7 @@
-import { declarationSchema } from './schema.js';
-import type { TypeRegistry } from '../heap/registry.js';
-import type { JsonSchema } from '../heap/types.js';
-import { routeSchema } from '../router/route.js';
-import { adminSchema, gatewayConfigSchema } from '../server/instance.js';
+import { declarationSchema, type JsonSchema } from './config/schema.js';
+import type { TypeRegistry } from './heap/registry.js';
+import { routeSchema } from './router/route.js';
+import { adminSchema, gatewayConfigSchema } from './server/instance.js';
 
 const BASE = 'https://tollgate.dev/schemas';
 

@@ -4,10 +4,10 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { buildJsonSchemas } from '../../../src/config/json-schemas.js';
-import { createBuiltinRegistry } from '../../../src/heap/builtins.js';
+import { createBuiltinRegistry } from '../../src/builtins.js';
+import { buildJsonSchemas } from '../../src/json-schemas.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
