@@ -32,6 +32,30 @@ export interface GatewayInfo {
   readonly metrics: GatewayMetrics;
   /** Reads and parses route files off the event loop, within the configuration limits. */
   readonly configReader: ConfigFileReader;
+  /** admin.json's `mode`: in development the admin API may also change what is loaded. */
+  readonly mode: 'development' | 'production';
+  /** Where heap objects expose admin endpoints, under PingGateway's `api/system/objects/<name>/`. */
+  readonly endpoints: ObjectEndpoints;
+}
+
+/** One request to a heap object's admin endpoint. */
+export interface EndpointRequest {
+  readonly method: string;
+  /** The decoded path segments below the object's own: `…/_router/routes/a` gives ['routes', 'a']. */
+  readonly segments: readonly string[];
+  /** The decoded query parameters. */
+  readonly query: Readonly<Record<string, readonly string[]>>;
+  /** The body parsed as JSON, read up to the gateway's maxBodyLength; throws a coded error otherwise. */
+  json(): Promise<unknown>;
+}
+
+export interface ObjectEndpoint {
+  handle(request: EndpointRequest): Promise<Response>;
+}
+
+export interface ObjectEndpoints {
+  /** Serves `endpoint` under the object's name until the returned function is called. */
+  expose(objectName: string, endpoint: ObjectEndpoint): () => void;
 }
 
 /**

@@ -139,3 +139,10 @@ export function textResponse(status: number, text?: string): Response {
   if (text !== undefined) headers.set('Content-Type', 'text/plain; charset=utf-8');
   return new Response({ status, headers, entity: new Entity(text ?? null) });
 }
+
+/** A response with a JSON body, for what the gateway answers about itself (the admin API). */
+export function jsonResponse(status: number, value: unknown): Response {
+  const headers = new Headers();
+  headers.set('Content-Type', 'application/json; charset=utf-8');
+  return new Response({ status, headers, entity: new Entity(JSON.stringify(value)) });
+}

@@ -273,7 +273,9 @@ export class RouteDirectory {
       if (record.route && (result === undefined || 'errors' in result)) held.set(record.route.name, file);
     }
     for (const [file, result] of results) {
-      const record = this.#files.get(file) ?? this.#newRecord(file, now);
+      const record =
+        this.#files.get(file) ??
+        this.#newRecord(file, now, 'route' in result ? result.route.counts : new RequestCounts());
       const before = stateOf(record);
       record.version = listing.get(file)!;
       record.clashName = undefined;
@@ -312,7 +314,8 @@ export class RouteDirectory {
     await Promise.all(retired.map((route) => route.retire()));
   }
 
-  #newRecord(file: string, now: Date): FileRecord {
+  /** A record for a file seen for the first time; `counts` are those its first build counts in. */
+  #newRecord(file: string, now: Date, counts: RequestCounts): FileRecord {
     const record: FileRecord = {
       version: '',
       route: undefined,
@@ -321,7 +324,7 @@ export class RouteDirectory {
       clashName: undefined,
       loadedAt: undefined,
       changedAt: now,
-      counts: new RequestCounts(),
+      counts,
     };
     this.#files.set(file, record);
     this.#removed = this.#removed.filter((status) => status.file !== file);

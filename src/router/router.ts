@@ -10,6 +10,7 @@ import type { Exchange } from '../http/exchange.js';
 import { DirectoryWatcher } from './directory-watcher.js';
 import type { Route } from './route.js';
 import { RouteDirectory } from './route-directory.js';
+import { RoutesEndpoint } from './routes-endpoint.js';
 import { RouteTable } from './route-table.js';
 
 interface RouterConfig {
@@ -113,12 +114,15 @@ export const routerType = defineType<RouterConfig, Handler>({
       publish: (table) => router.publish(table),
       rescanSoon: () => watcher.soon(),
     });
+    let withdraw: (() => void) | undefined;
     // The first scan is awaited, so the gateway serves only once the routes are loaded.
     context.onStart(async () => {
       await routes.scan();
       watcher.start();
+      withdraw = gateway.endpoints.expose(context.name, new RoutesEndpoint(routes));
     });
     context.onStop(async () => {
+      withdraw?.();
       watcher.stop();
       await routes.stop();
     });

@@ -12,6 +12,7 @@ import { GatewayMetrics } from '../observability/metrics.js';
 import { buildRoute } from '../router/route.js';
 import type { BuiltinTypes } from './gateway.js';
 import { loadAdminConfig, loadGatewayConfig } from './instance.js';
+import { AdminEndpoints } from './admin-endpoints.js';
 
 export interface ValidateOptions {
   readonly env: Environment;
@@ -86,6 +87,7 @@ async function validateFile(
   configReader: ConfigFileReader,
 ): Promise<TollgateError[]> {
   const name = basename(file);
+  const metrics = new GatewayMetrics();
   const heap = new Heap({
     ...build,
     logger: options.logger,
@@ -95,8 +97,10 @@ async function validateFile(
       routesDirectory: resolve(file, '..'),
       properties: [],
       maxEntityBytes: 1,
-      metrics: new GatewayMetrics(),
+      metrics,
       configReader,
+      mode: 'production',
+      endpoints: new AdminEndpoints({ metrics }),
     },
   });
   try {

@@ -22,6 +22,7 @@ import {
 import { Cancellation } from '../../../src/http/cancellation.js';
 import { Exchange } from '../../../src/http/exchange.js';
 import { memoryLogger, type LogLine } from '../../fixtures/gateway.js';
+import { AdminEndpoints } from '../../../src/server/admin-endpoints.js';
 
 /** What the stub endpoint handler saw of one request. */
 export interface SeenRequest {
@@ -102,6 +103,8 @@ export function harness(
         maxEntityBytes: 1024 * 1024,
         metrics,
         configReader: new ConfigFileReader(),
+        mode: 'production',
+        endpoints: new AdminEndpoints({ metrics }),
       },
       defaults: defaultDeclarations,
     });

@@ -1,0 +1,73 @@
+import { childPlace, type Place } from '../errors/tollgate-error.js';
+import type { Exchange } from '../http/exchange.js';
+import type { Response } from '../http/message.js';
+import { Heap, type HeapOptions } from '../heap/heap.js';
+import type { Handler } from '../heap/types.js';
+import type { GatewayConfig } from './instance.js';
+
+/**
+ * One build of config.json: its heap and its root handler (a Router named `_router` unless
+ * config.json says otherwise), with every route the Routers load. It is built to one side, with
+ * no I/O, so a configuration error costs nothing to undo; started once (the Routers' first scans
+ * run then); it answers requests, each holding it until its answer is complete; and stopping it
+ * waits for the last of them before its heap stops.
+ */
+export class Generation {
+  readonly #heap: Heap;
+  readonly #root: Handler;
+  #inFlight = 0;
+  #started = false;
+  #stopping: Promise<void> | undefined;
+  #idle: (() => void) | undefined;
+
+  private constructor(heap: Heap, root: Handler) {
+    this.#heap = heap;
+    this.#root = root;
+  }
+
+  /** Builds the heap and root handler of `config`; throws ConfigErrors with their places. */
+  static build(config: GatewayConfig, place: Place, heapOptions: HeapOptions): Generation {
+    const heap = new Heap(heapOptions);
+    heap.declare(config.heap, childPlace(place, 'heap'));
+    const root = heap.decorateHandler(
+      heap.resolve<Handler>(
+        config.handler ?? { type: 'Router', name: '_router' },
+        'Handler',
+        childPlace(place, 'handler'),
+      ),
+      config as Record<string, unknown>,
+      place,
+    );
+    heap.createAll();
+    return new Generation(heap, root);
+  }
+
+  /** Whether it has started and is not stopping: what readiness reports. */
+  get serving(): boolean {
+    return this.#started && this.#stopping === undefined;
+  }
+
+  /** Starts the heap; a failure stops whatever had started, and is thrown. */
+  async start(): Promise<void> {
+    await this.#heap.start();
+    this.#started = true;
+  }
+
+  async handle(exchange: Exchange): Promise<Response> {
+    this.#inFlight++;
+    try {
+      return await this.#root.handle(exchange);
+    } finally {
+      if (--this.#inFlight === 0) this.#idle?.();
+    }
+  }
+
+  /** Waits for the requests it is answering, then stops its heap. Later calls wait for the same. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      if (this.#inFlight > 0) await new Promise<void>((done) => (this.#idle = done));
+      await this.#heap.stop();
+    })();
+    return this.#stopping;
+  }
+}

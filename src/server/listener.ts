@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { TollgateError } from '../errors/tollgate-error.js';
+import { Cancellation } from '../http/cancellation.js';
+import { Entity } from '../http/entity.js';
+import { Exchange, type Environment } from '../http/exchange.js';
+import { removeHopByHop } from '../http/forwarding.js';
+import { Headers } from '../http/headers.js';
+import { Request, textResponse, type Response } from '../http/message.js';
+import { isRefusedTarget, parseRequestTarget } from '../http/request-target.js';
+import { RequestUri } from '../http/uri.js';
+
+/**
+ * The adapter from node:http's request and response to an Exchange and back: one per listener.
+ * The request target is normalised first (a target with no single spelling is a 400); a path
+ * under the admin prefix goes to the admin endpoints, everything else to `dispatch` (the
+ * generation serving). Whatever happens, the request ends on its own connection and never
+ * reaches the event loop as an exception.
+ */
+export interface ListenerInit {
+  readonly secure: boolean;
+  readonly logger: Logger;
+  readonly environment: Environment;
+  readonly maxEntityBytes: number;
+  /** `/openig/` and the like; undefined on a listener that serves only the admin endpoints. */
+  readonly adminPrefix: string | undefined;
+  /** Answers an admin endpoint: the path below the prefix, and the exchange of the request. */
+  readonly admin: (path: string, exchange: Exchange) => Promise<Response>;
+  readonly dispatch: (exchange: Exchange) => Promise<Response>;
+}
+
+export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+export function createRequestListener(init: ListenerInit): RequestListener {
+  const { logger, secure, adminPrefix } = init;
+  const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const target = parseRequestTarget(req.url ?? '/');
+    if (isRefusedTarget(target)) {
+      logger.info({ code: 'TG_REQUEST_BAD_TARGET', reason: target.refused }, 'request target refused');
+      const error = new TollgateError('TG_REQUEST_BAD_TARGET', target.refused);
+      await write(res, textResponse(error.status, error.publicMessage), () => logger);
+      return;
+    }
+    const cancellation = new Cancellation();
+    res.once('close', () => {
+      if (!res.writableFinished) cancellation.cancel(new TollgateError('TG_CLIENT_GONE'));
+    });
+    const request = new Request({
+      method: req.method ?? 'GET',
+      uri: RequestUri.fromRequestTarget(target, secure ? 'https' : 'http', req.headers.host),
+      version: `HTTP/${req.httpVersion}`,
+      headers: Headers.fromRaw(req.rawHeaders),
+      entity: new Entity(hasBody(req) ? req : null),
+    });
+    const socket = req.socket;
+    const exchange = new Exchange({
+      request,
+      client: {
+        remoteAddress: socket.remoteAddress ?? '',
+        remotePort: socket.remotePort ?? 0,
+        localAddress: socket.localAddress ?? '',
+        localPort: socket.localPort ?? 0,
+        isSecure: secure,
+        userAgent: req.headers['user-agent'] ?? null,
+      },
+      log: logger,
+      environment: init.environment,
+      maxEntityBytes: init.maxEntityBytes,
+      cancellation,
+      transactionId: randomUUID(),
+    });
+    const adminPath =
+      adminPrefix === undefined
+        ? target.rawPath.slice(1)
+        : target.rawPath.startsWith(adminPrefix)
+          ? target.rawPath.slice(adminPrefix.length)
+          : undefined;
+    let response: Response;
+    try {
+      response =
+        adminPath === undefined ? await init.dispatch(exchange) : await init.admin(adminPath, exchange);
+    } catch (error) {
+      response = errorResponse(error, exchange);
+    }
+    // A body refused as too large is left unread, and reading it just to skip it would cost what
+    // the limit is there to save: close the connection after this response instead.
+    if (request.entity.refused) res.shouldKeepAlive = false;
+    await write(res, response, () => exchange.log);
+  };
+  return (req, res) => {
+    serve(req, res).catch((error: unknown) => {
+      logger.error({ code: 'TG_HANDLER_FAILED', err: error }, 'a request failed outside every handler');
+      res.destroy();
+    });
+  };
+}
+
+/** CONNECT asks for a tunnel, which the gateway does not make (node:http would drop the socket unanswered). */
+export function refuseConnect(_req: IncomingMessage, socket: Duplex): void {
+  socket.end('HTTP/1.1 501 Not Implemented\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+/** An error that escaped every handler: its status, and only what the catalogue lets clients see. */
+function errorResponse(error: unknown, exchange: Exchange): Response {
+  if (error instanceof TollgateError) {
+    exchange.log.warn({ code: error.code }, error.message);
+    return textResponse(error.status, error.publicMessage);
+  }
+  exchange.log.error({ code: 'TG_HANDLER_FAILED', err: error }, 'a handler failed');
+  return textResponse(500);
+}
+
+/**
+ * Sends the response; resolves when it is complete or the connection is gone. A streamed body is
+ * piped by hand: stream.pipeline makes an AbortController (and on completion a DOMException with
+ * its stack trace) per response, the largest single cost of a proxied request. `log` is a thunk
+ * so the success path never makes the request's child logger.
+ */
+function write(res: ServerResponse, response: Response, log: () => Logger): Promise<void> {
+  removeHopByHop(response.headers);
+  const body = response.entity.body;
+  if (Buffer.isBuffer(body) && !response.headers.has('content-length')) {
+    response.headers.set('Content-Length', String(body.length));
+  }
+  if (res.destroyed) {
+    // The client left while the request was handled: nobody will read the body.
+    if (!Buffer.isBuffer(body)) body.destroy();
+    return Promise.resolve();
+  }
+  try {
+    res.writeHead(response.status, response.reason, response.headers.toRaw());
+  } catch (error) {
+    // node:http refused the status line or a header: answer what is certain to be sendable.
+    log().error({ code: 'TG_RESPONSE_INVALID', err: error }, 'the response cannot be sent as it is');
+    if (!Buffer.isBuffer(body)) body.destroy();
+    res.writeHead(500, { 'Content-Length': '0' });
+    res.end();
+    return Promise.resolve();
+  }
+  if (Buffer.isBuffer(body)) {
+    res.end(body);
+    return Promise.resolve();
+  }
+  return new Promise((done) => {
+    body.once('error', (error) => {
+      // The status line is already sent: all that is left is to cut the connection.
+      log().warn({ code: 'TG_UPSTREAM_UNREACHABLE', err: error }, 'the upstream response body failed');
+      res.destroy();
+    });
+    res.once('close', () => {
+      if (!res.writableFinished) {
+        log().debug(
+          { code: 'TG_CLIENT_GONE' },
+          'the client closed the connection before the response was complete',
+        );
+        body.destroy();
+      }
+      done();
+    });
+    body.pipe(res);
+  });
+}
