@@ -145,19 +145,23 @@ export class Heap implements ChildHeap {
     if (errors.length > 0) throw new ConfigErrors(errors);
   }
 
-  /** Creates every declared object now, as PingGateway does, so errors surface at load. */
+  /**
+   * Creates every declared object now, as PingGateway does, so errors surface at load. An object
+   * that fails is tried again by each object that references it: its errors are listed once.
+   */
   createAll(): void {
-    const errors: TollgateError[] = [];
+    const errors = new Map<string, TollgateError>();
     for (const [name, declaration] of this.#declarations) {
       if (this.#lazyNames.has(name) || this.#instances.has(name)) continue;
       try {
         const registered = this.#options.registry.get(declaration.type);
         this.#createNamed(name, registered?.definition.kind ?? 'Handler', declaration.place);
       } catch (error) {
-        errors.push(...asErrors(error));
+        // A message holds the code, the place and the detail.
+        for (const e of asErrors(error)) errors.set(e.message, e);
       }
     }
-    if (errors.length > 0) throw new ConfigErrors(errors);
+    if (errors.size > 0) throw new ConfigErrors([...errors.values()]);
   }
 
   resolve<T>(reference: unknown, kind: Kind, place: Place): T {
