@@ -46,11 +46,12 @@ export function decorate(
       case 'capture':
         current = capture(current, kind, capturePoints(decoration.value, decoration.place), context);
         break;
-      case 'timer':
-        if (context.configValue(decoration.value, decoration.place) === true || decoration.value === 'true') {
-          current = timer(current, kind, context);
-        }
+      case 'timer': {
+        // An expression may give "true" too: environment variables are strings.
+        const on = context.configValue(decoration.value, decoration.place);
+        if (on === true || on === 'true') current = timer(current, kind, context);
         break;
+      }
       case 'baseURI':
         current = baseUri(current, kind, decoration, context);
         break;
