@@ -1,6 +1,6 @@
 import { durationSchema, objectSchema, type JsonSchema } from '../config/schema.js';
 import { parseDuration } from '../config/duration.js';
-import { childPlace } from '../errors/tollgate-error.js';
+import { childPlace, configError } from '../errors/tollgate-error.js';
 import { HttpClient } from '../http/client.js';
 import type { Exchange } from '../http/exchange.js';
 import type { Request, Response } from '../http/message.js';
@@ -24,11 +24,20 @@ export const clientHandlerSchema: JsonSchema = objectSchema({
 export function createHttpClient(config: ClientHandlerConfig, context: CreateContext): HttpClient {
   const duration = (key: keyof ClientHandlerConfig, fallback: string): number =>
     parseDuration(config[key] ?? fallback, childPlace(context.place, key));
+  const keepAliveMs = duration('connectionTimeToLive', '30 seconds');
+  // undici refuses a keep-alive time-out of zero on every request, not when the pool is made.
+  if (keepAliveMs <= 0) {
+    throw configError(
+      'TG_CONFIG_BAD_VALUE',
+      childPlace(context.place, 'connectionTimeToLive'),
+      'a pooled connection must live longer than zero',
+    );
+  }
   const client = new HttpClient({
     connections: config.connections ?? 64,
     connectionTimeoutMs: duration('connectionTimeout', '10 seconds'),
     soTimeoutMs: duration('soTimeout', '10 seconds'),
-    keepAliveMs: Math.min(duration('connectionTimeToLive', '30 seconds'), 2 ** 31 - 1),
+    keepAliveMs: Math.min(keepAliveMs, 2 ** 31 - 1),
   });
   context.onStop(() => client.close());
   return client;

@@ -41,11 +41,14 @@ export function compileHeaders(
         `"${name}" is not an HTTP header name`,
       );
     }
+    // A single string sits at the key itself, a list's values at their index.
+    const at = (i: number): Place =>
+      Array.isArray(values) ? childPlace(place, key, i) : childPlace(place, key);
     return {
       name,
       values: (Array.isArray(values) ? values : [values]).map((v, i) => ({
-        template: context.template(v, childPlace(place, key, i)),
-        place: childPlace(place, key, i),
+        template: context.template(v, at(i)),
+        place: at(i),
       })),
     };
   });

@@ -1,4 +1,4 @@
-import { ConfigErrors, configError, type Place } from '../errors/tollgate-error.js';
+import { childPlace, ConfigErrors, configError, type Place } from '../errors/tollgate-error.js';
 import type { Exchange } from '../http/exchange.js';
 import { textResponse, type Response } from '../http/message.js';
 import { describeRequest, describeResponse } from '../observability/redact.js';
@@ -18,11 +18,13 @@ function capturePoints(value: unknown, place: Place): Set<CapturePoint> {
   const names = (Array.isArray(value) ? value : [value]).map((v) => String(v).toLowerCase());
   if (names.includes('none')) return new Set();
   const points = new Set<CapturePoint>();
-  for (const name of names) {
+  for (const [i, name] of names.entries()) {
     if (name === 'all') allPoints.forEach((p) => points.add(p));
     else if ((allPoints as readonly string[]).includes(name)) points.add(name as CapturePoint);
-    else
-      throw new ConfigErrors([configError('TG_CONFIG_BAD_VALUE', place, `unknown capture point "${name}"`)]);
+    else {
+      const at = Array.isArray(value) ? childPlace(place, i) : place;
+      throw new ConfigErrors([configError('TG_CONFIG_BAD_VALUE', at, `unknown capture point "${name}"`)]);
+    }
   }
   return points;
 }
@@ -44,11 +46,12 @@ export function decorate(
       case 'capture':
         current = capture(current, kind, capturePoints(decoration.value, decoration.place), context);
         break;
-      case 'timer':
-        if (context.configValue(decoration.value, decoration.place) === true || decoration.value === 'true') {
-          current = timer(current, kind, context);
-        }
+      case 'timer': {
+        // An expression may give "true" too: environment variables are strings.
+        const on = context.configValue(decoration.value, decoration.place);
+        if (on === true || on === 'true') current = timer(current, kind, context);
         break;
+      }
       case 'baseURI':
         current = baseUri(current, kind, decoration, context);
         break;

@@ -25,6 +25,11 @@ interface Declaration {
   readonly place: Place;
 }
 
+interface Hook {
+  readonly owner: object;
+  readonly run: () => Promise<void> | void;
+}
+
 const decorationKeys: ReadonlySet<string> = new Set(['capture', 'timer', 'baseURI']);
 
 /** A heap object that exists without being written, created only when referenced. */
@@ -55,8 +60,9 @@ export class Heap implements ChildHeap {
   readonly #instances = new Map<string, { kind: Kind; value: unknown }>();
   readonly #inline = new WeakMap<object, { kind: Kind; value: unknown }>();
   readonly #constructing: string[] = [];
-  readonly #startHooks: (() => Promise<void> | void)[] = [];
-  readonly #stopHooks: (() => Promise<void> | void)[] = [];
+  /** Each hook with the build context that registered it: the object whose hook it is. */
+  readonly #startHooks: Hook[] = [];
+  readonly #stopHooks: Hook[] = [];
   #started = false;
 
   constructor(options: HeapOptions) {
@@ -145,19 +151,23 @@ export class Heap implements ChildHeap {
     if (errors.length > 0) throw new ConfigErrors(errors);
   }
 
-  /** Creates every declared object now, as PingGateway does, so errors surface at load. */
+  /**
+   * Creates every declared object now, as PingGateway does, so errors surface at load. An object
+   * that fails is tried again by each object that references it: its errors are listed once.
+   */
   createAll(): void {
-    const errors: TollgateError[] = [];
+    const errors = new Map<string, TollgateError>();
     for (const [name, declaration] of this.#declarations) {
       if (this.#lazyNames.has(name) || this.#instances.has(name)) continue;
       try {
         const registered = this.#options.registry.get(declaration.type);
         this.#createNamed(name, registered?.definition.kind ?? 'Handler', declaration.place);
       } catch (error) {
-        errors.push(...asErrors(error));
+        // A message holds the code, the place and the detail.
+        for (const e of asErrors(error)) errors.set(e.message, e);
       }
     }
-    if (errors.length > 0) throw new ConfigErrors(errors);
+    if (errors.size > 0) throw new ConfigErrors([...errors.values()]);
   }
 
   resolve<T>(reference: unknown, kind: Kind, place: Place): T {
@@ -173,27 +183,29 @@ export class Heap implements ChildHeap {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
-    let done = 0;
-    try {
-      for (const hook of this.#startHooks) {
-        await hook();
-        done++;
+    for (const [index, hook] of this.#startHooks.entries()) {
+      try {
+        await hook.run();
+      } catch (error) {
+        // The objects whose start did not complete are left alone; every other is stopped, an
+        // object with no start hook too (what it holds exists from its creation).
+        const unstarted = new Set(this.#startHooks.slice(index).map((h) => h.owner));
+        await this.#runStops((h) => !unstarted.has(h.owner));
+        throw error;
       }
-    } catch (error) {
-      await this.#runStops(this.#stopHooks.length - (this.#startHooks.length - done));
-      throw error;
     }
   }
 
   async stop(): Promise<void> {
-    await this.#runStops(this.#stopHooks.length);
+    await this.#runStops(() => true);
   }
 
-  async #runStops(count: number): Promise<void> {
-    const hooks = this.#stopHooks.splice(0, Math.max(0, count)).reverse();
+  async #runStops(select: (hook: Hook) => boolean): Promise<void> {
+    const hooks = this.#stopHooks.filter(select).reverse();
+    for (const hook of hooks) this.#stopHooks.splice(this.#stopHooks.indexOf(hook), 1);
     for (const hook of hooks) {
       try {
-        await hook();
+        await hook.run();
       } catch (error) {
         this.logger.warn({ err: error }, 'a heap object failed to stop');
       }
@@ -282,6 +294,7 @@ export class Heap implements ChildHeap {
 
   #context(name: string, place: Place, logger: Logger): CreateContext {
     const { functions, environment, gateway } = this.#options;
+    const owner = {};
     const onError = (error: TollgateError): void => {
       logger.warn({ code: error.code, place: error.place && formatPlace(error.place) }, error.message);
     };
@@ -313,11 +326,11 @@ export class Heap implements ChildHeap {
         if (typeof source !== 'string') return source;
         return compileTemplate(source, { place: at, functions, onError }).evaluate(configScope(environment));
       },
-      onStart: (hook) => {
-        this.#startHooks.push(hook);
+      onStart: (run) => {
+        this.#startHooks.push({ owner, run });
       },
-      onStop: (hook) => {
-        this.#stopHooks.push(hook);
+      onStop: (run) => {
+        this.#stopHooks.push({ owner, run });
       },
     };
   }

@@ -1,0 +1,71 @@
+// The type list at the root of src/, so its test sits at the root of test/unit/.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { builtins, builtinTypes, createBuiltinRegistry, defaultDeclarations } from '../../src/builtins.js';
+import type { Handler } from '../../src/heap/types.js';
+import { testHeap } from '../fixtures/heap.js';
+
+describe('the built-in types', () => {
+  test('are the PingGateway types Tollgate supports, each listed once with its kind', () => {
+    const kinds = builtinTypes.map((definition) => [definition.type, definition.kind]);
+    assert.equal(new Set(kinds.map(([type]) => type)).size, kinds.length, 'no type is listed twice');
+    assert.deepEqual(Object.fromEntries(kinds), {
+      AmService: 'Service',
+      AssignmentFilter: 'Filter',
+      Base64EncodedSecretStore: 'SecretStore',
+      Chain: 'Handler',
+      ChainOfFilters: 'Filter',
+      ClientHandler: 'Handler',
+      ClientSecretBasicAuthenticationFilter: 'Filter',
+      ClientSecretPostAuthenticationFilter: 'Filter',
+      ConditionEnforcementFilter: 'Filter',
+      ConditionalFilter: 'Filter',
+      DispatchHandler: 'Handler',
+      FileSystemSecretStore: 'SecretStore',
+      ForgeRockClientHandler: 'Handler',
+      HeaderFilter: 'Filter',
+      JwkSetSecretStore: 'SecretStore',
+      OAuth2TokenExchangeFilter: 'Filter',
+      PrivateKeyJwtClientAuthenticationFilter: 'Filter',
+      ReverseProxyHandler: 'Handler',
+      Router: 'Handler',
+      ScriptableResourceAccess: 'ResourceAccess',
+      SecretsProvider: 'SecretStore',
+      SequenceHandler: 'Handler',
+      StaticResponseHandler: 'Handler',
+      SystemAndEnvSecretStore: 'SecretStore',
+    });
+  });
+
+  test('the list is frozen, and a registry made from it holds each definition as it is', () => {
+    assert.ok(Object.isFrozen(builtinTypes));
+    const registry = createBuiltinRegistry();
+    for (const definition of builtinTypes) {
+      assert.equal(registry.get(definition.type)?.definition, definition, definition.type);
+    }
+    assert.equal(registry.definitions.length, builtinTypes.length);
+    assert.notEqual(createBuiltinRegistry(), registry, 'each gateway gets a registry of its own');
+  });
+
+  test('the server is given the same registry maker and defaults', () => {
+    assert.equal(builtins.createRegistry, createBuiltinRegistry);
+    assert.equal(builtins.defaults, defaultDeclarations);
+    assert.ok(Object.isFrozen(builtins) && Object.isFrozen(defaultDeclarations));
+  });
+});
+
+describe('the default heap objects', () => {
+  test('are the three client handlers, each a Handler of its own type, resolvable without a declaration', () => {
+    assert.deepEqual(defaultDeclarations, [
+      { name: 'ClientHandler', type: 'ClientHandler' },
+      { name: 'ForgeRockClientHandler', type: 'ForgeRockClientHandler' },
+      { name: 'ReverseProxyHandler', type: 'ReverseProxyHandler' },
+    ]);
+    const heap = testHeap();
+    for (const { name, type } of defaultDeclarations) {
+      assert.equal(createBuiltinRegistry().get(type)?.definition.kind, 'Handler', type);
+      const handler = heap.resolve<Handler>(name, 'Handler', { file: 'routes/r.json', pointer: '/handler' });
+      assert.equal(typeof handler.handle, 'function');
+    }
+  });
+});

@@ -1,0 +1,423 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { builtinTypes } from '../../../src/builtins.js';
+import { objectSchema, referenceSchema } from '../../../src/config/schema.js';
+import { createBuiltinFunctions } from '../../../src/el/index.js';
+import { childPlace, ConfigErrors, type Place } from '../../../src/errors/tollgate-error.js';
+import { Heap, type DefaultDeclaration } from '../../../src/heap/heap.js';
+import { TypeRegistry } from '../../../src/heap/registry.js';
+import { defineType, type Handler } from '../../../src/heap/types.js';
+import { textResponse } from '../../../src/http/message.js';
+import { memoryLogger } from '../../fixtures/gateway.js';
+import { testHeap } from '../../fixtures/heap.js';
+import { harness } from '../filters/harness.js';
+
+const FILE = 'routes/r.json';
+const HEAP: Place = { file: FILE, pointer: '/heap' };
+const HANDLER: Place = { file: FILE, pointer: '/handler' };
+
+interface ProbeConfig {
+  /** Registers a start hook that succeeds ('ok') or throws ('fail'). */
+  start?: 'ok' | 'fail';
+  /** Registers a stop hook that succeeds (true) or throws ('fail'). */
+  stop?: true | 'fail';
+  /** A Handler reference resolved while the probe is created. */
+  uses?: unknown;
+}
+
+/**
+ * A heap whose registry also holds a Probe handler type that writes what happens to it (created,
+ * started, stopped) into `events`, so the heap's order of creation and lifecycle can be read.
+ */
+function probeHeap(defaults: readonly DefaultDeclaration[] = []) {
+  const events: string[] = [];
+  const probeType = defineType<ProbeConfig, Handler & { readonly name: string }>({
+    type: 'Probe',
+    kind: 'Handler',
+    description: 'test probe',
+    schema: objectSchema({
+      start: { enum: ['ok', 'fail'] },
+      stop: { enum: [true, 'fail'] },
+      uses: referenceSchema,
+    }),
+    create: (config, context) => {
+      const { name } = context;
+      events.push(`create ${name}`);
+      if (config.uses !== undefined) {
+        context.resolve<Handler>(config.uses, 'Handler', childPlace(context.place, 'uses'));
+      }
+      if (config.start !== undefined) {
+        context.onStart(() => {
+          events.push(`start ${name}`);
+          if (config.start === 'fail') throw new Error(`${name} cannot start`);
+        });
+      }
+      if (config.stop !== undefined) {
+        context.onStop(() => {
+          events.push(`stop ${name}`);
+          if (config.stop === 'fail') throw new Error(`${name} cannot stop`);
+        });
+      }
+      return { name, handle: async () => textResponse(200) };
+    },
+  });
+  const { logger, logs } = memoryLogger();
+  const heap = new Heap({
+    registry: TypeRegistry.create([...builtinTypes, probeType]),
+    logger,
+    environment: { env: { GREETING: 'hello' }, system: { 'os.name': 'Linux' } },
+    functions: createBuiltinFunctions(),
+    gateway: testHeap().gateway,
+    defaults,
+  });
+  return { heap, events, logs };
+}
+
+/** The "CODE file#pointer" of each config error `build` throws. */
+function errorsOf(build: () => unknown): string[] {
+  try {
+    build();
+    return [];
+  } catch (error) {
+    if (!(error instanceof ConfigErrors)) throw error;
+    return error.errors.map((e) => `${e.code} ${e.place?.file}#${e.place?.pointer}`);
+  }
+}
+
+describe('declaring a heap', () => {
+  test('a heap that is not a list is refused at its pointer', () => {
+    const { heap } = probeHeap();
+    assert.deepEqual(
+      errorsOf(() => heap.declare({ name: 'a', type: 'Probe' }, HEAP)),
+      [`TG_CONFIG_SCHEMA ${FILE}#/heap`],
+    );
+  });
+
+  test('every malformed declaration is reported at once, each at its own pointer', () => {
+    const { heap } = probeHeap();
+    assert.deepEqual(
+      errorsOf(() =>
+        heap.declare(
+          [
+            { name: 'a' },
+            { name: 'b', type: 'Probe', confg: {} },
+            { type: 'Probe' },
+            { name: 'ok', type: 'Probe' },
+            { name: 'ok', type: 'Probe' },
+          ],
+          HEAP,
+        ),
+      ),
+      [
+        `TG_CONFIG_MISSING_PROPERTY ${FILE}#/heap/0/type`,
+        `TG_CONFIG_UNKNOWN_PROPERTY ${FILE}#/heap/1/confg`,
+        `TG_CONFIG_MISSING_PROPERTY ${FILE}#/heap/2/name`,
+        `TG_CONFIG_DUPLICATE_NAME ${FILE}#/heap/4/name`,
+      ],
+    );
+  });
+
+  test("a declaration may take a default's name, and replaces that default", () => {
+    const { heap, events } = probeHeap([{ name: 'Lazy', type: 'ReverseProxyHandler' }]);
+    heap.declare([{ name: 'Lazy', type: 'Probe' }], HEAP);
+    assert.equal(heap.resolve<{ name: string }>('Lazy', 'Handler', HANDLER).name, 'Lazy');
+    assert.deepEqual(events, ['create Lazy']);
+  });
+
+  test("a declaration without config, or with null, gets its type's defaults", async () => {
+    const heap = testHeap();
+    heap.declare(
+      [
+        { name: 'a', type: 'StaticResponseHandler' },
+        { name: 'b', type: 'StaticResponseHandler', config: null },
+      ],
+      HEAP,
+    );
+    const h = harness();
+    for (const name of ['a', 'b']) {
+      const response = await heap.resolve<Handler>(name, 'Handler', HANDLER).handle(h.incoming());
+      assert.equal(response.status, 200);
+    }
+  });
+});
+
+describe('creating heap objects', () => {
+  test('createAll creates every declaration, referenced or not, and no default until it is named', () => {
+    const { heap, events } = probeHeap([{ name: 'Lazy', type: 'Probe' }]);
+    heap.declare(
+      [
+        { name: 'a', type: 'Probe' },
+        { name: 'b', type: 'Probe' },
+      ],
+      HEAP,
+    );
+    heap.createAll();
+    assert.deepEqual(events, ['create a', 'create b']);
+    heap.resolve('Lazy', 'Handler', HANDLER);
+    assert.deepEqual(events, ['create a', 'create b', 'create Lazy']);
+  });
+
+  test('a named object is created once, on first reference, and is the same object every time', () => {
+    const { heap, events } = probeHeap();
+    heap.declare([{ name: 'a', type: 'Probe' }], HEAP);
+    const first = heap.resolve('a', 'Handler', HANDLER);
+    assert.equal(heap.resolve('a', 'Handler', HANDLER), first);
+    heap.createAll();
+    assert.deepEqual(events, ['create a']);
+  });
+
+  test('createAll reports every object that fails, each error once', () => {
+    // "b" and "c" both reference the broken "a": the typo is one mistake, and one line.
+    const heap = testHeap();
+    heap.declare(
+      [
+        { name: 'a', type: 'StaticResponseHandler', config: { stauts: 200 } },
+        { name: 'b', type: 'Chain', config: { filters: [], handler: 'a' } },
+        { name: 'c', type: 'Chain', config: { filters: [], handler: 'a' } },
+        { name: 'd', type: 'HeaderFilter', config: {} },
+      ],
+      HEAP,
+    );
+    assert.deepEqual(
+      errorsOf(() => heap.createAll()),
+      [
+        `TG_CONFIG_UNKNOWN_PROPERTY ${FILE}#/heap/0/config/stauts`,
+        `TG_CONFIG_MISSING_PROPERTY ${FILE}#/heap/3/config/messageType`,
+      ],
+    );
+  });
+
+  test('an unknown type is reported at the declaration’s type', () => {
+    const heap = testHeap();
+    heap.declare([{ name: 'a', type: 'NoSuchType' }], HEAP);
+    assert.deepEqual(
+      errorsOf(() => heap.createAll()),
+      [`TG_CONFIG_UNKNOWN_TYPE ${FILE}#/heap/0/type`],
+    );
+  });
+});
+
+describe('references', () => {
+  test('an inline declaration is created once per object, named after its place', () => {
+    const { heap, events } = probeHeap();
+    const inline = { type: 'Probe' };
+    const first = heap.resolve(inline, 'Handler', HANDLER);
+    assert.equal(heap.resolve(inline, 'Handler', HANDLER), first);
+    assert.notEqual(heap.resolve({ type: 'Probe' }, 'Handler', HANDLER), first);
+    assert.deepEqual(events, ['create Probe/handler', 'create Probe/handler']);
+    heap.resolve({ name: 'mine', type: 'Probe' }, 'Handler', HANDLER);
+    assert.equal(events.at(-1), 'create mine');
+  });
+
+  test('an inline declaration is checked as a heap one is, and may not take a heap name', () => {
+    const { heap } = probeHeap();
+    heap.declare([{ name: 'a', type: 'Probe' }], HEAP);
+    const errors = (reference: unknown): string[] =>
+      errorsOf(() => heap.resolve(reference, 'Handler', HANDLER));
+    assert.deepEqual(errors({ type: 'Probe', confg: {} }), [
+      `TG_CONFIG_UNKNOWN_PROPERTY ${FILE}#/handler/confg`,
+    ]);
+    assert.deepEqual(errors({ type: 'Nope' }), [`TG_CONFIG_UNKNOWN_TYPE ${FILE}#/handler/type`]);
+    assert.deepEqual(errors({ type: 'Probe', config: { start: 'maybe' } }), [
+      `TG_CONFIG_SCHEMA ${FILE}#/handler/config/start`,
+    ]);
+    assert.deepEqual(errors({ name: 'a', type: 'Probe' }), [
+      `TG_CONFIG_DUPLICATE_NAME ${FILE}#/handler/name`,
+    ]);
+  });
+
+  test('a reference that is neither a name nor an object is refused at its place', () => {
+    const { heap } = probeHeap();
+    for (const reference of [42, ['a'], null, true]) {
+      assert.deepEqual(
+        errorsOf(() => heap.resolve(reference, 'Handler', HANDLER)),
+        [`TG_CONFIG_SCHEMA ${FILE}#/handler`],
+        JSON.stringify(reference),
+      );
+    }
+  });
+
+  test('an unknown name, or an object of another kind, is reported where it is referenced', () => {
+    const { heap } = probeHeap();
+    heap.declare(
+      [
+        { name: 'f', type: 'HeaderFilter', config: { messageType: 'REQUEST' } },
+        { name: 'a', type: 'Probe', config: { uses: 'nope' } },
+        { name: 'b', type: 'Probe', config: { uses: 'f' } },
+      ],
+      HEAP,
+    );
+    assert.deepEqual(
+      errorsOf(() => heap.createAll()),
+      [
+        `TG_CONFIG_BAD_REFERENCE ${FILE}#/heap/1/config/uses`,
+        `TG_CONFIG_WRONG_KIND ${FILE}#/heap/2/config/uses`,
+      ],
+    );
+  });
+
+  test("a child heap finds its parent's objects, its own shadow them, and the parent never sees the child's", () => {
+    const { heap: parent } = probeHeap([{ name: 'Lazy', type: 'Probe' }]);
+    parent.declare(
+      [
+        { name: 'a', type: 'Probe' },
+        { name: 'b', type: 'Probe' },
+      ],
+      HEAP,
+    );
+    const child = parent.child(parent.logger);
+    child.declare(
+      [
+        { name: 'b', type: 'Probe' },
+        { name: 'c', type: 'Probe' },
+      ],
+      HEAP,
+    );
+    assert.equal(child.resolve('a', 'Handler', HANDLER), parent.resolve('a', 'Handler', HANDLER));
+    assert.equal(child.resolve('Lazy', 'Handler', HANDLER), parent.resolve('Lazy', 'Handler', HANDLER));
+    assert.notEqual(child.resolve('b', 'Handler', HANDLER), parent.resolve('b', 'Handler', HANDLER));
+    assert.deepEqual(
+      errorsOf(() => parent.resolve('c', 'Handler', HANDLER)),
+      [`TG_CONFIG_BAD_REFERENCE ${FILE}#/handler`],
+    );
+  });
+
+  test('objects that reference each other: each creation reports the cycle it closes, where it closes it', () => {
+    const { heap } = probeHeap();
+    heap.declare(
+      [
+        { name: 'a', type: 'Probe', config: { uses: 'b' } },
+        { name: 'b', type: 'Probe', config: { uses: 'a' } },
+        { name: 'self', type: 'Probe', config: { uses: { type: 'Probe', config: { uses: 'self' } } } },
+      ],
+      HEAP,
+    );
+    try {
+      heap.createAll();
+      assert.fail('a cycle must not build');
+    } catch (error) {
+      assert.ok(error instanceof ConfigErrors);
+      assert.deepEqual(
+        error.errors.map((e) => [e.code, e.place?.pointer, e.detail]),
+        [
+          ['TG_CONFIG_REFERENCE_CYCLE', '/heap/1/config/uses', 'a → b → a'],
+          ['TG_CONFIG_REFERENCE_CYCLE', '/heap/0/config/uses', 'b → a → b'],
+          ['TG_CONFIG_REFERENCE_CYCLE', '/heap/2/config/uses/config/uses', 'self → self'],
+        ],
+      );
+    }
+  });
+});
+
+describe('build contexts', () => {
+  test('configuration expressions see env and system, nothing of a request; other values pass as they are', () => {
+    const { heap } = probeHeap();
+    const context = heap.contextFor('x', HANDLER);
+    assert.equal(context.configValue("${env['GREETING']} ${system['os.name']}", HANDLER), 'hello Linux');
+    assert.equal(context.configValue('${request.method}', HANDLER), null);
+    assert.equal(context.configValue(42, HANDLER), 42);
+  });
+
+  test('an expression that fails at run time is logged with its code and place, and yields null', async () => {
+    const { heap, logs } = probeHeap();
+    const place = childPlace(HANDLER, 'config', 'entity');
+    const template = heap.contextFor('x', HANDLER).template('${request.entity.json.id}', place);
+    const exchange = harness().incoming({ body: 'not json' });
+    await exchange.request.entity.load(1024, 'TG_REQUEST_ENTITY_TOO_LARGE');
+    assert.equal(template.evaluate(exchange), null);
+    const line = logs.find((l) => l.code === 'TG_EL_EVALUATION');
+    assert.equal(line?.place, `${FILE}#/handler/config/entity`);
+  });
+
+  test("route-level decorations wrap the route's handler; with none, the handler is returned as it is", async () => {
+    const { heap } = probeHeap();
+    const handler: Handler = {
+      handle: async (exchange) => textResponse(200, exchange.request.uri.toString()),
+    };
+    assert.equal(heap.decorateHandler(handler, { handler: 'x' }, { file: FILE, pointer: '' }), handler);
+    const decorated = heap.decorateHandler(
+      handler,
+      { baseURI: 'https://backend.test:8443', handler: 'x' },
+      { file: FILE, pointer: '' },
+    );
+    const response = await decorated.handle(harness().incoming({ url: 'http://gateway.test/a?b=c' }));
+    assert.equal(response.entity.string, 'https://backend.test:8443/a?b=c');
+  });
+});
+
+describe('starting and stopping', () => {
+  test('start runs the start hooks in creation order, once; stop runs the stop hooks in reverse, once', async () => {
+    const { heap, events } = probeHeap();
+    heap.declare(
+      [
+        { name: 'a', type: 'Probe', config: { start: 'ok', stop: true } },
+        // "c" is created while "b" is, so before "b" registers its own hooks.
+        { name: 'b', type: 'Probe', config: { start: 'ok', stop: true, uses: 'c' } },
+        { name: 'c', type: 'Probe', config: { start: 'ok', stop: true } },
+      ],
+      HEAP,
+    );
+    heap.createAll();
+    events.length = 0;
+    await heap.start();
+    await heap.start();
+    assert.deepEqual(events, ['start a', 'start c', 'start b']);
+    events.length = 0;
+    await heap.stop();
+    await heap.stop();
+    assert.deepEqual(events, ['stop b', 'stop c', 'stop a']);
+  });
+
+  test('a stop hook that fails is logged, and the others still run', async () => {
+    const { heap, events, logs } = probeHeap();
+    heap.declare(
+      [
+        { name: 'a', type: 'Probe', config: { stop: true } },
+        { name: 'b', type: 'Probe', config: { stop: 'fail' } },
+      ],
+      HEAP,
+    );
+    heap.createAll();
+    await heap.stop();
+    assert.deepEqual(events.slice(2), ['stop b', 'stop a']);
+    assert.ok(logs.some((l) => l.msg === 'a heap object failed to stop'));
+  });
+
+  test('a failed start stops, in reverse, the objects that had started, and none that had not', async () => {
+    const { heap, events } = probeHeap();
+    heap.declare(
+      [
+        { name: 'a', type: 'Probe', config: { start: 'ok', stop: true } },
+        { name: 'b', type: 'Probe', config: { start: 'ok', stop: true } },
+        { name: 'c', type: 'Probe', config: { start: 'fail', stop: true } },
+        { name: 'd', type: 'Probe', config: { start: 'ok', stop: true } },
+      ],
+      HEAP,
+    );
+    heap.createAll();
+    events.length = 0;
+    await assert.rejects(heap.start(), /c cannot start/);
+    assert.deepEqual(events, ['start a', 'start b', 'start c', 'stop b', 'stop a']);
+  });
+
+  test('after a failed start, objects with only a stop hook are stopped and objects with only a start hook change nothing', async () => {
+    // "b" has nothing to stop and "c" nothing to start (its resources exist from its creation):
+    // neither may shift which stop hooks belong to the objects that started.
+    const { heap, events } = probeHeap();
+    heap.declare(
+      [
+        { name: 'a', type: 'Probe', config: { start: 'ok', stop: true } },
+        { name: 'b', type: 'Probe', config: { start: 'ok' } },
+        { name: 'c', type: 'Probe', config: { stop: true } },
+        { name: 'd', type: 'Probe', config: { start: 'fail', stop: true } },
+        { name: 'e', type: 'Probe', config: { start: 'ok', stop: true } },
+        { name: 'f', type: 'Probe', config: { stop: true } },
+      ],
+      HEAP,
+    );
+    heap.createAll();
+    events.length = 0;
+    await assert.rejects(heap.start(), /d cannot start/);
+    assert.deepEqual(events, ['start a', 'start b', 'start d', 'stop f', 'stop c', 'stop a']);
+  });
+});
