@@ -16,16 +16,6 @@ function withoutMetadata(document: Record<string, unknown>): Record<string, unkn
   return Object.fromEntries(Object.entries(document).filter(([key]) => !METADATA.has(key)));
 }
 
-/** A Common REST error: the status, its reason, and what went wrong. */
-function failure(status: number, message: string | undefined, detail?: unknown): Response {
-  return jsonResponse(status, {
-    code: status,
-    reason: STATUS_CODES[status],
-    message: message ?? STATUS_CODES[status],
-    ...(detail === undefined ? {} : { detail }),
-  });
-}
-
 /**
  * Common REST's `_fields`: each resource keeps its `_id` and the values at these paths
  * (`name`, `handler/type`). The copies have no prototype, so no path can reach Object's.
@@ -77,6 +67,16 @@ class View {
   send(status: number, body: unknown): Response {
     return jsonResponse(status, body, this.#indent);
   }
+
+  /** A Common REST error: the status, its reason, and what went wrong. */
+  failure(status: number, message: string | undefined, detail?: unknown): Response {
+    return this.send(status, {
+      code: status,
+      reason: STATUS_CODES[status],
+      message: message ?? STATUS_CODES[status],
+      ...(detail === undefined ? {} : { detail }),
+    });
+  }
 }
 
 /**
@@ -100,8 +100,8 @@ export class RoutesEndpoint implements ObjectEndpoint {
 
   async handle(request: EndpointRequest): Promise<Response> {
     const [collection, id, ...rest] = request.segments;
-    if (collection !== 'routes' || rest.length > 0) return failure(404, 'no such resource');
     const view = new View(request.query);
+    if (collection !== 'routes' || rest.length > 0) return view.failure(404, 'no such resource');
     try {
       if (id === undefined) return this.#query(request, view);
       switch (request.method) {
@@ -112,24 +112,24 @@ export class RoutesEndpoint implements ObjectEndpoint {
         case 'DELETE':
           return await this.#change(request, id, view);
         default:
-          return failure(405, `${request.method} is not supported on a route`);
+          return view.failure(405, `${request.method} is not supported on a route`);
       }
     } catch (error) {
       // A body too large or not JSON: the client's mistake, said as Common REST says it.
       if (error instanceof TollgateError && error.status < 500)
-        return failure(error.status, error.publicMessage);
+        return view.failure(error.status, error.publicMessage);
       throw error;
     }
   }
 
   #query(request: EndpointRequest, view: View): Response {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
-      return failure(405, `${request.method} is not supported on the routes collection`);
+      return view.failure(405, `${request.method} is not supported on the routes collection`);
     }
     const { query } = request;
     const filter = first(query._queryFilter) ?? 'true';
     if (query._queryId !== undefined || query._queryExpression !== undefined || filter !== 'true') {
-      return failure(501, 'the routes can be queried with _queryFilter=true only');
+      return view.failure(501, 'the routes can be queried with _queryFilter=true only');
     }
     const result = this.#routes.entries().map((entry) => view.resource(this.#resource(entry)));
     return view.send(200, {
@@ -144,35 +144,38 @@ export class RoutesEndpoint implements ObjectEndpoint {
 
   #read(id: string, view: View): Response {
     const found = this.#routes.entries().find((entry) => entry.status.id === id);
-    if (found === undefined) return failure(404, `no route with id "${id}"`);
+    if (found === undefined) return view.failure(404, `no route with id "${id}"`);
     return view.send(200, view.resource(this.#resource(found)));
   }
 
   async #change(request: EndpointRequest, id: string, view: View): Promise<Response> {
     if (this.#mode !== 'development') {
-      return failure(
+      return view.failure(
         403,
         'routes can be deployed and removed through the admin API in development mode only',
       );
     }
     if (!isDeployableId(id)) {
-      return failure(400, `"${id}" is not a route id the gateway writes: letters, digits, ".", "_" and "-"`);
+      return view.failure(
+        400,
+        `"${id}" is not a route id the gateway writes: letters, digits, ".", "_" and "-"`,
+      );
     }
     if (request.method === 'DELETE') {
       const removal = await this.#routes.undeploy(id);
-      if (removal.outcome === 'missing') return failure(404, `no route with id "${id}"`);
-      if (removal.outcome === 'stopped') return failure(503, 'the router is stopping');
+      if (removal.outcome === 'missing') return view.failure(404, `no route with id "${id}"`);
+      if (removal.outcome === 'stopped') return view.failure(503, 'the router is stopping');
       return view.send(200, view.resource(this.#resource(removal.entry)));
     }
     const body = await request.json();
     const deployment = await this.#routes.deploy(id, isPlainObject(body) ? withoutMetadata(body) : body);
     switch (deployment.outcome) {
       case 'refused':
-        return failure(409, 'the route does not load; its file is as it was', {
+        return view.failure(409, 'the route does not load; its file is as it was', {
           errors: deployment.errors.map(routeError),
         });
       case 'stopped':
-        return failure(503, 'the router is stopping');
+        return view.failure(503, 'the router is stopping');
       default:
         return view.send(
           deployment.outcome === 'created' ? 201 : 200,

@@ -183,6 +183,8 @@ describe('listing and reading routes', () => {
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
     const pretty = await f.call('GET', ['routes', 'a'], { query: { _prettyPrint: 'true', _fields: 'name' } });
     assert.equal(pretty.text, '{\n  "_id": "a",\n  "name": "alpha"\n}');
+    const prettyError = await f.call('GET', ['routes', 'b'], { query: { _prettyPrint: 'true' } });
+    assert.match(prettyError.text, /^\{\n {2}"code": 404,\n/);
     await f.routes.stop();
   });
 });
