@@ -35,6 +35,7 @@ export function buildJsonSchemas(registry: TypeRegistry): Record<string, JsonSch
       heap: { type: 'array', items: { $ref: '#/$defs/declaration' } },
     },
   });
+  const adminProperties = adminSchema.properties as Record<string, JsonSchema>;
   const files: Record<string, JsonSchema> = {
     'route.schema.json': {
       $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -55,6 +56,15 @@ export function buildJsonSchemas(registry: TypeRegistry): Record<string, JsonSch
       $id: `${BASE}/admin.schema.json`,
       title: 'Tollgate admin.json',
       ...adminSchema,
+      properties: {
+        ...adminProperties,
+        // An editor checks the filter's config against its type, as in a heap.
+        apiProtectionFilter: {
+          description: adminProperties.apiProtectionFilter?.description,
+          $ref: '#/$defs/declaration',
+        },
+      },
+      $defs: defs,
     },
   };
   for (const d of registry.definitions) {

@@ -32,7 +32,7 @@ export interface GatewayInfo {
   readonly metrics: GatewayMetrics;
   /** Reads and parses route files off the event loop, within the configuration limits. */
   readonly configReader: ConfigFileReader;
-  /** admin.json's `mode`: in development the admin API may also change what is loaded. */
+  /** admin.json's `mode`, else IG_RUN_MODE's: in development the admin API may also deploy routes. */
   readonly mode: 'development' | 'production';
   /** Where heap objects expose admin endpoints, under PingGateway's `api/system/objects/<name>/`. */
   readonly endpoints: ObjectEndpoints;

@@ -140,9 +140,12 @@ export function textResponse(status: number, text?: string): Response {
   return new Response({ status, headers, entity: new Entity(text ?? null) });
 }
 
-/** A response with a JSON body, for what the gateway answers about itself (the admin API). */
-export function jsonResponse(status: number, value: unknown): Response {
+/**
+ * A response with a JSON body, for what the gateway answers about itself (the admin API);
+ * `indent` spaces per level for people reading it (Common REST's `_prettyPrint`).
+ */
+export function jsonResponse(status: number, value: unknown, indent = 0): Response {
   const headers = new Headers();
   headers.set('Content-Type', 'application/json; charset=utf-8');
-  return new Response({ status, headers, entity: new Entity(JSON.stringify(value)) });
+  return new Response({ status, headers, entity: new Entity(JSON.stringify(value, null, indent)) });
 }

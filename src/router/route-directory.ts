@@ -1,17 +1,28 @@
-import { lstat, readdir, stat } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import type { Stats } from 'node:fs';
+import { lstat, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { routeExtensions } from '../config/files.js';
+import type { ConfigLimits } from '../config/limits.js';
+import { checkStructure } from '../config/parse.js';
 import {
   childPlace,
   configError,
   formatPlace,
   loadErrors,
+  type Place,
   type TollgateError,
 } from '../errors/tollgate-error.js';
 import type { ChildHeap } from '../heap/types.js';
 import { buildRoute, type Route } from './route.js';
-import { RequestCounts, routeError, type RouteState, type RouteStatus } from './route-status.js';
+import {
+  RequestCounts,
+  routeError,
+  type RouteEntry,
+  type RouteState,
+  type RouteStatus,
+} from './route-status.js';
 import { RouteTable } from './route-table.js';
 
 /** What the directory knows of one route file. */
@@ -20,6 +31,8 @@ interface FileRecord {
   version: string;
   /** The build serving for the file, if any. */
   route: Route | undefined;
+  /** What the serving build was read from; else the last try's document, if the file parsed. */
+  document: unknown;
   /** The last try's errors; empty when it loaded. */
   errors: readonly TollgateError[];
   /** The name the file asked for, when it got that far. */
@@ -32,8 +45,24 @@ interface FileRecord {
 }
 
 type LoadResult =
-  | { readonly route: Route }
-  | { readonly errors: readonly TollgateError[]; readonly name: string | undefined };
+  | { readonly route: Route; readonly document: unknown }
+  | {
+      readonly errors: readonly TollgateError[];
+      readonly name: string | undefined;
+      readonly document: unknown;
+    };
+
+/** What a deployment through the admin API came to. */
+export type Deployment =
+  | { readonly outcome: 'created' | 'replaced'; readonly entry: RouteEntry }
+  /** The route did not build, or its id or name is taken: the file is as it was. */
+  | { readonly outcome: 'refused'; readonly errors: readonly TollgateError[] }
+  | { readonly outcome: 'stopped' };
+
+export type Undeployment =
+  | { readonly outcome: 'removed'; readonly entry: RouteEntry }
+  | { readonly outcome: 'missing' }
+  | { readonly outcome: 'stopped' };
 
 /** How often a scan looks again when files vanish under it, before it leaves the next look to later. */
 const SCAN_ATTEMPTS = 3;
@@ -44,6 +73,43 @@ const REMOVED_KEPT = 100;
 function compareRoutes(a: Route, b: Route): number {
   if (a.name !== b.name) return a.name < b.name ? -1 : 1;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** A route id is its file name without the extension. */
+function idOf(file: string): string {
+  return basename(file, extname(file));
+}
+
+/** What tells one version of a file from the next: a change of either means it is read again. */
+function versionOf(info: Stats): string {
+  return `${info.mtimeMs}:${info.size}`;
+}
+
+/**
+ * Whether `id` can name a file the admin API writes: letters, digits, `.`, `_` and `-`, not
+ * starting with a dot (so no `..`, no hidden file), at most 200 characters. No separator, NUL or
+ * other character a file system reads as more than a name can get through.
+ */
+export function isDeployableId(id: string): boolean {
+  return /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/.test(id);
+}
+
+/**
+ * `document` as the text of its route file, held to the limits a file read from disk is held to
+ * (its size, depth and counts), so that what is written is what a scan can read back.
+ */
+function routeFileText(document: unknown, place: Place, limits: ConfigLimits): string {
+  checkStructure(document, place, limits);
+  const text = `${JSON.stringify(document, null, 2)}\n`;
+  const bytes = Buffer.byteLength(text);
+  if (bytes > limits.maxFileBytes) {
+    throw configError(
+      'TG_CONFIG_LIMIT',
+      place,
+      `the route has ${bytes} bytes as a file; at most ${limits.maxFileBytes} are read`,
+    );
+  }
+  return text;
 }
 
 function stateOf(record: FileRecord): RouteState {
@@ -57,6 +123,9 @@ function stateOf(record: FileRecord): RouteState {
  * a file that failed keeps its previous build serving, a file gone loses its route, and a route
  * whose name another file's route already has is refused until the name is free. Replaced builds
  * are retired after the table is published, so requests in flight finish on the build they hold.
+ * The admin API's deployments go through here too: a route is built before its file is written
+ * (`deploy`), or its file removed (`undeploy`), and the table published before either returns.
+ * Scans, deployments and the stop run one at a time, each on the table the one before left.
  */
 export class RouteDirectory {
   readonly directory: string;
@@ -65,8 +134,9 @@ export class RouteDirectory {
   readonly #publish: (table: RouteTable<Route>) => void;
   readonly #rescanSoon: () => void;
   readonly #files = new Map<string, FileRecord>();
-  #removed: RouteStatus[] = [];
+  #removed: RouteEntry[] = [];
   #table = new RouteTable<Route>([]);
+  #queue: Promise<unknown> = Promise.resolve();
   #scanning: Promise<void> | undefined;
   #rescan = false;
   #stopped = false;
@@ -88,19 +158,24 @@ export class RouteDirectory {
 
   /** Every route file's status, in the Router's order, then the files without a route, then removed ones. */
   statuses(): RouteStatus[] {
-    const order = new Map(this.#table.routes.map((route, index) => [route.file, index]));
-    const records = [...this.#files].map(([file, record]) => this.#status(file, record, order.get(file)));
-    records.sort((a, b) => (a.order ?? Infinity) - (b.order ?? Infinity));
-    return [...records, ...this.#removed];
+    return this.entries().map((entry) => entry.status);
   }
 
-  /** Scans now; a scan asked for while one runs is done right after it. Never rejects. */
+  /** Like statuses(), each with the document it was read from. */
+  entries(): RouteEntry[] {
+    const order = this.#order();
+    const entries = [...this.#files].map(([file, record]) => this.#entry(file, record, order));
+    entries.sort((a, b) => (a.status.order ?? Infinity) - (b.status.order ?? Infinity));
+    return [...entries, ...this.#removed];
+  }
+
+  /** Scans now; a scan asked for while one waits or runs is done by it, or right after it. Never rejects. */
   scan(): Promise<void> {
     if (this.#scanning) {
       this.#rescan = true;
       return this.#scanning;
     }
-    this.#scanning = (async () => {
+    this.#scanning = this.#serially(async () => {
       try {
         do {
           this.#rescan = false;
@@ -109,23 +184,149 @@ export class RouteDirectory {
       } finally {
         this.#scanning = undefined;
       }
-    })();
+    });
     return this.#scanning;
   }
 
-  /** Waits for a scan under way, then retires every route. */
+  /**
+   * Builds `document` as the route `<id>.json` and, when it builds and its name is free, writes
+   * the file and serves the route; otherwise the file is left as it was and the errors say why.
+   * The build is the one that serves: the scan that the new file triggers finds it up to date.
+   * `id` must be deployable (isDeployableId).
+   */
+  deploy(id: string, document: unknown): Promise<Deployment> {
+    if (!isDeployableId(id)) throw new TypeError(`"${id}" cannot be a route file name`);
+    return this.#serially(async () => {
+      if (this.#stopped) return { outcome: 'stopped' };
+      const file = join(this.directory, `${id}.json`);
+      const place = { file, pointer: '' };
+      const refused = (errors: readonly TollgateError[]): Deployment => ({ outcome: 'refused', errors });
+      const sibling = [...this.#files.keys()].find((other) => other !== file && idOf(other) === id);
+      if (sibling !== undefined) {
+        return refused([
+          configError('TG_CONFIG_DUPLICATE_NAME', place, `the route id "${id}" is the file ${sibling}`),
+        ]);
+      }
+      const previous = this.#files.get(file);
+      let text: string;
+      let route: Route;
+      try {
+        text = routeFileText(document, place, this.#heap.gateway.configReader.limits);
+        route = await buildRoute(document, { id, file }, this.#heap, {
+          counts: previous?.counts ?? new RequestCounts(),
+        });
+      } catch (error) {
+        return refused(loadErrors(error, file));
+      }
+      const holder = this.#holderOf(route.name, file);
+      if (holder !== undefined) {
+        await route.retire();
+        return refused([
+          configError(
+            'TG_CONFIG_DUPLICATE_NAME',
+            childPlace(place, 'name'),
+            `route name "${route.name}" is already used by ${holder}`,
+          ),
+        ]);
+      }
+      const existed = await stat(file).then(
+        () => true,
+        () => false,
+      );
+      let version: string;
+      try {
+        await this.#write(file, text);
+        version = versionOf(await stat(file));
+      } catch (error) {
+        await route.retire();
+        throw error;
+      }
+      await this.#apply(
+        new Map([...this.#versions(), [file, version]]),
+        new Map([[file, { route, document }]]),
+      );
+      this.#scanIfNamesFreed();
+      return { outcome: existed ? 'replaced' : 'created', entry: this.#entry(file, this.#files.get(file)!) };
+    });
+  }
+
+  /** Takes the route `id` out of the table and removes its file; `missing` when no file has that id. */
+  undeploy(id: string): Promise<Undeployment> {
+    return this.#serially(async () => {
+      if (this.#stopped) return { outcome: 'stopped' };
+      const files = [...this.#files.keys()].filter((file) => idOf(file) === id);
+      if (files.length === 0) return { outcome: 'missing' };
+      for (const file of files) await rm(file, { force: true });
+      const listing = this.#versions();
+      for (const file of files) listing.delete(file);
+      await this.#apply(listing, new Map());
+      this.#scanIfNamesFreed();
+      return { outcome: 'removed', entry: this.#removed.find((entry) => entry.status.file === files[0])! };
+    });
+  }
+
+  /** Waits for the scans and deployments asked for before, then retires every route. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    await this.#scanning;
-    const routes = this.#table.routes;
-    this.#table = new RouteTable<Route>([]);
-    this.#publish(this.#table);
-    await Promise.all(routes.map((route) => route.retire()));
+    await this.#serially(async () => {
+      const routes = this.#table.routes;
+      this.#table = new RouteTable<Route>([]);
+      this.#publish(this.#table);
+      await Promise.all(routes.map((route) => route.retire()));
+    });
+  }
+
+  /** Runs `work` after everything queued before it; the queue goes on when `work` fails. */
+  #serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(work);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Each file the table serves, by its place in the order. */
+  #order(): Map<string, number> {
+    return new Map(this.#table.routes.map((route, index) => [route.file, index]));
+  }
+
+  #entry(file: string, record: FileRecord, order = this.#order()): RouteEntry {
+    return { status: this.#status(file, record, order.get(file)), document: record.document };
+  }
+
+  /** The versions of the files known, as a scan's listing would give them. */
+  #versions(): Map<string, string> {
+    return new Map([...this.#files].map(([file, record]) => [file, record.version]));
+  }
+
+  /** The file other than `file` whose route is named `name`, if any. */
+  #holderOf(name: string, file: string): string | undefined {
+    for (const [other, record] of this.#files)
+      if (other !== file && record.route?.name === name) return other;
+    return undefined;
+  }
+
+  /**
+   * Writes the file whole, or not at all: a scan never reads half of it. The file is written
+   * beside its place under a name no scan reads (`.tmp`), then renamed over it.
+   */
+  async #write(file: string, text: string): Promise<void> {
+    const temporary = join(this.directory, `.${idOf(file)}.${randomUUID()}.tmp`);
+    await writeFile(temporary, text, { flag: 'wx' });
+    try {
+      await rename(temporary, file);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw error;
+    }
+  }
+
+  /** A deployment that freed a route name some file waits for: a scan builds that file again. */
+  #scanIfNamesFreed(): void {
+    if (this.#rescan) void this.scan();
   }
 
   #status(file: string, record: FileRecord, order: number | undefined): RouteStatus {
     return {
-      id: basename(file, extname(file)),
+      id: idOf(file),
       name: record.route?.name ?? record.name,
       file,
       order,
@@ -171,7 +372,7 @@ export class RouteDirectory {
       const file = join(this.directory, name);
       try {
         const info = await stat(file);
-        if (info.isFile()) listing.set(file, `${info.mtimeMs}:${info.size}`);
+        if (info.isFile()) listing.set(file, versionOf(info));
       } catch {
         // A link to nothing stays what it is; anything else was moved under the scan (a file back
         // already, after a rename there and back, is no link).
@@ -230,15 +431,17 @@ export class RouteDirectory {
 
   async #load(file: string, counts: RequestCounts): Promise<LoadResult | 'missing'> {
     let name: string | undefined;
+    let document: unknown;
     try {
       const read = await this.#heap.gateway.configReader.readIfPresent(file);
       if (read === 'missing') return 'missing';
-      const asked = (read.value as { name?: unknown } | null)?.name;
+      document = read.value;
+      const asked = (document as { name?: unknown } | null)?.name;
       if (typeof asked === 'string') name = asked;
-      const id = basename(file, extname(file));
-      return { route: await buildRoute(read.value, { id, file }, this.#heap, { counts }) };
+      const route = await buildRoute(document, { id: idOf(file), file }, this.#heap, { counts });
+      return { route, document };
     } catch (error) {
-      return { errors: loadErrors(error, file), name };
+      return { errors: loadErrors(error, file), name, document };
     }
   }
 
@@ -258,9 +461,8 @@ export class RouteDirectory {
       if (listing.has(file)) continue;
       this.#files.delete(file);
       this.#remember({
-        ...this.#status(file, record, undefined),
-        state: 'removed',
-        changedAt: now.toISOString(),
+        status: { ...this.#status(file, record, undefined), state: 'removed', changedAt: now.toISOString() },
+        document: record.document,
       });
       if (record.route) {
         retired.push(record.route);
@@ -279,6 +481,7 @@ export class RouteDirectory {
       const before = stateOf(record);
       record.version = listing.get(file)!;
       record.clashName = undefined;
+      if (record.route === undefined) record.document = result.document;
       if ('errors' in result) {
         this.#fail(file, record, result.errors, result.name);
       } else {
@@ -296,6 +499,7 @@ export class RouteDirectory {
           held.set(result.route.name, file);
           if (record.route) retired.push(record.route);
           record.route = result.route;
+          record.document = result.document;
           record.name = result.route.name;
           record.errors = [];
           record.loadedAt = now;
@@ -319,6 +523,7 @@ export class RouteDirectory {
     const record: FileRecord = {
       version: '',
       route: undefined,
+      document: undefined,
       errors: [],
       name: undefined,
       clashName: undefined,
@@ -327,7 +532,7 @@ export class RouteDirectory {
       counts,
     };
     this.#files.set(file, record);
-    this.#removed = this.#removed.filter((status) => status.file !== file);
+    this.#removed = this.#removed.filter((entry) => entry.status.file !== file);
     return record;
   }
 
@@ -348,8 +553,9 @@ export class RouteDirectory {
     }
   }
 
-  #remember(status: RouteStatus): void {
-    this.#removed = [status, ...this.#removed.filter((s) => s.file !== status.file)].slice(0, REMOVED_KEPT);
+  #remember(entry: RouteEntry): void {
+    const others = this.#removed.filter((kept) => kept.status.file !== entry.status.file);
+    this.#removed = [entry, ...others].slice(0, REMOVED_KEPT);
   }
 }
 

@@ -38,6 +38,15 @@ export interface RouteStatus {
   readonly requests: { readonly total: number; readonly inFlight: number };
 }
 
+/**
+ * A route file's status with the document it was read from: its serving build's, else its last
+ * try's (undefined when the file did not parse).
+ */
+export interface RouteEntry {
+  readonly status: RouteStatus;
+  readonly document: unknown;
+}
+
 /** Requests a route file's builds answered, counted across its builds. */
 export class RequestCounts {
   total = 0;

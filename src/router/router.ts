@@ -115,11 +115,12 @@ export const routerType = defineType<RouterConfig, Handler>({
       rescanSoon: () => watcher.soon(),
     });
     let withdraw: (() => void) | undefined;
-    // The first scan is awaited, so the gateway serves only once the routes are loaded.
+    // The first scan is awaited, so the gateway serves only once the routes are loaded; the
+    // routes endpoint is there before it, so the admin API shows the routes as they load.
     context.onStart(async () => {
+      withdraw = gateway.endpoints.expose(context.name, new RoutesEndpoint(routes, gateway.mode));
       await routes.scan();
       watcher.start();
-      withdraw = gateway.endpoints.expose(context.name, new RoutesEndpoint(routes));
     });
     context.onStop(async () => {
       withdraw?.();

@@ -7,14 +7,15 @@ import type { FunctionTable } from '../el/api.js';
 import { createBuiltinFunctions } from '../el/index.js';
 import { childPlace, configError } from '../errors/tollgate-error.js';
 import type { Environment } from '../http/exchange.js';
-import type { DefaultDeclaration } from '../heap/heap.js';
+import { Heap, type DefaultDeclaration, type HeapOptions } from '../heap/heap.js';
 import type { TypeRegistry } from '../heap/registry.js';
 import { createLogger } from '../observability/logger.js';
 import { GatewayMetrics } from '../observability/metrics.js';
-import { AdminEndpoints } from './admin-endpoints.js';
+import { AdminEndpoints, type GatewayPhase } from './admin-endpoints.js';
+import { apiProtection, protectAdmin } from './api-protection.js';
 import { ConnectionDrain } from './connection-drain.js';
 import { Generation } from './generation.js';
-import { loadAdminConfig, loadGatewayConfig, locateInstance } from './instance.js';
+import { loadAdminConfig, loadGatewayConfig, locateInstance, runMode } from './instance.js';
 import { planListeners, type ListenerPlan } from './listener-plan.js';
 import { createRequestListener, refuseConnect, type RequestListener } from './listener.js';
 
@@ -25,7 +26,7 @@ export interface GatewayOptions {
   readonly routesDir?: string;
   /** Listen on this one port instead of admin.json's connectors (0 picks a free port). */
   readonly port?: number;
-  /** Address to listen on when `port` is given. Default 0.0.0.0. */
+  /** Address to listen on when `port` is given, and for connectors without a host. Default 0.0.0.0. */
   readonly host?: string;
   readonly logger?: Logger;
   /** Environment variables for `&{…}` tokens, secrets and `env`. Default: process.env. */
@@ -47,10 +48,14 @@ export interface BuiltinTypes {
 export interface Gateway {
   /** One URL per listening socket, e.g. http://127.0.0.1:8080. */
   readonly urls: readonly string[];
+  /** The admin connector's URL, when admin.json declares one. */
+  readonly adminUrl: string | undefined;
   readonly logger: Logger;
   /**
    * Stops accepting, answers every request from then on with Connection: close, closes idle
    * connections, lets in-flight requests finish (up to the grace period), then stops every object.
+   * The health endpoints answer 503 from the first moment; the admin connector stays open, for
+   * the probes, until everything else is stopped.
    */
   close(): Promise<void>;
 }
@@ -69,10 +74,12 @@ function toEnvironment(env: Readonly<Record<string, string | undefined>>): Envir
 
 /**
  * Starts a gateway, step by step: the instance files are read and every start-up value checked
- * (ports, TLS files, grace periods) before anything starts; then config.json's generation is
- * built and started (the Routers load their routes); then the listeners open. When a step fails,
- * every step before it is undone, in reverse, and the error (with its file and pointer) is thrown.
- * The types are `builtins` unless the options bring a registry.
+ * (ports, TLS files, grace periods, the mode, the API protection) before anything starts; then the
+ * admin connector opens, if admin.json declares one, so that probes see the gateway start; then
+ * config.json's generation is built and started (the Routers load their routes); then the
+ * connectors open and the health endpoints say the gateway is ready. When a step fails, every
+ * step before it is undone, in reverse, and the error (with its file and pointer) is thrown. The
+ * types are `builtins` unless the options bring a registry.
  */
 export async function startGatewayWith(
   builtins: BuiltinTypes,
@@ -88,31 +95,62 @@ export async function startGatewayWith(
     const registry = options.registry ?? builtins.createRegistry();
     const admin = await loadAdminConfig(layout.adminFile, environment.env, configReader, registry);
     const plan = planListeners(admin, layout.adminFile, options);
+    const mode = runMode(admin, environment.env);
     const config = await loadGatewayConfig(layout.configFile, admin, environment.env, configReader, registry);
     const maxEntityBytes = admin.maxBodyLength ?? DEFAULT_MAX_BODY_LENGTH;
     const metrics = new GatewayMetrics();
-    const endpoints = new AdminEndpoints({ metrics });
+    let phase: GatewayPhase = 'starting';
+    const endpoints = new AdminEndpoints({ metrics, phase: () => phase });
+    const heapOptions: HeapOptions = {
+      registry,
+      logger,
+      environment,
+      functions: options.functions ?? createBuiltinFunctions(),
+      gateway: {
+        configDirectory: layout.configDirectory,
+        routesDirectory: layout.routesDirectory,
+        properties: [config.properties ?? {}, admin.properties ?? {}],
+        maxEntityBytes,
+        metrics,
+        configReader,
+        mode,
+        endpoints,
+      },
+      defaults: builtins.defaults,
+    };
+    // admin.json's own heap, which config.json and the routes do not see, as in PingGateway.
+    const adminHeap = new Heap(heapOptions);
+    undo.push(() => adminHeap.stop());
+    const protection = apiProtection(
+      admin.apiProtectionFilter,
+      { file: layout.adminFile ?? '<admin>', pointer: '/apiProtectionFilter' },
+      adminHeap,
+    );
+    const answerAdmin = protectAdmin(protection, (path, exchange) => endpoints.handle(path, exchange));
     const generation = Generation.build(
       config,
       { file: layout.configFile ?? '<default config>', pointer: '' },
-      {
-        registry,
+      heapOptions,
+    );
+    await adminHeap.start();
+
+    const adminConnections = new ConnectionDrain();
+    let adminUrl: string | undefined;
+    if (plan.admin !== undefined) {
+      const listener = createRequestListener({
+        secure: plan.admin.tls !== undefined,
         logger,
         environment,
-        functions: options.functions ?? createBuiltinFunctions(),
-        gateway: {
-          configDirectory: layout.configDirectory,
-          routesDirectory: layout.routesDirectory,
-          properties: [config.properties ?? {}, admin.properties ?? {}],
-          maxEntityBytes,
-          metrics,
-          configReader,
-          mode: admin.mode?.toLowerCase() === 'development' ? 'development' : 'production',
-          endpoints,
-        },
-        defaults: builtins.defaults,
-      },
-    );
+        maxEntityBytes,
+        adminPrefix: undefined,
+        admin: answerAdmin,
+      });
+      const server = await open(plan.admin, listener, adminConnections);
+      undo.push(() => new Promise<void>((done) => server.close(() => done())));
+      adminUrl = urlOf(server, plan.admin.tls !== undefined);
+      logger.info({ url: adminUrl }, 'tollgate admin endpoints are listening');
+    }
+
     await generation.start();
     undo.push(() => generation.stop());
 
@@ -124,7 +162,7 @@ export async function startGatewayWith(
         environment,
         maxEntityBytes,
         adminPrefix: `/${admin.prefix ?? 'openig'}/`,
-        admin: (path, exchange) => endpoints.handle(path, exchange),
+        admin: answerAdmin,
         dispatch: (exchange) => generation.handle(exchange),
       });
     const urls: string[] = [];
@@ -133,14 +171,17 @@ export async function startGatewayWith(
       undo.push(() => new Promise<void>((done) => server.close(() => done())));
       urls.push(urlOf(server, listener.tls !== undefined));
     }
-    logger.info({ urls, routes: layout.routesDirectory }, 'tollgate is listening');
+    phase = 'serving';
+    logger.info({ urls, routes: layout.routesDirectory, mode }, 'tollgate is listening');
 
     let closing: Promise<void> | undefined;
     return {
       urls,
+      adminUrl,
       logger,
       close() {
         closing ??= (async () => {
+          phase = 'draining';
           const drained = connections.drain(plan.gracePeriodMs);
           logger.info('tollgate is draining');
           const cut = await drained;
@@ -151,6 +192,9 @@ export async function startGatewayWith(
             );
           }
           await generation.stop();
+          await adminHeap.stop();
+          // Last, so that a readiness probe sees 503 until the end rather than a refused connect.
+          await adminConnections.drain(plan.gracePeriodMs);
           await configReader.close();
           logger.info('tollgate stopped');
         })();

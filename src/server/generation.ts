@@ -16,7 +16,6 @@ export class Generation {
   readonly #heap: Heap;
   readonly #root: Handler;
   #inFlight = 0;
-  #started = false;
   #stopping: Promise<void> | undefined;
   #idle: (() => void) | undefined;
 
@@ -42,15 +41,9 @@ export class Generation {
     return new Generation(heap, root);
   }
 
-  /** Whether it has started and is not stopping: what readiness reports. */
-  get serving(): boolean {
-    return this.#started && this.#stopping === undefined;
-  }
-
   /** Starts the heap; a failure stops whatever had started, and is thrown. */
   async start(): Promise<void> {
     await this.#heap.start();
-    this.#started = true;
   }
 
   async handle(exchange: Exchange): Promise<Response> {

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ConfigFileReader } from '../config/file-reader.js';
-import { durationSchema, objectSchema, referenceSchema } from '../config/schema.js';
+import { declarationSchema, durationSchema, objectSchema, referenceSchema } from '../config/schema.js';
 import { resolveTokens } from '../config/tokens.js';
 import type { Validator } from '../config/validate.js';
-import { ConfigErrors, type Place } from '../errors/tollgate-error.js';
+import { ConfigErrors, configError, type Place } from '../errors/tollgate-error.js';
 import type { TypeRegistry } from '../heap/registry.js';
 
 export interface ConnectorConfig {
@@ -14,8 +14,18 @@ export interface ConnectorConfig {
   tls?: { keyFile: string; certFile: string };
 }
 
+/** PingGateway 2025+'s separate port for the admin endpoints, served there without the prefix. */
+export interface AdminConnectorConfig {
+  port: number;
+  host?: string;
+  tls?: { keyFile: string; certFile: string };
+}
+
 export interface AdminConfig {
   connectors?: ConnectorConfig[];
+  adminConnector?: AdminConnectorConfig;
+  /** An inline Filter declaration that guards the `api/` admin endpoints (default: loopback clients only). */
+  apiProtectionFilter?: Record<string, unknown>;
   prefix?: string;
   properties?: Record<string, unknown>;
   mode?: string;
@@ -31,6 +41,12 @@ export interface GatewayConfig {
   baseURI?: string;
 }
 
+const portSchema = { type: 'integer', minimum: 0, maximum: 65535 };
+const tlsSchema = objectSchema({ keyFile: { type: 'string' }, certFile: { type: 'string' } }, [
+  'keyFile',
+  'certFile',
+]);
+
 export const adminSchema = objectSchema({
   $schema: { type: 'string' },
   connectors: {
@@ -38,21 +54,18 @@ export const adminSchema = objectSchema({
     minItems: 1,
     items: objectSchema(
       {
-        port: {
-          type: ['integer', 'array'],
-          items: { type: 'integer', minimum: 0, maximum: 65535 },
-          minimum: 0,
-          maximum: 65535,
-        },
+        port: { ...portSchema, type: ['integer', 'array'], items: portSchema },
         host: { type: 'string' },
         gracePeriod: durationSchema,
-        tls: objectSchema({ keyFile: { type: 'string' }, certFile: { type: 'string' } }, [
-          'keyFile',
-          'certFile',
-        ]),
+        tls: tlsSchema,
       },
       ['port'],
     ),
+  },
+  adminConnector: objectSchema({ port: portSchema, host: { type: 'string' }, tls: tlsSchema }, ['port']),
+  apiProtectionFilter: {
+    ...declarationSchema,
+    description: 'An inline Filter declaration { type, config } that guards the api/ admin endpoints',
   },
   prefix: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' },
   properties: { type: 'object' },
@@ -143,4 +156,26 @@ export async function loadGatewayConfig(
   if (file === undefined) return {};
   const validate = registry.validatorFor(gatewayConfigSchema);
   return loadFile<GatewayConfig>(file, [asProperties(admin.properties)], env, validate, reader);
+}
+
+/** PingGateway's operating modes: only development lets the admin API change the routes. */
+export type RunMode = 'development' | 'production';
+
+/**
+ * The operating mode, in PingGateway's order: admin.json's `mode`, else the IG_RUN_MODE
+ * environment variable, else production. An IG_RUN_MODE that is neither mode is an error, not
+ * production: a typo must not decide whether routes can be deployed over HTTP.
+ */
+export function runMode(admin: AdminConfig, env: Readonly<Record<string, string>>): RunMode {
+  const chosen = admin.mode ?? env.IG_RUN_MODE;
+  if (chosen === undefined) return 'production';
+  const mode = chosen.toLowerCase();
+  if (mode === 'development' || mode === 'production') return mode;
+  throw new ConfigErrors([
+    configError(
+      'TG_CONFIG_BAD_VALUE',
+      { file: '<environment>', pointer: '/IG_RUN_MODE' },
+      `IG_RUN_MODE is "${chosen}"; it must be development or production`,
+    ),
+  ]);
 }

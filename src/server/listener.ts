@@ -16,25 +16,30 @@ import { RequestUri } from '../http/uri.js';
  * The adapter from node:http's request and response to an Exchange and back: one per listener.
  * The request target is normalised first (a target with no single spelling is a 400); a path
  * under the admin prefix goes to the admin endpoints, everything else to `dispatch` (the
- * generation serving). Whatever happens, the request ends on its own connection and never
+ * generation serving). A listener with no prefix (the admin connector) serves only the admin
+ * endpoints, at the root. Whatever happens, the request ends on its own connection and never
  * reaches the event loop as an exception.
  */
-export interface ListenerInit {
+export type ListenerInit = {
   readonly secure: boolean;
   readonly logger: Logger;
   readonly environment: Environment;
   readonly maxEntityBytes: number;
-  /** `/openig/` and the like; undefined on a listener that serves only the admin endpoints. */
-  readonly adminPrefix: string | undefined;
   /** Answers an admin endpoint: the path below the prefix, and the exchange of the request. */
   readonly admin: (path: string, exchange: Exchange) => Promise<Response>;
-  readonly dispatch: (exchange: Exchange) => Promise<Response>;
-}
+} & (
+  | {
+      /** `/openig/` and the like. */
+      readonly adminPrefix: string;
+      readonly dispatch: (exchange: Exchange) => Promise<Response>;
+    }
+  | { readonly adminPrefix: undefined }
+);
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 export function createRequestListener(init: ListenerInit): RequestListener {
-  const { logger, secure, adminPrefix } = init;
+  const { logger, secure } = init;
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const target = parseRequestTarget(req.url ?? '/');
     if (isRefusedTarget(target)) {
@@ -71,16 +76,12 @@ export function createRequestListener(init: ListenerInit): RequestListener {
       cancellation,
       transactionId: randomUUID(),
     });
-    const adminPath =
-      adminPrefix === undefined
-        ? target.rawPath.slice(1)
-        : target.rawPath.startsWith(adminPrefix)
-          ? target.rawPath.slice(adminPrefix.length)
-          : undefined;
     let response: Response;
     try {
-      response =
-        adminPath === undefined ? await init.dispatch(exchange) : await init.admin(adminPath, exchange);
+      if (init.adminPrefix === undefined) response = await init.admin(target.rawPath.slice(1), exchange);
+      else if (target.rawPath.startsWith(init.adminPrefix))
+        response = await init.admin(target.rawPath.slice(init.adminPrefix.length), exchange);
+      else response = await init.dispatch(exchange);
     } catch (error) {
       response = errorResponse(error, exchange);
     }

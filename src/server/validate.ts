@@ -13,6 +13,7 @@ import { buildRoute } from '../router/route.js';
 import type { BuiltinTypes } from './gateway.js';
 import { loadAdminConfig, loadGatewayConfig } from './instance.js';
 import { AdminEndpoints } from './admin-endpoints.js';
+import { apiProtection } from './api-protection.js';
 
 export interface ValidateOptions {
   readonly env: Environment;
@@ -104,8 +105,10 @@ async function validateFile(
     },
   });
   try {
-    if (name === 'admin.json') await loadAdminConfig(file, options.env.env, configReader, build.registry);
-    else if (name === 'config.json')
+    if (name === 'admin.json') {
+      const admin = await loadAdminConfig(file, options.env.env, configReader, build.registry);
+      apiProtection(admin.apiProtectionFilter, { file, pointer: '/apiProtectionFilter' }, heap);
+    } else if (name === 'config.json')
       await loadGatewayConfig(file, {}, options.env.env, configReader, build.registry);
     else {
       const route = await buildRoute(
