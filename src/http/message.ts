@@ -9,7 +9,6 @@ export class Request implements ElReadable, ElWritable {
   version: string;
   readonly headers: Headers;
   readonly entity: Entity;
-  #cookies: Record<string, { name: string; value: string }[]> | undefined;
 
   constructor(init: {
     method: string;
@@ -30,9 +29,11 @@ export class Request implements ElReadable, ElWritable {
     return parseForm(this.uri.rawQuery ?? '');
   }
 
-  /** Cookies of the Cookie header(s): name → list of { name, value }. */
+  /**
+   * Cookies of the Cookie header(s): name → list of { name, value }. Parsed on each read, as
+   * queryParams is: a filter may have changed the headers since the last one.
+   */
   get cookies(): Record<string, { name: string; value: string }[]> {
-    if (this.#cookies) return this.#cookies;
     const cookies: Record<string, { name: string; value: string }[]> = Object.create(null);
     for (const header of this.headers.get('cookie') ?? []) {
       for (const pair of header.split(';')) {
@@ -43,7 +44,6 @@ export class Request implements ElReadable, ElWritable {
         (cookies[name] ??= []).push(Object.freeze({ name, value }));
       }
     }
-    this.#cookies = cookies;
     return cookies;
   }
 
