@@ -38,8 +38,10 @@ export class Request implements ElReadable, ElWritable {
     for (const header of this.headers.get('cookie') ?? []) {
       for (const pair of header.split(';')) {
         const eq = pair.indexOf('=');
-        if (eq <= 0) continue;
+        if (eq < 0) continue;
         const name = pair.slice(0, eq).trim();
+        // A nameless pair is no cookie, whether or not a space follows the ';' before it.
+        if (name === '') continue;
         const value = pair.slice(eq + 1).trim();
         (cookies[name] ??= []).push(Object.freeze({ name, value }));
       }
