@@ -89,7 +89,8 @@ export class Request implements ElReadable, ElWritable {
 
 /** PingGateway's status families, derived from the code. */
 function statusFamily(code: number): string {
-  if (code >= 100 && code < 200) return 'INFORMATIONAL';
+  if (code < 100) return 'UNKNOWN';
+  if (code < 200) return 'INFORMATIONAL';
   if (code < 300) return 'SUCCESSFUL';
   if (code < 400) return 'REDIRECTION';
   if (code < 500) return 'CLIENT_ERROR';
