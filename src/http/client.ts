@@ -154,7 +154,8 @@ export function upstreamError(error: unknown, request: Request): TollgateError {
   }
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: string })?.code;
-  return new TollgateError('TG_UPSTREAM_UNREACHABLE', `${target}: ${code ?? ''} ${message}`.trim(), {
+  const reason = [code, message].filter((part) => part).join(' ');
+  return new TollgateError('TG_UPSTREAM_UNREACHABLE', `${target}: ${reason}`, {
     cause: error,
   });
 }
