@@ -152,7 +152,14 @@ const MAP_METHODS: ReadonlyMap<string, MethodEntry<MapLike>> = new Map([
   ['size', entry<MapLike>([0], (map) => Object.keys(map).length)],
   ['isEmpty', entry<MapLike>([0], (map) => isEmpty(map))],
   ['get', entry<MapLike>([1], (map, [key]) => mapGet(map, key))],
-  ['containsKey', entry<MapLike>([1], (map, [key]) => mapGet(map, key) !== null)],
+  // As Map.containsKey: a key mapped to null is present.
+  [
+    'containsKey',
+    entry<MapLike>([1], (map, [key]) => {
+      const name = toElString(key);
+      return !BLOCKED_KEYS.has(name) && Object.hasOwn(map, name);
+    }),
+  ],
 ]);
 
 /** Objects that implement the elGet protocol (headers, the request…) answer get/containsKey through it. */

@@ -187,7 +187,9 @@ function scriptSpelling(name: string): string {
 export function javaProperty(name: string): ClassText | 'block' | undefined {
   const fixed = POSIX_CLASSES.get(name) ?? JAVA_CHARACTER_CLASSES.get(name) ?? JAVA_OTHER_CLASSES.get(name);
   if (fixed !== undefined) return fixed;
-  const [key, value] = name.includes('=') ? name.split('=', 2) : [undefined, name];
+  // Split at the first '=' only, as Java does: split('=', 2) would drop what follows a second one.
+  const equals = name.indexOf('=');
+  const [key, value] = equals >= 0 ? [name.slice(0, equals), name.slice(equals + 1)] : [undefined, name];
   const lowerKey = key?.toLowerCase();
   if (value === undefined || value === '') return undefined;
   if (name.startsWith('In') || lowerKey === 'block' || lowerKey === 'blk') return 'block';

@@ -3,7 +3,7 @@ import { Agent, type Dispatcher, errors as undiciErrors } from 'undici';
 import { TollgateError } from '../errors/tollgate-error.js';
 import type { Cancellation } from './cancellation.js';
 import { Entity } from './entity.js';
-import { isHopByHop, removeHopByHop } from './forwarding.js';
+import { removeHopByHop } from './forwarding.js';
 import { Headers } from './headers.js';
 import { type Request, Response } from './message.js';
 import { UpstreamBody } from './upstream-body.js';
@@ -105,9 +105,10 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
     if (status < 200) return true;
     const headers = new Headers();
     for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-      const name = rawHeaders[i]!.toString('latin1');
-      if (!isHopByHop(name)) headers.add(name, rawHeaders[i + 1]!.toString('latin1'));
+      headers.add(rawHeaders[i]!.toString('latin1'), rawHeaders[i + 1]!.toString('latin1'));
     }
+    // With the Connection header, so the fields it names go too (RFC 9110 §7.6.1).
+    removeHopByHop(headers);
     const body = new UpstreamBody(resume, this.#abortCall);
     this.#body = body;
     this.#resolve(new Response({ status, headers, entity: new Entity(body) }));
@@ -153,7 +154,8 @@ export function upstreamError(error: unknown, request: Request): TollgateError {
   }
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: string })?.code;
-  return new TollgateError('TG_UPSTREAM_UNREACHABLE', `${target}: ${code ?? ''} ${message}`.trim(), {
+  const reason = [code, message].filter((part) => part).join(' ');
+  return new TollgateError('TG_UPSTREAM_UNREACHABLE', `${target}: ${reason}`, {
     cause: error,
   });
 }

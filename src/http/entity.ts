@@ -108,7 +108,9 @@ export class Entity implements ElReadable {
   get json(): unknown {
     if (!this.#jsonParsed) {
       const text = this.string;
-      if (text === null || text.trim() === '') this.#json = null;
+      // A stream not loaded yet has no JSON to give, and must not be remembered as having none.
+      if (text === null) return null;
+      if (text.trim() === '') this.#json = null;
       else {
         try {
           this.#json = JSON.parse(text);

@@ -9,7 +9,6 @@ export class Request implements ElReadable, ElWritable {
   version: string;
   readonly headers: Headers;
   readonly entity: Entity;
-  #cookies: Record<string, { name: string; value: string }[]> | undefined;
 
   constructor(init: {
     method: string;
@@ -30,20 +29,23 @@ export class Request implements ElReadable, ElWritable {
     return parseForm(this.uri.rawQuery ?? '');
   }
 
-  /** Cookies of the Cookie header(s): name → list of { name, value }. */
+  /**
+   * Cookies of the Cookie header(s): name → list of { name, value }. Parsed on each read, as
+   * queryParams is: a filter may have changed the headers since the last one.
+   */
   get cookies(): Record<string, { name: string; value: string }[]> {
-    if (this.#cookies) return this.#cookies;
     const cookies: Record<string, { name: string; value: string }[]> = Object.create(null);
     for (const header of this.headers.get('cookie') ?? []) {
       for (const pair of header.split(';')) {
         const eq = pair.indexOf('=');
-        if (eq <= 0) continue;
+        if (eq < 0) continue;
         const name = pair.slice(0, eq).trim();
+        // A nameless pair is no cookie, whether or not a space follows the ';' before it.
+        if (name === '') continue;
         const value = pair.slice(eq + 1).trim();
         (cookies[name] ??= []).push(Object.freeze({ name, value }));
       }
     }
-    this.#cookies = cookies;
     return cookies;
   }
 
@@ -87,7 +89,8 @@ export class Request implements ElReadable, ElWritable {
 
 /** PingGateway's status families, derived from the code. */
 function statusFamily(code: number): string {
-  if (code >= 100 && code < 200) return 'INFORMATIONAL';
+  if (code < 100) return 'UNKNOWN';
+  if (code < 200) return 'INFORMATIONAL';
   if (code < 300) return 'SUCCESSFUL';
   if (code < 400) return 'REDIRECTION';
   if (code < 500) return 'CLIENT_ERROR';
