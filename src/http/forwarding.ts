@@ -23,7 +23,3 @@ export function removeHopByHop(headers: Headers): void {
   }
   headers.deleteWhere((name) => hopByHop.has(name));
 }
-
-export function isHopByHop(name: string): boolean {
-  return hopByHop.has(name.toLowerCase());
-}
