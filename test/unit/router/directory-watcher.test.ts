@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { DirectoryWatcher } from '../../../src/router/directory-watcher.js';
-import { memoryLogger } from '../../fixtures/gateway.js';
+import { eventually, memoryLogger } from '../../fixtures/gateway.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
@@ -78,8 +78,7 @@ describe('DirectoryWatcher', () => {
     const { watcher, reports } = counting(20);
     watcher.start();
     try {
-      await sleep(SETTLE_MS);
-      assert.ok(reports() >= 2, `${reports()} reports`);
+      await eventually(() => assert.ok(reports() >= 2, `${reports()} reports`));
     } finally {
       watcher.stop();
     }
@@ -134,8 +133,7 @@ describe('DirectoryWatcher', () => {
     });
     watcher.start();
     try {
-      await sleep(SETTLE_MS);
-      assert.ok(reports >= 2, `${reports} reports`);
+      await eventually(() => assert.ok(reports >= 2, `${reports} reports`));
       assert.deepEqual(
         logs.map((line) => line.msg),
         ['cannot watch the route directory; periodic scans continue'],
