@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 
 /** How long a burst of changes (an editor's save, a rename) may last before it is reported once. */
 const DEBOUNCE_MS = 25;
+/** The longest delay a node timer holds; node takes a longer one as 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Tells when a directory may have changed: on a file-system event (debounced) and every
@@ -33,7 +35,8 @@ export class DirectoryWatcher {
 
   start(): void {
     if (!this.enabled || this.#stopped) return;
-    this.#timer = setInterval(this.#onChange, this.#intervalMs);
+    // An interval past what a timer holds (about 24.8 days) would otherwise scan every millisecond.
+    this.#timer = setInterval(this.#onChange, Math.min(this.#intervalMs, MAX_TIMER_MS));
     this.#timer.unref();
     try {
       this.#watcher = watch(this.#directory, () => this.soon());

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ConfigFileReader } from '../config/file-reader.js';
 import { declarationSchema, durationSchema, objectSchema, referenceSchema } from '../config/schema.js';
@@ -96,7 +96,7 @@ export function locateInstance(configDir: string | undefined, routesDir: string 
   const folder =
     !existsSync(join(base, 'admin.json')) &&
     !existsSync(join(base, 'config.json')) &&
-    existsSync(join(base, 'config'))
+    isDirectory(join(base, 'config'))
       ? join(base, 'config')
       : base;
   const find = (name: string): string | undefined =>
@@ -107,6 +107,11 @@ export function locateInstance(configDir: string | undefined, routesDir: string 
     configFile: find('config.json'),
     routesDirectory: routesDir ? resolve(routesDir) : join(folder, 'routes'),
   };
+}
+
+/** A file named `config` (no extension, as some tools write) is not PingGateway's sub-folder. */
+function isDirectory(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
 
 function asProperties(value: unknown): Record<string, unknown> {

@@ -141,7 +141,9 @@ function write(res: ServerResponse, response: Response, log: () => Logger): Prom
     // node:http refused the status line or a header: answer what is certain to be sendable.
     log().error({ code: 'TG_RESPONSE_INVALID', err: error }, 'the response cannot be sent as it is');
     if (!Buffer.isBuffer(body)) body.destroy();
-    res.writeHead(500, { 'Content-Length': '0' });
+    // The reason phrase is given: the refused call has already set the response's own (or the
+    // status's, "OK"), which node would keep, and a refused phrase would make this call throw too.
+    res.writeHead(500, 'Internal Server Error', { 'Content-Length': '0' });
     res.end();
     return Promise.resolve();
   }
