@@ -439,13 +439,27 @@ describe('RouteDirectory: files moving under a scan', BOUNDED, () => {
 });
 
 describe('RouteDirectory: scans and stop', BOUNDED, () => {
-  test('a scan asked for while one runs shares its promise, and another pass runs right after', async () => {
+  test('a scan asked for before one starts is done by it: one pass', async () => {
     const s = await setUp();
     await s.write('a.json', probeRoute('a'));
     const first = s.routes.scan();
     const second = s.routes.scan();
     assert.equal(second, first);
     await first;
+    assert.equal(s.tables.length, 1);
+  });
+
+  test('a scan asked for while one runs shares its promise, and another pass runs right after', async () => {
+    const s = await setUp();
+    await s.write('a.json', probeRoute('a'));
+    let second: Promise<void> | undefined;
+    s.reader.beforeRead = async () => {
+      s.reader.beforeRead = undefined;
+      second = s.routes.scan();
+    };
+    const first = s.routes.scan();
+    await first;
+    assert.equal(second, first);
     assert.equal(s.tables.length, 2);
   });
 
