@@ -51,7 +51,7 @@ describe('Router dispatch', BOUNDED, () => {
     defaultHandler?: Handler,
     metrics: GatewayMetrics = new GatewayMetrics(),
   ): Router => {
-    const built = new Router({ defaultHandler, metrics });
+    const built = new Router({ name: 'main', defaultHandler, metrics });
     built.publish(new RouteTable(routes));
     return built;
   };
@@ -88,8 +88,14 @@ describe('Router dispatch', BOUNDED, () => {
     assert.equal(await text(await router([], undefined, metrics).handle(testExchange())), '404 ');
     await router([only], undefined, metrics).handle(testExchange({ url: 'http://gateway.test/only' }));
     const counts = await metrics.render();
-    assert.match(counts, /tollgate_route_requests_total\{route="default",status="4xx"\} 3\n/);
-    assert.match(counts, /tollgate_route_requests_total\{route="only",status="2xx"\} 1\n/);
+    assert.match(
+      counts,
+      /^ig_route_response_status_total\{router="main",route="default",name="default",family="client_error"\} 3$/m,
+    );
+    assert.match(
+      counts,
+      /^ig_route_response_status_total\{router="main",route="only",name="only",family="successful"\} 1$/m,
+    );
     await only.retire();
   });
 
