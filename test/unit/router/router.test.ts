@@ -99,6 +99,20 @@ describe('Router dispatch', BOUNDED, () => {
     await only.retire();
   });
 
+  test('a handler that throws is counted as an error, timed, and no longer in flight; the error goes on', async () => {
+    const metrics = new GatewayMetrics();
+    const failing: Handler = { handle: () => Promise.reject(new Error('boom')) };
+    await assert.rejects(router([], failing, metrics).handle(testExchange()), /boom/);
+    const text = await metrics.render();
+    const labels = 'router="main",route="default",name="default"';
+    assert.match(text, new RegExp(`^ig_route_response_error_total\\{${labels}\\} 1$`, 'm'));
+    assert.match(text, new RegExp(`^ig_route_request_total\\{${labels}\\} 1$`, 'm'));
+    assert.match(text, new RegExp(`^ig_route_request_active\\{${labels}\\} 0$`, 'm'));
+    assert.match(text, new RegExp(`^ig_route_response_time_seconds_count\\{${labels}\\} 1$`, 'm'));
+    assert.match(text, /^tollgate_router_request_active\{router="main"\} 0$/m);
+    assert.doesNotMatch(text, /^ig_route_response_status_total\{/m);
+  });
+
   test('a request sees the table it started with to the end, and the next request the new one', async () => {
     const waits = await route(
       'waits',
