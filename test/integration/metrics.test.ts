@@ -13,13 +13,13 @@ import { getText } from '../fixtures/requests.js';
 const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 
 /** A route named `name` at `/<name>` whose chain is an unnamed exchange filter, cache on. */
-function exchangeRoute(name: string): unknown {
+function exchangeRoute(name: string, amUrl = '&{am.url}'): unknown {
   return {
     name,
     condition: `\${request.uri.path == '/${name}'}`,
     heap: [
       { name: 'Env', type: 'SystemAndEnvSecretStore' },
-      { name: 'Am', type: 'AmService', config: { url: '&{am.url}' } },
+      { name: 'Am', type: 'AmService', config: { url: amUrl } },
     ],
     handler: {
       type: 'Chain',
@@ -89,6 +89,7 @@ describe('the Prometheus endpoint after real traffic', () => {
       routes: {
         'exchange-a.json': exchangeRoute('exchange-a'),
         'exchange-b.json': exchangeRoute('exchange-b'),
+        'as-down.json': exchangeRoute('as-down', `http://127.0.0.1:${closedPort}/openam/`),
         'down.json': {
           condition: "${request.uri.path == '/down'}",
           baseURI: `http://127.0.0.1:${closedPort}`,
@@ -133,6 +134,7 @@ describe('the Prometheus endpoint after real traffic', () => {
     assert.equal((await at('/exchange-b')).status, 200);
     assert.notEqual((await at('/exchange-b', 'not-a-token')).status, 200);
     assert.equal((await getText(`${tg.url}/down`)).status, 502);
+    assert.equal((await at('/as-down')).status, 502);
     assert.equal((await getText(`${tg.url}/nowhere`)).status, 404);
     const text = await scrape();
 
@@ -179,6 +181,15 @@ describe('the Prometheus endpoint after real traffic', () => {
       valueOf(
         text,
         'tollgate_upstream_errors_total{route="down",handler="ReverseProxyHandler/handler",code="TG_UPSTREAM_UNREACHABLE"}',
+      ),
+      1,
+    );
+
+    assert.equal(exchanges('as-down', 'failure', 'temporarily_unavailable', 'none'), 1);
+    assert.equal(
+      valueOf(
+        text,
+        'tollgate_upstream_errors_total{route="as-down",handler="ForgeRockClientHandler",code="TG_UPSTREAM_UNREACHABLE"}',
       ),
       1,
     );
