@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { parseDuration } from '../config/duration.js';
 import { durationSchema, expressionSchema, objectSchema, referenceSchema } from '../config/schema.js';
 import type { CompiledTemplate } from '../el/api.js';
@@ -20,7 +21,7 @@ import { Request, textResponse, type Response } from '../http/message.js';
 import { RequestUri } from '../http/uri.js';
 import { defineType, type CreateContext, type Filter, type Handler } from '../heap/types.js';
 import { bearerChallenge } from '../oauth2/bearer-challenge.js';
-import { FAILURE_MAPPING, failureFromError, TokenExchangeFailure } from '../oauth2/errors.js';
+import { FAILURE_MAPPING, failureFromError, OAuthErrorCode, TokenExchangeFailure } from '../oauth2/errors.js';
 import { ExchangeCache, ExchangeKeyer, type ExchangeCacheConfig } from '../oauth2/exchange-cache.js';
 import {
   buildTokenExchangeRequest,
@@ -36,7 +37,7 @@ import {
   type TokenExchangeSuccess,
 } from '../oauth2/token-exchange-response.js';
 import { resolveTokenType, TokenType } from '../oauth2/token-types.js';
-import type { ExchangeSource, GatewayMetrics } from '../observability/metrics.js';
+import { routeLabel, type ExchangeSource, type GatewayMetrics } from '../observability/metrics.js';
 import { AmService } from '../services/am-service.js';
 import type { ResourceAccess } from '../services/scriptable-resource-access.js';
 
@@ -318,6 +319,13 @@ function failureContext(failure: TokenExchangeFailure): OAuth2FailureContext {
   });
 }
 
+/** The OAuth error codes a metric label may take; any other is `other`, so an AS cannot grow the series. */
+const KNOWN_ERRORS: ReadonlySet<string> = new Set(Object.values(OAuthErrorCode));
+
+function errorLabel(error: string): string {
+  return KNOWN_ERRORS.has(error) ? error : 'other';
+}
+
 /**
  * RFC 8693 token exchange on the request path. Per request: evaluate the subject (and actor)
  * token and the scopes, POST the exchange to the token endpoint through `endpointHandler`
@@ -422,6 +430,14 @@ class OAuth2TokenExchangeFilter implements Filter {
     }
     this.#cache = config.cache?.enabled === true ? cache : undefined;
     context.onStop(() => cache.clear());
+    if (this.#cache !== undefined) {
+      const { metrics } = context.gateway;
+      let withdraw: (() => void) | undefined;
+      context.onStart(() => {
+        withdraw = metrics.exchangeCache(context.route ?? 'none', context.name, () => cache.size);
+      });
+      context.onStop(() => withdraw?.());
+    }
     this.#template = new TokenExchangeTemplate({
       subjectTokenType,
       actorTokenType,
@@ -448,10 +464,17 @@ class OAuth2TokenExchangeFilter implements Filter {
     // refused (413 / 400), not a token exchange failure.
     const loading = loadEntities(exchange, this.#needs);
     if (loading) await loading;
+    const started = performance.now();
     // A cache hit is answered without waiting a tick: the result is a promise only on a call.
     const result = this.#exchange(exchange);
     const { outcome, source } = result instanceof Promise ? await result : result;
-    this.#metrics.tokenExchange(this.#name, outcome.ok ? null : outcome.failure.error, source);
+    this.#metrics.tokenExchange(
+      routeLabel(exchange),
+      this.#name,
+      outcome.ok ? null : errorLabel(outcome.failure.error),
+      source,
+      (performance.now() - started) / 1000,
+    );
     if (outcome.ok) {
       this.#warnOnce(exchange, outcome.success.warnings);
       exchange.contexts.oauth2TokenExchange = successContext(outcome.success);

@@ -1,10 +1,11 @@
 import { durationSchema, objectSchema, type JsonSchema } from '../config/schema.js';
 import { parseDuration } from '../config/duration.js';
-import { childPlace, configError } from '../errors/tollgate-error.js';
+import { childPlace, configError, TollgateError } from '../errors/tollgate-error.js';
 import { HttpClient } from '../http/client.js';
 import type { Exchange } from '../http/exchange.js';
 import type { Request, Response } from '../http/message.js';
 import { defineType, type CreateContext, type Handler } from '../heap/types.js';
+import { routeLabel } from '../observability/metrics.js';
 
 export interface ClientHandlerConfig {
   connections?: number;
@@ -50,18 +51,36 @@ export function createHttpClient(config: ClientHandlerConfig, context: CreateCon
  */
 export class ClientHandler implements Handler {
   readonly #client: HttpClient;
+  readonly #upstreamError: (exchange: Exchange, error: unknown) => void;
 
-  constructor(client: HttpClient) {
+  constructor(client: HttpClient, context: CreateContext) {
     this.#client = client;
+    this.#upstreamError = upstreamErrorCounter(context);
   }
 
   handle(exchange: Exchange): Promise<Response> {
     return this.send(exchange.request, exchange);
   }
 
-  send(request: Request, exchange: Exchange): Promise<Response> {
-    return this.#client.send(request, exchange.cancellation);
+  async send(request: Request, exchange: Exchange): Promise<Response> {
+    try {
+      return await this.#client.send(request, exchange.cancellation);
+    } catch (error) {
+      this.#upstreamError(exchange, error);
+      throw error;
+    }
   }
+}
+
+/** Counts a failed upstream request (a TG_UPSTREAM_* code) by route, handler and code. */
+export function upstreamErrorCounter(context: CreateContext): (exchange: Exchange, error: unknown) => void {
+  const { metrics } = context.gateway;
+  const handler = context.name;
+  return (exchange, error) => {
+    if (error instanceof TollgateError && error.code.startsWith('TG_UPSTREAM_')) {
+      metrics.upstreamError(routeLabel(exchange), handler, error.code);
+    }
+  };
 }
 
 export const clientHandlerType = defineType<ClientHandlerConfig, Handler>({
@@ -69,5 +88,5 @@ export const clientHandlerType = defineType<ClientHandlerConfig, Handler>({
   kind: 'Handler',
   description: 'Sends requests to their URI through a pool of keep-alive connections; failures propagate.',
   schema: clientHandlerSchema,
-  create: (config, context) => new ClientHandler(createHttpClient(config, context)),
+  create: (config, context) => new ClientHandler(createHttpClient(config, context), context),
 });

@@ -30,5 +30,5 @@ export const forgeRockClientHandlerType = defineType<ClientHandlerConfig, Handle
   description: 'A ClientHandler that adds the X-ForgeRock-TransactionId header.',
   schema: clientHandlerSchema,
   create: (config, context) =>
-    new ForgeRockClientHandler(new ClientHandler(createHttpClient(config, context))),
+    new ForgeRockClientHandler(new ClientHandler(createHttpClient(config, context), context)),
 });

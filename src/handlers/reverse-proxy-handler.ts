@@ -2,8 +2,13 @@ import { TollgateError } from '../errors/tollgate-error.js';
 import type { HttpClient } from '../http/client.js';
 import type { Exchange } from '../http/exchange.js';
 import { textResponse, type Response } from '../http/message.js';
-import { defineType, type Handler } from '../heap/types.js';
-import { clientHandlerSchema, createHttpClient, type ClientHandlerConfig } from './client-handler.js';
+import { defineType, type CreateContext, type Handler } from '../heap/types.js';
+import {
+  clientHandlerSchema,
+  createHttpClient,
+  upstreamErrorCounter,
+  type ClientHandlerConfig,
+} from './client-handler.js';
 
 /**
  * Forwards the request to its (rebased) URI as a proxy: X-Forwarded-* headers set, bodies streamed.
@@ -12,9 +17,11 @@ import { clientHandlerSchema, createHttpClient, type ClientHandlerConfig } from 
  */
 class ReverseProxyHandler implements Handler {
   readonly #client: HttpClient;
+  readonly #upstreamError: (exchange: Exchange, error: unknown) => void;
 
-  constructor(client: HttpClient) {
+  constructor(client: HttpClient, context: CreateContext) {
     this.#client = client;
+    this.#upstreamError = upstreamErrorCounter(context);
   }
 
   async handle(exchange: Exchange): Promise<Response> {
@@ -32,6 +39,7 @@ class ReverseProxyHandler implements Handler {
       return await this.#client.send(request, exchange.cancellation);
     } catch (error) {
       if (!(error instanceof TollgateError)) throw error;
+      this.#upstreamError(exchange, error);
       exchange.log.warn({ code: error.code, upstream: request.uri.origin }, error.message);
       return textResponse(error.status, error.publicMessage);
     }
@@ -44,5 +52,5 @@ export const reverseProxyHandlerType = defineType<ClientHandlerConfig, Handler>(
   description:
     'Proxies the request to its URI; answers 502 when the upstream is unreachable, 504 when it is slow.',
   schema: clientHandlerSchema,
-  create: (config, context) => new ReverseProxyHandler(createHttpClient(config, context)),
+  create: (config, context) => new ReverseProxyHandler(createHttpClient(config, context), context),
 });

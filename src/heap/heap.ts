@@ -46,6 +46,8 @@ export interface HeapOptions {
   readonly gateway: GatewayInfo;
   readonly parent?: Heap;
   readonly defaults?: readonly DefaultDeclaration[];
+  /** The name of the route whose file this heap belongs to, if any. */
+  readonly route?: string;
 }
 
 /**
@@ -96,9 +98,9 @@ export class Heap implements ChildHeap {
     return this.#options.registry.validatorFor(schema);
   }
 
-  child(logger: Logger): Heap {
+  child(logger: Logger, route = this.#options.route): Heap {
     const { registry, environment, functions, gateway } = this.#options;
-    return new Heap({ registry, environment, functions, gateway, logger, parent: this });
+    return new Heap({ registry, environment, functions, gateway, logger, parent: this, route });
   }
 
   /** The build context for a config value that is not a heap object (a route's own keys). */
@@ -301,6 +303,7 @@ export class Heap implements ChildHeap {
     return {
       name,
       place,
+      route: this.#options.route,
       logger,
       environment,
       functions,

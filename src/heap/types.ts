@@ -69,7 +69,8 @@ export interface ChildHeap {
   readonly gateway: GatewayInfo;
   /** The check for a schema that is not a type's (a route file's), by the registry's ajv. */
   validatorFor(schema: JsonSchema): Validator;
-  child(logger: Logger): ChildHeap;
+  /** A heap whose parent is this one; `route` names the route file it belongs to (else this heap's). */
+  child(logger: Logger, route?: string): ChildHeap;
   /** The build context for a config value that is not a heap object (a route's own keys). */
   contextFor(name: string, place: Place): CreateContext;
   /** Applies route-level decorations (`baseURI`, `capture`, `timer`) to a route's handler. */
@@ -94,6 +95,8 @@ export interface CreateContext {
   readonly name: string;
   /** Where the object's `config` sits. */
   readonly place: Place;
+  /** The name of the route whose file declares the object; undefined in config.json and admin.json. */
+  readonly route?: string;
   readonly logger: Logger;
   readonly environment: Environment;
   readonly functions: FunctionTable;

@@ -133,7 +133,7 @@ export async function buildRoute(
   await yieldToLoop();
 
   const name = typeof resolved.name === 'string' ? resolved.name : source.id;
-  const heap = parent.child(parent.logger.child({ route: name }));
+  const heap = parent.child(parent.logger.child({ route: name }), name);
   try {
     heap.declare(resolved.heap, childPlace(place, 'heap'));
     const context = heap.contextFor(name, place);

@@ -4,7 +4,7 @@ import { durationSchema, expressionSchema, objectSchema, referenceSchema } from 
 import { childPlace } from '../errors/tollgate-error.js';
 import { textResponse, type Response } from '../http/message.js';
 import { defineType, type Handler } from '../heap/types.js';
-import type { GatewayMetrics } from '../observability/metrics.js';
+import type { Count, GatewayMetrics, RouteSeries } from '../observability/metrics.js';
 import { conditionHolds } from '../http/entity-loading.js';
 import type { Exchange } from '../http/exchange.js';
 import { DirectoryWatcher } from './directory-watcher.js';
@@ -27,13 +27,21 @@ interface RouterConfig {
  * replaced meanwhile is not stopped under it.
  */
 export class Router implements Handler {
+  readonly #name: string;
   readonly #defaultHandler: Handler | undefined;
   readonly #metrics: GatewayMetrics;
+  readonly #inFlight: Count;
+  readonly #defaultSeries: RouteSeries;
+  /** Each route build's series, looked up once per build rather than by labels per request. */
+  readonly #series = new WeakMap<Route, RouteSeries>();
   #table = new RouteTable<Route>([]);
 
-  constructor(init: { defaultHandler: Handler | undefined; metrics: GatewayMetrics }) {
+  constructor(init: { name: string; defaultHandler: Handler | undefined; metrics: GatewayMetrics }) {
+    this.#name = init.name;
     this.#defaultHandler = init.defaultHandler;
     this.#metrics = init.metrics;
+    this.#inFlight = init.metrics.routerRequests(init.name);
+    this.#defaultSeries = init.metrics.route(init.name, 'default', 'default');
   }
 
   get routes(): readonly Route[] {
@@ -45,6 +53,15 @@ export class Router implements Handler {
   }
 
   async handle(exchange: Exchange): Promise<Response> {
+    this.#inFlight.value++;
+    try {
+      return await this.#dispatch(exchange);
+    } finally {
+      this.#inFlight.value--;
+    }
+  }
+
+  async #dispatch(exchange: Exchange): Promise<Response> {
     for (const route of this.#table.candidates(exchange.request.uri.path)) {
       route.hold();
       try {
@@ -55,16 +72,37 @@ export class Router implements Handler {
           if (!holds) continue;
         }
         exchange.contexts.router = Object.freeze({ route: route.name, routeId: route.id });
-        const response = await route.handle(exchange);
-        this.#metrics.routeRequest(route.name, response.status);
-        return response;
+        return await answer(this.#seriesOf(route), route, exchange);
       } finally {
         route.release();
       }
     }
-    const response = this.#defaultHandler ? await this.#defaultHandler.handle(exchange) : textResponse(404);
-    this.#metrics.routeRequest('default', response.status);
+    return answer(this.#defaultSeries, this.#defaultHandler ?? NOT_FOUND, exchange);
+  }
+
+  #seriesOf(route: Route): RouteSeries {
+    let series = this.#series.get(route);
+    if (series === undefined) {
+      series = this.#metrics.route(this.#name, route.id, route.name);
+      this.#series.set(route, series);
+    }
+    return series;
+  }
+}
+
+/** The answer when no route matches and there is no default handler: an empty 404. */
+const NOT_FOUND: Handler = { handle: () => Promise.resolve(textResponse(404)) };
+
+/** Has `handler` answer, counted and timed in `series`; a throw is counted as an error and rethrown. */
+async function answer(series: RouteSeries, handler: Handler, exchange: Exchange): Promise<Response> {
+  const started = series.begin();
+  let status: number | undefined;
+  try {
+    const response = await handler.handle(exchange);
+    status = response.status;
     return response;
+  } finally {
+    series.end(started, status);
   }
 }
 
@@ -91,6 +129,7 @@ export const routerType = defineType<RouterConfig, Handler>({
           ? configured
           : resolvePath(gateway.configDirectory, configured);
     const router = new Router({
+      name: context.name,
       defaultHandler: context.resolveOptional<Handler>(
         config.defaultHandler,
         'Handler',
@@ -115,15 +154,18 @@ export const routerType = defineType<RouterConfig, Handler>({
       rescanSoon: () => watcher.soon(),
     });
     let withdraw: (() => void) | undefined;
+    let withdrawStates: (() => void) | undefined;
     // The first scan is awaited, so the gateway serves only once the routes are loaded; the
     // routes endpoint is there before it, so the admin API shows the routes as they load.
     context.onStart(async () => {
       withdraw = gateway.endpoints.expose(context.name, new RoutesEndpoint(routes, gateway.mode));
+      withdrawStates = gateway.metrics.routeStates(context.name, () => routes.statuses());
       await routes.scan();
       watcher.start();
     });
     context.onStop(async () => {
       withdraw?.();
+      withdrawStates?.();
       watcher.stop();
       await routes.stop();
     });

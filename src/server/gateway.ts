@@ -98,7 +98,7 @@ export async function startGatewayWith(
     const mode = runMode(admin, environment.env);
     const config = await loadGatewayConfig(layout.configFile, admin, environment.env, configReader, registry);
     const maxEntityBytes = admin.maxBodyLength ?? DEFAULT_MAX_BODY_LENGTH;
-    const metrics = new GatewayMetrics();
+    const metrics = new GatewayMetrics({ processMetrics: true });
     let phase: GatewayPhase = 'starting';
     const endpoints = new AdminEndpoints({ metrics, phase: () => phase });
     const heapOptions: HeapOptions = {

@@ -102,7 +102,7 @@ describe('the README walkthrough', () => {
     const metrics = await (await request(`${gateway}/openig/metrics/prometheus`)).body.text();
     assert.match(
       metrics,
-      /^tollgate_token_exchanges_total\{filter="oauth2TokenExchangeFilter",outcome="success",error="",source="uncached"\} 1$/m,
+      /^tollgate_token_exchanges_total\{route="[^"]+",filter="oauth2TokenExchangeFilter",outcome="success",error="",source="uncached"\} 1$/m,
     );
     assert.match(
       metrics,

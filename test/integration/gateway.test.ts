@@ -113,8 +113,14 @@ describe('routing', () => {
     const res = await get(`${tg.url}/openig/metrics/prometheus/0.0.4`);
     assert.equal(res.status, 200);
     assert.match(String(res.headers['content-type']), /^text\/plain/);
-    assert.match(res.body, /^tollgate_route_requests_total\{route="a-static",status="2xx"\} [1-9]/m);
-    assert.match(res.body, /^tollgate_route_requests_total\{route="default",status="4xx"\} [1-9]/m);
+    assert.match(
+      res.body,
+      /^ig_route_response_status_total\{router="[^"]+",route="[^"]+",name="a-static",family="successful"\} [1-9]/m,
+    );
+    assert.match(
+      res.body,
+      /^ig_route_response_status_total\{router="[^"]+",route="default",name="default",family="client_error"\} [1-9]/m,
+    );
   });
 });
 

@@ -51,7 +51,7 @@ describe('Router dispatch', BOUNDED, () => {
     defaultHandler?: Handler,
     metrics: GatewayMetrics = new GatewayMetrics(),
   ): Router => {
-    const built = new Router({ defaultHandler, metrics });
+    const built = new Router({ name: 'main', defaultHandler, metrics });
     built.publish(new RouteTable(routes));
     return built;
   };
@@ -88,9 +88,29 @@ describe('Router dispatch', BOUNDED, () => {
     assert.equal(await text(await router([], undefined, metrics).handle(testExchange())), '404 ');
     await router([only], undefined, metrics).handle(testExchange({ url: 'http://gateway.test/only' }));
     const counts = await metrics.render();
-    assert.match(counts, /tollgate_route_requests_total\{route="default",status="4xx"\} 3\n/);
-    assert.match(counts, /tollgate_route_requests_total\{route="only",status="2xx"\} 1\n/);
+    assert.match(
+      counts,
+      /^ig_route_response_status_total\{router="main",route="default",name="default",family="client_error"\} 3$/m,
+    );
+    assert.match(
+      counts,
+      /^ig_route_response_status_total\{router="main",route="only",name="only",family="successful"\} 1$/m,
+    );
     await only.retire();
+  });
+
+  test('a handler that throws is counted as an error, timed, and no longer in flight; the error goes on', async () => {
+    const metrics = new GatewayMetrics();
+    const failing: Handler = { handle: () => Promise.reject(new Error('boom')) };
+    await assert.rejects(router([], failing, metrics).handle(testExchange()), /boom/);
+    const text = await metrics.render();
+    const labels = 'router="main",route="default",name="default"';
+    assert.match(text, new RegExp(`^ig_route_response_error_total\\{${labels}\\} 1$`, 'm'));
+    assert.match(text, new RegExp(`^ig_route_request_total\\{${labels}\\} 1$`, 'm'));
+    assert.match(text, new RegExp(`^ig_route_request_active\\{${labels}\\} 0$`, 'm'));
+    assert.match(text, new RegExp(`^ig_route_response_time_seconds_count\\{${labels}\\} 1$`, 'm'));
+    assert.match(text, /^tollgate_router_request_active\{router="main"\} 0$/m);
+    assert.doesNotMatch(text, /^ig_route_response_status_total\{/m);
   });
 
   test('a request sees the table it started with to the end, and the next request the new one', async () => {

@@ -90,13 +90,17 @@ describe('AdminEndpoints', () => {
 
   test('the metrics are served as Prometheus text under both of PingGateway paths', async () => {
     const metrics = new GatewayMetrics();
-    metrics.routeRequest('r', 200);
+    const series = metrics.route('main', 'r', 'r');
+    series.end(series.begin(), 200);
     const endpoints = new AdminEndpoints({ metrics });
     for (const path of ['metrics/prometheus', 'metrics/prometheus/0.0.4']) {
       const { status, body, type } = await read(await endpoints.handle(path, exchange()));
       assert.equal(status, 200);
       assert.equal(type, metrics.contentType);
-      assert.match(body, /tollgate_route_requests_total\{route="r",status="2xx"\} 1/);
+      assert.match(
+        body,
+        /ig_route_response_status_total\{router="main",route="r",name="r",family="successful"\} 1/,
+      );
     }
   });
 
