@@ -58,7 +58,8 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
   /** The closing bracket of each container the scan is in. */
   const closers: string[] = [];
   let expected: Expected = 'value';
-  let afterComma = false;
+  /** The offset of the comma just passed, if the last thing passed was one. */
+  let comma: number | undefined;
   let index = 0;
   for (;;) {
     while (index < text.length && WHITESPACE.has(text[index]!)) index++;
@@ -81,9 +82,9 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
       expected = 'after-value';
       continue;
     }
-    if (afterComma && (character === '}' || character === ']'))
-      return { offset: index, problem: `a comma before '${character}' (JSON allows no trailing comma)` };
-    afterComma = false;
+    if (comma !== undefined && (character === '}' || character === ']'))
+      return { offset: comma, problem: `a comma before '${character}' (JSON allows no trailing comma)` };
+    comma = undefined;
     switch (expected) {
       case 'value':
       case 'first-value': {
@@ -146,8 +147,7 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
           return { offset: index, problem: `unexpected ${shown(text, index)} after the JSON value` };
         if (character !== ',')
           return { offset: index, problem: `expected ',' or '${close}', found ${shown(text, index)}` };
-        index++;
-        afterComma = true;
+        comma = index++;
         expected = close === '}' ? 'key' : 'value';
         continue;
     }

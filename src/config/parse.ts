@@ -13,19 +13,10 @@ import { describePosition, positionAt } from './text-position.js';
  */
 
 /** A parse error at an offset of the text: the words, then the line and column, with the excerpt. */
-function syntaxError(
-  text: string,
-  offset: number,
-  problem: string,
-  place: Place,
-  cause?: unknown,
-): TollgateError {
+function syntaxError(text: string, offset: number, problem: string, place: Place): TollgateError {
+  // No cause: the parsers' own messages are what this replaces, and span lines.
   const source = positionAt(text, offset);
-  return new TollgateError('TG_CONFIG_PARSE', `${problem} at ${describePosition(source)}`, {
-    place,
-    cause,
-    source,
-  });
+  return new TollgateError('TG_CONFIG_PARSE', `${problem} at ${describePosition(source)}`, { place, source });
 }
 
 function parseJson(text: string, place: Place): unknown {
@@ -33,7 +24,7 @@ function parseJson(text: string, place: Place): unknown {
     return JSON.parse(text);
   } catch (error) {
     const found = findJsonSyntaxError(text);
-    if (found) throw syntaxError(text, found.offset, found.problem, place, error);
+    if (found) throw syntaxError(text, found.offset, found.problem, place);
     // The scan and JSON.parse disagree: JSON.parse's words, on one line, are all there is.
     throw configError('TG_CONFIG_PARSE', place, (error as Error).message, error);
   }
@@ -71,7 +62,7 @@ function parseYaml(text: string, place: Place, limits: ConfigLimits): unknown {
   // The library's own "pretty" message appends a code frame over several lines; the excerpt is ours.
   const document = parseDocument(text, { uniqueKeys: false, prettyErrors: false });
   const problem = document.errors[0];
-  if (problem) throw syntaxError(text, problem.pos[0], problem.message, place, problem);
+  if (problem) throw syntaxError(text, problem.pos[0], problem.message, place);
   checkYamlDocument(document, text, place);
   try {
     return document.toJS({ maxAliasCount: limits.maxYamlAliases });

@@ -35,6 +35,18 @@ export interface SourcePosition {
   readonly caret: number;
 }
 
+/**
+ * The excerpt of a position as a code frame of two lines, the line and a caret under the column:
+ *
+ *     3 |   "b": }
+ *       |        ^
+ */
+export function formatExcerpt(source: SourcePosition, indent = '    '): string {
+  const number = String(source.line);
+  const gutter = ' '.repeat(number.length);
+  return `${indent}${number} | ${source.excerpt}\n${indent}${gutter} | ${' '.repeat(source.caret - 1)}^`;
+}
+
 /** A detail on one line: log lines and the CLI's one line per error must not be split by it. */
 function oneLine(detail: string): string {
   return detail.replace(/\s*[\r\n\u2028\u2029]+\s*/g, ' ');
