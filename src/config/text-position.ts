@@ -11,7 +11,9 @@ const EXCERPT_WIDTH = 80;
 const EXCERPT_BEFORE = 50;
 
 export function positionAt(text: string, offset: number): SourcePosition {
-  const at = Math.max(0, Math.min(offset, text.length));
+  let at = Math.max(0, Math.min(offset, text.length));
+  // An error at the end of the file is shown after its last character, not on the empty line below.
+  if (text.slice(at).trim() === '') at = text.trimEnd().length;
   const lineStart = text.lastIndexOf('\n', at - 1) + 1;
   let lineEnd = text.indexOf('\n', at);
   if (lineEnd === -1) lineEnd = text.length;

@@ -44,7 +44,7 @@ export interface SourcePosition {
 export function formatExcerpt(source: SourcePosition, indent = '    '): string {
   const number = String(source.line);
   const gutter = ' '.repeat(number.length);
-  return `${indent}${number} | ${source.excerpt}\n${indent}${gutter} | ${' '.repeat(source.caret - 1)}^`;
+  return `${`${indent}${number} | ${source.excerpt}`.trimEnd()}\n${indent}${gutter} | ${' '.repeat(source.caret - 1)}^`;
 }
 
 /** A detail on one line: log lines and the CLI's one line per error must not be split by it. */
