@@ -23,6 +23,7 @@ function parseJson(text: string, place: Place): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
     const found = findJsonSyntaxError(text);
     if (found) throw syntaxError(text, found.offset, found.problem, place);
     // The scan and JSON.parse disagree: JSON.parse's words, on one line, are all there is.

@@ -170,7 +170,9 @@ function sentence(error: ErrorObject): string {
  * Folds the errors of each anyOf/oneOf, innermost first, into what helps. A branch whose type,
  * const or enum the value does not match at the union's own pointer is a form the value is not
  * trying to be: when every branch is such, one error names all the types (or values) allowed;
- * otherwise the errors of the branches the value could be stay, and the union's own goes.
+ * otherwise the errors of the branch the value could be stay (of the closest such branch, the one
+ * with the fewest errors, when there are several: listing two branches' errors would read as if
+ * both had to be met), and the union's own goes.
  */
 function foldUnions(errors: readonly ErrorObject[]): ErrorObject[] {
   let list = [...errors];
@@ -210,7 +212,14 @@ function foldUnions(errors: readonly ErrorObject[]): ErrorObject[] {
         },
       ];
     } else {
-      replacement = inside.filter((error) => !mismatched.has(branchOf(error)));
+      const candidates = new Map<string, ErrorObject[]>();
+      for (const error of inside) {
+        const branch = branchOf(error);
+        if (!mismatched.has(branch)) candidates.set(branch, [...(candidates.get(branch) ?? []), error]);
+      }
+      replacement = [...candidates.values()].reduce((best, next) =>
+        next.length < best.length ? next : best,
+      );
     }
     const first = list.indexOf(inside[0]!);
     list = list.filter((error) => error !== union && !inside.includes(error));

@@ -115,6 +115,15 @@ describe('schemaErrors', () => {
         'unknown property "expresion"; did you mean "expression"?',
       ],
     ]);
+    const either = {
+      anyOf: [
+        objectSchema({ uri: {}, method: {} }, ['uri', 'method']),
+        objectSchema({ handler: {} }, ['handler']),
+      ],
+    };
+    assert.deepEqual(check(either, {}), [
+      ['TG_CONFIG_MISSING_PROPERTY', '/handler/config/handler', '"handler" is required'],
+    ]);
     const nested = {
       oneOf: [
         { type: 'string' },
