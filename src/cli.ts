@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { errorCatalogue } from './errors/catalogue.js';
-import { formatPlace, type TollgateError } from './errors/tollgate-error.js';
+import { formatExcerpt, formatPlace, type TollgateError } from './errors/tollgate-error.js';
 import { asErrors } from './heap/heap.js';
 import { startGateway, validateFiles } from './index.js';
 import { createLogger, type LogFormat } from './observability/logger.js';
@@ -15,13 +15,17 @@ start     serves the routes of DIR (default <config-dir>/routes, or ./routes) wi
 validate  checks route files, admin.json and config.json; prints each error with its code, file and
           JSON pointer; exits 1 when any file has an error.`;
 
-/** One line per error: `CODE file#/pointer: what is wrong`. */
+/**
+ * One line per error, `CODE file#/pointer: what is wrong`; a file that does not parse has the line
+ * it goes wrong on under its error, indented, with a caret under the column.
+ */
 function printErrors(errors: readonly TollgateError[]): void {
   for (const error of errors) {
     const what = error.detail ?? errorCatalogue[error.code].message;
     console.error(
       error.place ? `${error.code} ${formatPlace(error.place)}: ${what}` : `${error.code}: ${what}`,
     );
+    if (error.source) console.error(formatExcerpt(error.source));
   }
 }
 

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { configError, type TollgateError } from '../errors/tollgate-error.js';
+import { configError, TollgateError } from '../errors/tollgate-error.js';
 import { CONFIG_LIMITS, type ConfigLimits } from './limits.js';
 import type { ParseAnswer, ParseRequest } from './parse-worker.js';
 
@@ -81,8 +81,8 @@ export class ConfigFileReader {
         if (answer.id !== id) return;
         settle();
         if ('error' in answer) {
-          const { code, pointer, detail } = answer.error;
-          reject(configError(code, { file, pointer }, detail));
+          const { code, pointer, detail, source } = answer.error;
+          reject(new TollgateError(code, detail, { place: { file, pointer }, source }));
         } else resolve(answer);
       };
       const onError = (error: Error): void => {

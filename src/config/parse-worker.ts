@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
-import { configError, TollgateError } from '../errors/tollgate-error.js';
+import { configError, type SourcePosition, TollgateError } from '../errors/tollgate-error.js';
 import type { ConfigLimits } from './limits.js';
 import { parseConfigText } from './parse.js';
 
@@ -25,6 +25,7 @@ export type ParseAnswer =
         readonly code: TollgateError['code'];
         readonly pointer: string;
         readonly detail: string;
+        readonly source?: SourcePosition;
       };
     };
 
@@ -84,7 +85,12 @@ async function answer({ id, file, limits }: ParseRequest): Promise<ParseAnswer> 
           );
     return {
       id,
-      error: { code: coded.code, pointer: coded.place?.pointer ?? '', detail: coded.detail ?? coded.message },
+      error: {
+        code: coded.code,
+        pointer: coded.place?.pointer ?? '',
+        detail: coded.detail ?? coded.message,
+        ...(coded.source ? { source: coded.source } : {}),
+      },
     };
   }
 }

@@ -1,7 +1,9 @@
 import { extname } from 'node:path';
 import { isScalar, parseDocument, visit, type Document } from 'yaml';
 import { childPointer, configError, type Place, TollgateError } from '../errors/tollgate-error.js';
+import { findJsonSyntaxError } from './json-syntax.js';
 import type { ConfigLimits } from './limits.js';
+import { describePosition, positionAt } from './text-position.js';
 
 /**
  * Turns the text of a configuration file into plain JSON data, within the limits: JSON or YAML by
@@ -10,22 +12,22 @@ import type { ConfigLimits } from './limits.js';
  * its time; what it returns is bounded.
  */
 
-/** 1-based line and column of a character offset, for parse errors. */
-function lineColumn(text: string, offset: number): string {
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  const column = offset - before.lastIndexOf('\n');
-  return `line ${line}, column ${column}`;
+/** A parse error at an offset of the text: the words, then the line and column, with the excerpt. */
+function syntaxError(text: string, offset: number, problem: string, place: Place): TollgateError {
+  // No cause: the parsers' own messages are what this replaces, and span lines.
+  const source = positionAt(text, offset);
+  return new TollgateError('TG_CONFIG_PARSE', `${problem} at ${describePosition(source)}`, { place, source });
 }
 
 function parseJson(text: string, place: Place): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    const message = (error as Error).message;
-    const offset = /position (\d+)/.exec(message)?.[1];
-    const where = offset === undefined ? '' : ` (${lineColumn(text, Number(offset))})`;
-    throw configError('TG_CONFIG_PARSE', place, `${message}${where}`, error);
+    if (!(error instanceof SyntaxError)) throw error;
+    const found = findJsonSyntaxError(text);
+    if (found) throw syntaxError(text, found.offset, found.problem, place);
+    // The scan and JSON.parse disagree: JSON.parse's words, on one line, are all there is.
+    throw configError('TG_CONFIG_PARSE', place, (error as Error).message, error);
   }
 }
 
@@ -35,39 +37,33 @@ function parseJson(text: string, place: Place): unknown {
  * anchor before them.
  */
 function checkYamlDocument(document: Document, text: string, place: Place): void {
-  const at = (range: readonly number[] | null | undefined): string =>
-    range ? ` at ${lineColumn(text, range[0]!)}` : '';
+  const fail = (range: readonly number[] | null | undefined, problem: string): TollgateError =>
+    range ? syntaxError(text, range[0]!, problem, place) : configError('TG_CONFIG_PARSE', place, problem);
   visit(document, {
     Map(_key, map) {
       const seen = new Set<string>();
       for (const { key } of map.items) {
         if (isScalar(key)) {
           const name = String(key.value);
-          if (seen.has(name))
-            throw configError('TG_CONFIG_PARSE', place, `duplicate key "${name}"${at(key.range)}`);
+          if (seen.has(name)) throw fail(key.range, `duplicate key "${name}"`);
           seen.add(name);
         } else if (key !== null) {
-          const range = (key as { range?: readonly number[] }).range;
-          throw configError('TG_CONFIG_PARSE', place, `a key must be a plain value${at(range)}`);
+          throw fail((key as { range?: readonly number[] }).range, 'a key must be a plain value');
         }
       }
     },
     Alias(_key, alias) {
-      if (alias.resolve(document) === undefined) {
-        throw configError(
-          'TG_CONFIG_PARSE',
-          place,
-          `the alias *${alias.source} has no anchor &${alias.source} before it${at(alias.range)}`,
-        );
-      }
+      if (alias.resolve(document) === undefined)
+        throw fail(alias.range, `the alias *${alias.source} has no anchor &${alias.source} before it`);
     },
   });
 }
 
 function parseYaml(text: string, place: Place, limits: ConfigLimits): unknown {
-  const document = parseDocument(text, { uniqueKeys: false, prettyErrors: true });
+  // The library's own "pretty" message appends a code frame over several lines; the excerpt is ours.
+  const document = parseDocument(text, { uniqueKeys: false, prettyErrors: false });
   const problem = document.errors[0];
-  if (problem) throw configError('TG_CONFIG_PARSE', place, problem.message.split('\n')[0]);
+  if (problem) throw syntaxError(text, problem.pos[0], problem.message, place);
   checkYamlDocument(document, text, place);
   try {
     return document.toJS({ maxAliasCount: limits.maxYamlAliases });
@@ -82,7 +78,10 @@ function parseYaml(text: string, place: Place, limits: ConfigLimits): unknown {
   }
 }
 
-/** Parses JSON or YAML text by the file's extension; errors carry the line and column. */
+/**
+ * Parses JSON or YAML text by the file's extension; a syntax error carries the line, the column
+ * and an excerpt of the line.
+ */
 export function parseConfigText(text: string, file: string, limits: ConfigLimits): unknown {
   const place: Place = { file, pointer: '' };
   try {

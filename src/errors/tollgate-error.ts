@@ -23,6 +23,36 @@ export function childPlace(place: Place, ...tokens: (string | number)[]): Place 
 }
 
 /**
+ * Where in a file's text a parse error lies: 1-based line and column, and that line of the file
+ * (the part around the column when the line is long) with the column's place in it.
+ */
+export interface SourcePosition {
+  readonly line: number;
+  readonly column: number;
+  /** One line of the file, without its line break; tabs shown as spaces so a caret lines up. */
+  readonly excerpt: string;
+  /** 1-based index in `excerpt` of the character at `column`. */
+  readonly caret: number;
+}
+
+/**
+ * The excerpt of a position as a code frame of two lines, the line and a caret under the column:
+ *
+ *     3 |   "b": }
+ *       |        ^
+ */
+export function formatExcerpt(source: SourcePosition, indent = '    '): string {
+  const number = String(source.line);
+  const gutter = ' '.repeat(number.length);
+  return `${`${indent}${number} | ${source.excerpt}`.trimEnd()}\n${indent}${gutter} | ${' '.repeat(source.caret - 1)}^`;
+}
+
+/** A detail on one line: log lines and the CLI's one line per error must not be split by it. */
+function oneLine(detail: string): string {
+  return detail.replace(/\s*[\r\n\u2028\u2029]+\s*/g, ' ');
+}
+
+/**
  * The one error class Tollgate throws on purpose. `detail` is for logs only; what a client may
  * see is decided by the catalogue entry's `expose` flag.
  */
@@ -30,15 +60,23 @@ export class TollgateError extends Error {
   readonly code: ErrorCode;
   readonly place: Place | undefined;
   readonly detail: string | undefined;
+  /** For a file that does not parse: where its text goes wrong. */
+  readonly source: SourcePosition | undefined;
 
-  constructor(code: ErrorCode, detail?: string, options?: { place?: Place; cause?: unknown }) {
+  constructor(
+    code: ErrorCode,
+    detail?: string,
+    options?: { place?: Place; cause?: unknown; source?: SourcePosition },
+  ) {
+    const line = detail === undefined ? undefined : oneLine(detail);
     const base = errorCatalogue[code].message;
     const where = options?.place ? ` at ${formatPlace(options.place)}` : '';
-    super(`${code}${where}: ${detail ?? base}`, { cause: options?.cause });
+    super(`${code}${where}: ${line ?? base}`, { cause: options?.cause });
     this.name = 'TollgateError';
     this.code = code;
     this.place = options?.place;
-    this.detail = detail;
+    this.detail = line;
+    this.source = options?.source;
   }
 
   get status(): number {

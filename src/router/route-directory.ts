@@ -541,7 +541,12 @@ export class RouteDirectory {
     record.name = record.route?.name ?? name;
     for (const problem of errors) {
       this.#logger.error(
-        { code: problem.code, place: problem.place ? formatPlace(problem.place) : file, err: problem.cause },
+        {
+          code: problem.code,
+          place: problem.place ? formatPlace(problem.place) : file,
+          ...(problem.source ? { source: problem.source } : {}),
+          err: problem.cause,
+        },
         problem.message,
       );
     }

@@ -1,4 +1,4 @@
-import type { TollgateError } from '../errors/tollgate-error.js';
+import type { SourcePosition, TollgateError } from '../errors/tollgate-error.js';
 
 /**
  * What the gateway says about one route file: its last load, the build serving it, its errors and
@@ -18,6 +18,8 @@ export interface RouteError {
   readonly file: string | undefined;
   readonly pointer: string;
   readonly message: string;
+  /** For a file that does not parse: the line, column and excerpt where it goes wrong. */
+  readonly source?: SourcePosition;
 }
 
 export interface RouteStatus {
@@ -59,5 +61,6 @@ export function routeError(error: TollgateError): RouteError {
     file: error.place?.file,
     pointer: error.place?.pointer ?? '',
     message: error.detail ?? error.message,
+    ...(error.source ? { source: error.source } : {}),
   };
 }

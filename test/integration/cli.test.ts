@@ -20,8 +20,40 @@ test('validate lists every error with its code, file and pointer, and exits 1', 
   assert.match(result.stderr, /TG_CONFIG_UNKNOWN_PROPERTY .*10-typo\.json#\/handler\/config\/entitty/);
   assert.match(result.stderr, /TG_CONFIG_PARSE .*20-broken\.yaml#/);
   for (const line of result.stderr.trim().split('\n')) {
+    // A parse error's excerpt follows it on indented lines: the line of the file, then a caret.
+    if (line.startsWith(' ')) {
+      assert.match(line, /^ {4}(\d+ \| .*| +\| +\^)$/, line);
+      continue;
+    }
     assert.match(line, /^TG_[A-Z_]+ \S+#\S*: /, line);
     assert.equal(line.match(/TG_[A-Z_]+/g)?.length, 1, `the code once per line: ${line}`);
+  }
+});
+
+test('validate shows where a JSON or YAML file stops parsing: line, column, the line and a caret', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tollgate-cli-'));
+  try {
+    await writeFile(
+      join(dir, 'a.json'),
+      '{\n  "handler": {\n    "type": "StaticResponseHandler",\n    "config": { "status": 200, }\n  }\n}\n',
+    );
+    await writeFile(
+      join(dir, 'b.yaml'),
+      'handler:\n  type: StaticResponseHandler\n  config:\n    status: 200\n   entity: x\n',
+    );
+    const result = spawnSync(process.execPath, [cli, 'validate', dir], { encoding: 'utf8' });
+    assert.equal(result.status, 1, result.stderr);
+    const lines = result.stderr.trimEnd().split('\n');
+    const json = lines.findIndex((line) => line.includes('a.json#'));
+    assert.match(lines[json]!, /^TG_CONFIG_PARSE \S+a\.json#: a comma before '\}' .* at line 4, column 30$/);
+    assert.equal(lines[json + 1], '    4 |     "config": { "status": 200, }');
+    assert.equal(lines[json + 2], `      | ${' '.repeat(29)}^`);
+    const yaml = lines.findIndex((line) => line.includes('b.yaml#'));
+    assert.match(lines[yaml]!, /^TG_CONFIG_PARSE \S+b\.yaml#: .* same column at line 5, column 1$/);
+    assert.equal(lines[yaml + 1], '    5 |    entity: x');
+    assert.equal(lines[yaml + 2], '      | ^');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 });
 

@@ -22,11 +22,34 @@ describe('parseConfigText', () => {
     assert.deepEqual(parseConfigText(yaml, 'r.yaml', CONFIG_LIMITS), expected);
   });
 
-  test('syntax errors are TG_CONFIG_PARSE; YAML ones carry the line and column', () => {
-    assert.equal(failure('{\n  "a": 1,\n  "b": }', 'r.json').code, 'TG_CONFIG_PARSE');
+  test('syntax errors are TG_CONFIG_PARSE with the line, the column and the line of the file', () => {
+    const json = failure('{\n  "a": 1,\n  "b": }', 'r.json');
+    assert.equal(json.code, 'TG_CONFIG_PARSE');
+    assert.equal(json.detail, "expected a value, found '}' at line 3, column 8");
+    assert.deepEqual(json.source, { line: 3, column: 8, excerpt: '  "b": }', caret: 8 });
     const duplicate = failure('a: 1\nb:\n  c: 2\n  c: 3\n', 'r.yaml');
     assert.equal(duplicate.code, 'TG_CONFIG_PARSE');
     assert.match(duplicate.message, /duplicate key "c" at line 4, column 3/);
+    assert.deepEqual(duplicate.source, { line: 4, column: 3, excerpt: '  c: 3', caret: 3 });
+  });
+
+  test("a YAML syntax error is the library's message on one line, without its code frame", () => {
+    const error = failure('handler:\n  type: StaticResponseHandler\n  config: { status: 200\n', 'r.yaml');
+    assert.equal(error.code, 'TG_CONFIG_PARSE');
+    assert.match(error.detail ?? '', /^Flow map .* at line 3, column 24$/);
+    assert.deepEqual(error.source, { line: 3, column: 24, excerpt: '  config: { status: 200', caret: 24 });
+    const tab = failure('a:\n\t- x\n', 'r.yaml');
+    assert.match(tab.detail ?? '', /^Tabs are not allowed as indentation at line 2, column 1$/);
+    assert.equal(tab.source?.excerpt, ' - x');
+  });
+
+  test('JSON errors read the same on every Node version: the scan finds the place, not V8', () => {
+    // V8 gives no position for an unexpected token, and quotes the text, line breaks and all.
+    const text = '{\n  "routes": [\n    { "name": "a" }\n    { "name": "b" }\n  ]\n}';
+    const error = failure(text, 'config.json');
+    assert.equal(error.detail, "expected ',' or ']', found '{' at line 4, column 5");
+    assert.equal(error.source?.excerpt, '    { "name": "b" }');
+    assert.doesNotMatch(error.message, /\n/);
   });
 
   test('YAML anchors and aliases work; the ones that cannot are errors', () => {

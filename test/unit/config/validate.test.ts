@@ -33,7 +33,11 @@ describe('SchemaCompiler', () => {
 
   test('an unknown key is TG_CONFIG_UNKNOWN_PROPERTY at the key itself, under the given place', () => {
     assert.deepEqual(summary(validate({ uri: 'u', nested: { lst: [] } }, place)), [
-      ['TG_CONFIG_UNKNOWN_PROPERTY', '/heap/2/config/nested/lst', 'unknown property "lst"'],
+      [
+        'TG_CONFIG_UNKNOWN_PROPERTY',
+        '/heap/2/config/nested/lst',
+        'unknown property "lst"; did you mean "list"?',
+      ],
     ]);
   });
 
@@ -43,11 +47,11 @@ describe('SchemaCompiler', () => {
     ]);
   });
 
-  test("any other problem is TG_CONFIG_SCHEMA at the bad value, with ajv's message", () => {
+  test('any other problem is TG_CONFIG_SCHEMA at the bad value, in words (schema-errors.ts)', () => {
     assert.deepEqual(summary(validate({ uri: 1, nested: { list: [0, -1, 'x'] } }, place)), [
-      ['TG_CONFIG_SCHEMA', '/heap/2/config/uri', 'must be string'],
-      ['TG_CONFIG_SCHEMA', '/heap/2/config/nested/list/1', 'must be >= 0'],
-      ['TG_CONFIG_SCHEMA', '/heap/2/config/nested/list/2', 'must be integer'],
+      ['TG_CONFIG_SCHEMA', '/heap/2/config/uri', 'must be a string, not an integer'],
+      ['TG_CONFIG_SCHEMA', '/heap/2/config/nested/list/1', 'must be at least 0, not -1'],
+      ['TG_CONFIG_SCHEMA', '/heap/2/config/nested/list/2', 'must be an integer, not a string'],
     ]);
   });
 
@@ -84,8 +88,8 @@ describe('SchemaCompiler', () => {
     const union = compiler.compile({ anyOf: [{ type: 'string' }, { type: 'object' }] });
     const errors = union(3, { pointer: '/condition' });
     assert.deepEqual(
-      errors.map((error) => [error.code, error.place?.pointer]),
-      [['TG_CONFIG_SCHEMA', '/condition']],
+      errors.map((error) => [error.code, error.place?.pointer, error.detail]),
+      [['TG_CONFIG_SCHEMA', '/condition', 'must be a string or an object, not an integer']],
     );
     assert.equal(errors[0]?.place?.file, undefined);
   });

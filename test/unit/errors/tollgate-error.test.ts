@@ -6,6 +6,7 @@ import {
   childPointer,
   ConfigErrors,
   configError,
+  formatExcerpt,
   formatPlace,
   loadErrors,
   TollgateError,
@@ -43,6 +44,27 @@ describe('places and JSON Pointers', () => {
 });
 
 describe('TollgateError', () => {
+  test('a detail is one line: a line break in it, from a library or a caller, becomes a space', () => {
+    const error = new TollgateError(
+      'TG_CONFIG_PARSE',
+      'Unexpected token \'}\', "{\n  "a": }\r\n  " is not valid',
+      {
+        place: { file: 'a.json', pointer: '' },
+      },
+    );
+    assert.equal(error.detail, 'Unexpected token \'}\', "{ "a": } " is not valid');
+    assert.doesNotMatch(error.message, /[\r\n]/);
+    assert.equal(loadErrors(new Error('first\nsecond'), 'a.json')[0]?.detail, 'Error: first second');
+  });
+
+  test('a parse error keeps its position; formatExcerpt shows the line with a caret under the column', () => {
+    const source = { line: 12, column: 30, excerpt: '…"status": 200, }', caret: 16 };
+    const error = new TollgateError('TG_CONFIG_PARSE', 'a comma', { place: { pointer: '' }, source });
+    assert.deepEqual(error.source, source);
+    assert.equal(formatExcerpt(source), `    12 | …"status": 200, }\n       | ${' '.repeat(15)}^`);
+    assert.equal(formatExcerpt({ line: 1, column: 1, excerpt: '', caret: 1 }, ''), '1 |\n  | ^');
+  });
+
   test('the message is the code, the place and the detail; without a detail, the catalogue message', () => {
     const place = { file: 'routes/a.json', pointer: '/handler/type' };
     assert.equal(

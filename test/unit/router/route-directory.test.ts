@@ -186,6 +186,12 @@ describe('RouteDirectory: loading', BOUNDED, () => {
     assert.equal(s.tables[1]!.routes[0], v1);
     assert.equal(await s.answer('a'), '200 v1');
     assert.ok(s.logs.some((l) => l.msg === 'the previous version of the route keeps serving'));
+    // Where the file goes wrong is in the status and in the log line, as a field of its own.
+    const source = { line: 1, column: 3, excerpt: '{ broken', caret: 3 };
+    assert.deepEqual(broken.errors[0]?.source, source);
+    const logged = s.logs.find((l) => l.code === 'TG_CONFIG_PARSE');
+    assert.deepEqual(logged?.source, source);
+    assert.match(String(logged?.msg), /found "broken" at line 1, column 3$/);
 
     await s.write('a.json', probeRoute('v2'));
     await s.scan();
