@@ -1,4 +1,10 @@
-import { childPlace, type Place } from '../errors/tollgate-error.js';
+import {
+  childPlace,
+  collectErrors,
+  ConfigErrors,
+  type Place,
+  type TollgateError,
+} from '../errors/tollgate-error.js';
 import type { Exchange } from '../http/exchange.js';
 import type { Response } from '../http/message.js';
 import { Heap, type HeapOptions } from '../heap/heap.js';
@@ -27,17 +33,22 @@ export class Generation {
   /** Builds the heap and root handler of `config`; throws ConfigErrors with their places. */
   static build(config: GatewayConfig, place: Place, heapOptions: HeapOptions): Generation {
     const heap = new Heap(heapOptions);
-    heap.declare(config.heap, childPlace(place, 'heap'));
-    const root = heap.decorateHandler(
-      heap.resolve<Handler>(
-        config.handler ?? { type: 'Router', name: '_router' },
-        'Handler',
-        childPlace(place, 'handler'),
+    // Each step runs even when one before it failed, so that the file's every error is listed.
+    const errors: TollgateError[] = [];
+    collectErrors(errors, () => heap.declare(config.heap, childPlace(place, 'heap')));
+    const root = collectErrors(errors, () =>
+      heap.decorateHandler(
+        heap.resolve<Handler>(
+          config.handler ?? { type: 'Router', name: '_router' },
+          'Handler',
+          childPlace(place, 'handler'),
+        ),
+        config as Record<string, unknown>,
+        place,
       ),
-      config as Record<string, unknown>,
-      place,
     );
-    heap.createAll();
+    collectErrors(errors, () => heap.createAll());
+    if (errors.length > 0 || root === undefined) throw new ConfigErrors(errors);
     return new Generation(heap, root);
   }
 
