@@ -8,7 +8,7 @@ import {
 import type { Exchange } from '../http/exchange.js';
 import type { Response } from '../http/message.js';
 import { Heap, type HeapOptions } from '../heap/heap.js';
-import type { Handler } from '../heap/types.js';
+import type { ChildHeap, Handler } from '../heap/types.js';
 import type { GatewayConfig } from './instance.js';
 
 /**
@@ -50,6 +50,14 @@ export class Generation {
     collectErrors(errors, () => heap.createAll());
     if (errors.length > 0 || root === undefined) throw new ConfigErrors(errors);
     return new Generation(heap, root);
+  }
+
+  /**
+   * A heap below config.json's, as a Router gives its routes: `tollgate validate` builds the
+   * routes in it without starting the Routers.
+   */
+  childHeap(): ChildHeap {
+    return this.#heap.child(this.#heap.logger);
   }
 
   /** Starts the heap; a failure stops whatever had started, and is thrown. */
