@@ -52,9 +52,10 @@ interface CheckedInstance {
 
 /**
  * Checks files as the gateway would load them, from the same code, without opening sockets or
- * starting anything. A directory holding admin.json or config.json (or a `config/` sub-folder
- * with them) is checked as `start --config-dir` loads it: admin.json, config.json with its heap
- * built, and every route of its routes directory in that heap, with its properties. A route file
+ * starting anything. A directory holding admin.json, config.json or a `routes` folder (or a
+ * `config/` sub-folder with them) is checked as `start --config-dir` loads it: admin.json,
+ * config.json with its heap built, and every route of its routes directory in that heap, with
+ * its properties. A route file
  * or a routes directory inside such a directory is checked the same way; any other directory is
  * a directory of route files. Every file gets one report with all its errors; a route whose name
  * another file of its directory took first gets TG_CONFIG_DUPLICATE_NAME.
@@ -72,6 +73,15 @@ export async function validateFilesWith(
   } finally {
     await validation.close();
   }
+}
+
+/** Whether the layout found any of an instance's files. */
+function isInstance(layout: InstanceLayout): boolean {
+  return layout.adminFile !== undefined || layout.configFile !== undefined;
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isDirectory() ?? false;
 }
 
 class Validation {
@@ -95,7 +105,7 @@ class Validation {
     const info = await stat(path).catch(() => undefined);
     if (!info?.isDirectory()) return [await this.#checkFile(path)];
     const own = locateInstance(path, undefined);
-    if (own.adminFile !== undefined || own.configFile !== undefined) {
+    if (isInstance(own) || (await isDirectory(own.routesDirectory))) {
       const instance = await this.#instance(own);
       const files = [instance.admin, instance.config].filter((r) => r !== undefined);
       return [...files, ...(await this.#checkDirectory(own.routesDirectory, instance, false))];
@@ -178,10 +188,9 @@ class Validation {
    */
   #layoutAround(directory: string): InstanceLayout {
     const own = locateInstance(directory, undefined);
-    if (own.adminFile !== undefined || own.configFile !== undefined) return own;
+    if (isInstance(own)) return own;
     const parent = locateInstance(dirname(resolve(directory)), undefined);
-    const inParent = parent.adminFile !== undefined || parent.configFile !== undefined;
-    if (inParent && parent.routesDirectory === resolve(directory)) return parent;
+    if (isInstance(parent) && parent.routesDirectory === resolve(directory)) return parent;
     return {
       configDirectory: directory,
       adminFile: undefined,

@@ -219,6 +219,17 @@ describe('validate checks a config directory as start loads it', () => {
     }
   });
 
+  test('a directory with only a routes folder is a config directory too', async () => {
+    const base = await write({ 'routes/typo.json': { handler: { ...shared, condition: true } } });
+    try {
+      assert.deepEqual(await outcome(base, [base]), [
+        'routes/typo.json: TG_CONFIG_UNKNOWN_PROPERTY #/handler/condition',
+      ]);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+
   test("config.json's heap is built: an unknown type or key there is an error, every one listed", async () => {
     const base = await write({
       'config.json': {
