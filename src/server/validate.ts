@@ -75,6 +75,8 @@ export async function validateFilesWith(
   }
 }
 
+const failed = (report: FileReport): boolean => report.errors.length > 0;
+
 /** Whether the layout found any of an instance's files. */
 function isInstance(layout: InstanceLayout): boolean {
   return layout.adminFile !== undefined || layout.configFile !== undefined;
@@ -91,6 +93,8 @@ class Validation {
   readonly #functions: FunctionTable;
   readonly #reader = new ConfigFileReader();
   readonly #instances = new Map<string, Promise<CheckedInstance>>();
+  /** The instance files already reported. */
+  readonly #reported = new Set<string>();
   /** Everything built, stopped at the end: nothing a check built outlives it. */
   readonly #stops: (() => Promise<void>)[] = [];
 
@@ -103,14 +107,29 @@ class Validation {
 
   async check(path: string): Promise<FileReport[]> {
     const info = await stat(path).catch(() => undefined);
-    if (!info?.isDirectory()) return [await this.#checkFile(path)];
+    if (!info?.isDirectory()) return this.#checkFile(path);
     const own = locateInstance(path, undefined);
     if (isInstance(own) || (await isDirectory(own.routesDirectory))) {
       const instance = await this.#instance(own);
-      const files = [instance.admin, instance.config].filter((r) => r !== undefined);
-      return [...files, ...(await this.#checkDirectory(own.routesDirectory, instance, false))];
+      const routes = await this.#checkDirectory(own.routesDirectory, instance, false);
+      return [...this.#instanceReports(instance, () => true), ...routes];
     }
-    return this.#checkDirectory(path, await this.#instance(this.#layoutAround(path)), true);
+    const instance = await this.#instance(this.#layoutAround(path));
+    const routes = await this.#checkDirectory(path, instance, true);
+    return [...this.#instanceReports(instance, failed), ...routes];
+  }
+
+  /**
+   * admin.json's and config.json's reports that `select` picks, each given once. Routes checked
+   * without their instance's files being named pick the failed ones: start would load none of
+   * the routes then.
+   */
+  #instanceReports(instance: CheckedInstance, select: (report: FileReport) => boolean): FileReport[] {
+    return [instance.admin, instance.config].filter((report): report is FileReport => {
+      if (report === undefined || this.#reported.has(report.file) || !select(report)) return false;
+      this.#reported.add(report.file);
+      return true;
+    });
   }
 
   async close(): Promise<void> {
@@ -118,14 +137,17 @@ class Validation {
     await this.#reader.close();
   }
 
-  async #checkFile(file: string): Promise<FileReport> {
+  async #checkFile(file: string): Promise<FileReport[]> {
     const layout = this.#layoutAround(dirname(file));
-    const name = basename(file);
-    if (name === 'admin.json' && layout.adminFile === resolve(file))
-      return (await this.#instance(layout)).admin!;
-    if (name === 'config.json' && layout.configFile === resolve(file))
-      return (await this.#instance(layout)).config!;
     const instance = await this.#instance(layout);
+    const named = resolve(file);
+    if (named === layout.adminFile || named === layout.configFile) {
+      return this.#instanceReports(instance, (report) => report.file === named);
+    }
+    return [...this.#instanceReports(instance, failed), await this.#checkRoute(file, instance)];
+  }
+
+  async #checkRoute(file: string, instance: CheckedInstance): Promise<FileReport> {
     try {
       const route = await buildRoute(
         await this.#reader.read(file),

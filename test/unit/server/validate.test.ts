@@ -249,6 +249,25 @@ describe('validate checks a config directory as start loads it', () => {
     }
   });
 
+  test("a route named alone reports its config.json's errors too, once; a file named alone is all that is reported", async () => {
+    const base = await write({
+      'admin.json': {},
+      'config.json': { heap: [{ name: 'A', type: 'NoSuchType' }] },
+      'routes/a.json': { handler: shared },
+      'routes/b.json': { handler: shared },
+    });
+    try {
+      assert.deepEqual(await outcome(base, [join(base, 'routes/a.json'), join(base, 'routes/b.json')]), [
+        'config.json: TG_CONFIG_UNKNOWN_TYPE #/heap/0/type',
+        'routes/a.json: ok',
+        'routes/b.json: ok',
+      ]);
+      assert.deepEqual(await outcome(base, [join(base, 'admin.json')]), ['admin.json: ok']);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+
   test('every error of a route file is listed, not only the first', async () => {
     const base = await write({
       'r.json': {
