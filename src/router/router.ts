@@ -27,11 +27,14 @@ interface RouterConfig {
  * replaced meanwhile is not stopped under it.
  */
 export class Router implements Handler {
+  /** The directory its routes are loaded from. */
+  readonly directory: string;
   readonly #defaultHandler: Handler | undefined;
   readonly #metrics: GatewayMetrics;
   #table = new RouteTable<Route>([]);
 
-  constructor(init: { defaultHandler: Handler | undefined; metrics: GatewayMetrics }) {
+  constructor(init: { directory: string; defaultHandler: Handler | undefined; metrics: GatewayMetrics }) {
+    this.directory = init.directory;
     this.#defaultHandler = init.defaultHandler;
     this.#metrics = init.metrics;
   }
@@ -91,6 +94,7 @@ export const routerType = defineType<RouterConfig, Handler>({
           ? configured
           : resolvePath(gateway.configDirectory, configured);
     const router = new Router({
+      directory,
       defaultHandler: context.resolveOptional<Handler>(
         config.defaultHandler,
         'Handler',

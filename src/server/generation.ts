@@ -9,6 +9,7 @@ import type { Exchange } from '../http/exchange.js';
 import type { Response } from '../http/message.js';
 import { Heap, type HeapOptions } from '../heap/heap.js';
 import type { ChildHeap, Handler } from '../heap/types.js';
+import { Router } from '../router/router.js';
 import type { GatewayConfig } from './instance.js';
 
 /**
@@ -50,6 +51,14 @@ export class Generation {
     collectErrors(errors, () => heap.createAll());
     if (errors.length > 0 || root === undefined) throw new ConfigErrors(errors);
     return new Generation(heap, root);
+  }
+
+  /**
+   * The directory of the root handler's routes, when the root handler is a Router (as it is unless
+   * config.json names another or decorates it).
+   */
+  get routesDirectory(): string | undefined {
+    return this.#root instanceof Router ? this.#root.directory : undefined;
   }
 
   /**

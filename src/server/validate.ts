@@ -46,6 +46,8 @@ interface CheckedInstance {
   readonly config: FileReport | undefined;
   /** The heap its routes are built in: config.json's, or one without its objects when it failed. */
   readonly routeHeap: ChildHeap;
+  /** config.json's Router's directory, else `routes` (what start loads). */
+  readonly routesDirectory: string;
   /** The route names taken so far by files named one by one, each with its file. */
   readonly routeNames: Map<string, string>;
 }
@@ -111,7 +113,7 @@ class Validation {
     const own = locateInstance(path, undefined);
     if (isInstance(own) || (await isDirectory(own.routesDirectory))) {
       const instance = await this.#instance(own);
-      const routes = await this.#checkDirectory(own.routesDirectory, instance, false);
+      const routes = await this.#checkDirectory(instance.routesDirectory, instance, false);
       return [...this.#instanceReports(instance, () => true), ...routes];
     }
     const instance = await this.#instance(this.#layoutAround(path));
@@ -281,6 +283,7 @@ class Validation {
       }
     }
     let routeHeap: ChildHeap | undefined;
+    let routesDirectory = layout.routesDirectory;
     if (configErrors.length === 0) {
       try {
         const generation = Generation.build(
@@ -290,6 +293,7 @@ class Validation {
         );
         this.#stops.push(() => generation.stop());
         routeHeap = generation.childHeap();
+        routesDirectory = generation.routesDirectory ?? routesDirectory;
       } catch (error) {
         configErrors.push(...loadErrors(error, layout.configFile ?? ''));
       }
@@ -305,6 +309,7 @@ class Validation {
       admin: report(layout.adminFile, adminErrors),
       config: report(layout.configFile, configErrors),
       routeHeap,
+      routesDirectory,
       routeNames: new Map(),
     };
   }

@@ -51,7 +51,7 @@ describe('Router dispatch', BOUNDED, () => {
     defaultHandler?: Handler,
     metrics: GatewayMetrics = new GatewayMetrics(),
   ): Router => {
-    const built = new Router({ defaultHandler, metrics });
+    const built = new Router({ directory: '/routes', defaultHandler, metrics });
     built.publish(new RouteTable(routes));
     return built;
   };

@@ -219,6 +219,22 @@ describe('validate checks a config directory as start loads it', () => {
     }
   });
 
+  test("the routes of config.json's Router are those of its directory", async () => {
+    const base = await write({
+      'config.json': { handler: { type: 'Router', name: '_router', config: { directory: 'rules' } } },
+      'rules/a.json': { handler: { ...shared, condition: true } },
+      'routes/ignored.json': { nonsense: true },
+    });
+    try {
+      assert.deepEqual(await outcome(base, [base]), [
+        'config.json: ok',
+        'rules/a.json: TG_CONFIG_UNKNOWN_PROPERTY #/handler/condition',
+      ]);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+
   test('a directory with only a routes folder is a config directory too', async () => {
     const base = await write({ 'routes/typo.json': { handler: { ...shared, condition: true } } });
     try {
