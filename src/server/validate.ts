@@ -56,11 +56,11 @@ interface CheckedInstance {
  * Checks files as the gateway would load them, from the same code, without opening sockets or
  * starting anything. A directory holding admin.json, config.json or a `routes` folder (or a
  * `config/` sub-folder with them) is checked as `start --config-dir` loads it: admin.json,
- * config.json with its heap built, and every route of its routes directory in that heap, with
- * its properties. A route file
- * or a routes directory inside such a directory is checked the same way; any other directory is
- * a directory of route files. Every file gets one report with all its errors; a route whose name
- * another file of its directory took first gets TG_CONFIG_DUPLICATE_NAME.
+ * config.json with its heap built, and every route of its Router's directory in that heap, with
+ * its properties. A route file or a routes directory inside such a directory is checked the same
+ * way; any other directory is a directory of route files. Every file gets one report with all its
+ * errors; a route whose name another file of its directory took first gets
+ * TG_CONFIG_DUPLICATE_NAME.
  */
 export async function validateFilesWith(
   builtins: BuiltinTypes,
