@@ -1,6 +1,7 @@
 import { expressionSchema, headerMapSchema, objectSchema } from '../config/schema.js';
 import type { CompiledTemplate } from '../el/api.js';
 import { elGet, type ElReadable } from '../el/host.js';
+import { errorCatalogue } from '../errors/catalogue.js';
 import {
   childPlace,
   ConfigErrors,
@@ -211,12 +212,12 @@ class StaticResponseHandler implements Handler {
     if (isFinalStatus(status)) return status;
     exchange.log.error(
       {
-        code: 'TG_RESPONSE_INVALID',
+        code: 'TG_RESPONSE_BAD_STATUS',
         route: (exchange.contexts.router as { route?: string } | undefined)?.route,
         place: formatPlace(this.#statusPlace),
         status: String(value),
       },
-      'the status expression gave no HTTP status from 200 to 599; the answer is a 500',
+      errorCatalogue.TG_RESPONSE_BAD_STATUS.message,
     );
     return 500;
   }

@@ -151,7 +151,7 @@ test('a literal status that is no HTTP status fails validate; one a request deci
         const line = gateway
           .output()
           .split('\n')
-          .find((l) => l.includes('TG_RESPONSE_INVALID'));
+          .find((l) => l.includes('TG_RESPONSE_BAD_STATUS'));
         assert.ok(line, gateway.output());
         assert.equal(JSON.parse(line).route, 'decided');
       });

@@ -98,7 +98,7 @@ describe('StaticResponseHandler', () => {
         h.incoming({ headers: { 'X-Status': 'two hundred' } }),
       );
       assert.equal(response.status, 500, JSON.stringify(status));
-      const line = h.logs.find((l) => l.code === 'TG_RESPONSE_INVALID');
+      const line = h.logs.find((l) => l.code === 'TG_RESPONSE_BAD_STATUS');
       assert.ok(line, `${status} is logged`);
       assert.equal(line.place, `${FILE}#/heap/0/config/status`);
     }
