@@ -55,6 +55,7 @@ export const errorCatalogue = Object.freeze({
   TG_REQUEST_BAD_TARGET: entry('the request target is not valid', 400, true),
   TG_HEADER_INVALID_VALUE: entry('a header value holds a character a header cannot carry; it is dropped'),
   TG_RESPONSE_INVALID: entry('the response has a status, reason or header that cannot be sent', 500, false),
+  TG_RESPONSE_BAD_STATUS: entry('a status expression gave no HTTP status from 200 to 599'),
 
   // Upstream calls (ClientHandler / ReverseProxyHandler)
   TG_UPSTREAM_UNREACHABLE: entry('the upstream server cannot be reached', 502, true),

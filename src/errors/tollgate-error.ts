@@ -116,3 +116,22 @@ export function loadErrors(error: unknown, file: string): TollgateError[] {
   const detail = error instanceof RangeError ? 'the file is nested too deeply' : String(error);
   return [configError('TG_CONFIG_BUILD_FAILED', { file, pointer: '' }, detail, error)];
 }
+
+/**
+ * Runs one step of a build, adding its coded errors to `errors` instead of throwing them, so that
+ * the steps after it still report theirs; undefined when it failed. An error a step before gave
+ * already (an object tried again by a later step) is not added twice. Other exceptions are thrown.
+ */
+export function collectErrors<T>(errors: TollgateError[], step: () => T): T | undefined {
+  try {
+    return step();
+  } catch (error) {
+    let found: readonly TollgateError[];
+    if (error instanceof ConfigErrors) found = error.errors;
+    else if (error instanceof TollgateError) found = [error];
+    else throw error;
+    // A message holds the code, the place and the detail.
+    for (const e of found) if (!errors.some((known) => known.message === e.message)) errors.push(e);
+    return undefined;
+  }
+}

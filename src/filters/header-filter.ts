@@ -1,5 +1,5 @@
 import { headerMapSchema, objectSchema } from '../config/schema.js';
-import { childPlace } from '../errors/tollgate-error.js';
+import { childPlace, collectErrors, ConfigErrors, type TollgateError } from '../errors/tollgate-error.js';
 import { entityNeeds, loadEntities } from '../http/entity-loading.js';
 import type { Headers } from '../http/headers.js';
 import { addHeaders, compileHeaders } from '../handlers/static-response-handler.js';
@@ -29,8 +29,14 @@ export const headerFilterType = defineType<HeaderFilterConfig, Filter>({
     const remove = (config.remove ?? []).map((name, i) =>
       String(context.configValue(name, childPlace(context.place, 'remove', i))),
     );
-    const add = compileHeaders(config.add, context, childPlace(context.place, 'add'));
-    const replace = compileHeaders(config.replace, context, childPlace(context.place, 'replace'));
+    const problems: TollgateError[] = [];
+    const add = collectErrors(problems, () =>
+      compileHeaders(config.add, context, childPlace(context.place, 'add')),
+    );
+    const replace = collectErrors(problems, () =>
+      compileHeaders(config.replace, context, childPlace(context.place, 'replace')),
+    );
+    if (add === undefined || replace === undefined) throw new ConfigErrors(problems);
     const replaced = replace.entries.map((e) => e.name);
     const needs = entityNeeds([add.needs, replace.needs]);
     const onRequest = config.messageType.toUpperCase() === 'REQUEST';

@@ -59,6 +59,8 @@ export class Heap implements ChildHeap {
   readonly #options: HeapOptions;
   readonly #declarations = new Map<string, Declaration>();
   readonly #lazyNames = new Set<string>();
+  /** Names whose declarations were refused: their errors are listed once, not again at each reference. */
+  readonly #refused = new Set<string>();
   readonly #instances = new Map<string, { kind: Kind; value: unknown }>();
   readonly #inline = new WeakMap<object, { kind: Kind; value: unknown }>();
   readonly #constructing: string[] = [];
@@ -126,6 +128,8 @@ export class Heap implements ChildHeap {
       const problems = this.validatorFor(declarationSchema)(entry, entryPlace);
       if (problems.length > 0) {
         errors.push(...problems);
+        const name = (entry as { name?: unknown } | null)?.name;
+        if (typeof name === 'string' && !this.#declarations.has(name)) this.#refused.add(name);
         return;
       }
       const declaration = toDeclaration(entry as Record<string, unknown>, entryPlace);
@@ -216,6 +220,7 @@ export class Heap implements ChildHeap {
 
   #resolveName(name: string, kind: Kind, place: Place): unknown {
     if (this.#declarations.has(name)) return this.#createNamed(name, kind, place);
+    if (this.#refused.has(name)) throw new ConfigErrors([]);
     if (this.#options.parent) return this.#options.parent.resolve(name, kind, place);
     throw new ConfigErrors([configError('TG_CONFIG_BAD_REFERENCE', place, `no heap object named "${name}"`)]);
   }

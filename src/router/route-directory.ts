@@ -112,6 +112,15 @@ function routeFileText(document: unknown, place: Place, limits: ConfigLimits): s
   return text;
 }
 
+/** The error of a file whose route takes a name another file's route has: the first file keeps it. */
+export function nameClash(file: string, name: string, holder: string): TollgateError {
+  return configError(
+    'TG_CONFIG_DUPLICATE_NAME',
+    childPlace({ file, pointer: '' }, 'name'),
+    `route name "${name}" is already used by ${holder}`,
+  );
+}
+
 function stateOf(record: FileRecord): RouteState {
   if (record.route === undefined) return 'failed';
   return record.errors.length > 0 ? 'loaded-with-previous-version' : 'loaded';
@@ -133,6 +142,7 @@ export class RouteDirectory {
   readonly #logger: Logger;
   readonly #publish: (table: RouteTable<Route>) => void;
   readonly #rescanSoon: () => void;
+  readonly #startRoutes: boolean;
   readonly #files = new Map<string, FileRecord>();
   #removed: RouteEntry[] = [];
   #table = new RouteTable<Route>([]);
@@ -148,12 +158,15 @@ export class RouteDirectory {
     publish: (table: RouteTable<Route>) => void;
     /** Asks for a scan a little later (files were still moving under the last one). */
     rescanSoon: () => void;
+    /** false to build the routes without starting their heaps, as `tollgate validate` does. Default true. */
+    startRoutes?: boolean;
   }) {
     this.directory = init.directory;
     this.#heap = init.heap;
     this.#logger = init.logger;
     this.#publish = init.publish;
     this.#rescanSoon = init.rescanSoon;
+    this.#startRoutes = init.startRoutes ?? true;
   }
 
   /** Every route file's status, in the Router's order, then the files without a route, then removed ones. */
@@ -167,6 +180,11 @@ export class RouteDirectory {
     const entries = [...this.#files].map(([file, record]) => this.#entry(file, record, order));
     entries.sort((a, b) => (a.status.order ?? Infinity) - (b.status.order ?? Infinity));
     return [...entries, ...this.#removed];
+  }
+
+  /** Every file of the directory with the errors of its last try (none when it loaded), by file name. */
+  errors(): Map<string, readonly TollgateError[]> {
+    return new Map([...this.#files].sort(([a], [b]) => (a < b ? -1 : 1)).map(([f, r]) => [f, r.errors]));
   }
 
   /** Scans now; a scan asked for while one waits or runs is done by it, or right after it. Never rejects. */
@@ -221,13 +239,7 @@ export class RouteDirectory {
       const holder = this.#holderOf(route.name, file);
       if (holder !== undefined) {
         await route.retire();
-        return refused([
-          configError(
-            'TG_CONFIG_DUPLICATE_NAME',
-            childPlace(place, 'name'),
-            `route name "${route.name}" is already used by ${holder}`,
-          ),
-        ]);
+        return refused([nameClash(file, route.name, holder)]);
       }
       const existed = await stat(file).then(
         () => true,
@@ -438,7 +450,10 @@ export class RouteDirectory {
       document = read.value;
       const asked = (document as { name?: unknown } | null)?.name;
       if (typeof asked === 'string') name = asked;
-      const route = await buildRoute(document, { id: idOf(file), file }, this.#heap, { counts });
+      const route = await buildRoute(document, { id: idOf(file), file }, this.#heap, {
+        counts,
+        start: this.#startRoutes,
+      });
       return { route, document };
     } catch (error) {
       return { errors: loadErrors(error, file), name, document };
@@ -489,12 +504,7 @@ export class RouteDirectory {
         if (holder !== undefined && holder !== file) {
           retired.push(result.route);
           record.clashName = result.route.name;
-          const clash = configError(
-            'TG_CONFIG_DUPLICATE_NAME',
-            childPlace({ file, pointer: '' }, 'name'),
-            `route name "${result.route.name}" is already used by ${holder}`,
-          );
-          this.#fail(file, record, [clash], result.route.name);
+          this.#fail(file, record, [nameClash(file, result.route.name, holder)], result.route.name);
         } else {
           held.set(result.route.name, file);
           if (record.route) retired.push(record.route);

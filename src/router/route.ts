@@ -2,7 +2,14 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { conditionSchema, objectSchema, referenceSchema } from '../config/schema.js';
 import { resolveTokens } from '../config/tokens.js';
 import type { CompiledCondition } from '../el/api.js';
-import { childPlace, ConfigErrors, configError, type Place } from '../errors/tollgate-error.js';
+import {
+  childPlace,
+  collectErrors,
+  ConfigErrors,
+  configError,
+  type Place,
+  type TollgateError,
+} from '../errors/tollgate-error.js';
 import type { Exchange } from '../http/exchange.js';
 import type { Response } from '../http/message.js';
 import { conditionPathPrefix } from './path-prefix.js';
@@ -135,19 +142,24 @@ export async function buildRoute(
   const name = typeof resolved.name === 'string' ? resolved.name : source.id;
   const heap = parent.child(parent.logger.child({ route: name }), name);
   try {
-    heap.declare(resolved.heap, childPlace(place, 'heap'));
+    // Each step runs even when one before it failed, so that the file's every error is listed.
+    const errors: TollgateError[] = [];
+    collectErrors(errors, () => heap.declare(resolved.heap, childPlace(place, 'heap')));
     const context = heap.contextFor(name, place);
-    const handler = heap.decorateHandler(
-      heap.resolve<Handler>(resolved.handler, 'Handler', childPlace(place, 'handler')),
-      resolved,
-      place,
+    const handler = collectErrors(errors, () =>
+      heap.decorateHandler(
+        heap.resolve<Handler>(resolved.handler, 'Handler', childPlace(place, 'handler')),
+        resolved,
+        place,
+      ),
     );
     const condition =
       resolved.condition === undefined
         ? undefined
-        : context.condition(resolved.condition, childPlace(place, 'condition'));
+        : collectErrors(errors, () => context.condition(resolved.condition, childPlace(place, 'condition')));
     await yieldToLoop();
-    heap.createAll();
+    collectErrors(errors, () => heap.createAll());
+    if (errors.length > 0 || handler === undefined) throw new ConfigErrors(errors);
     if (options.start !== false) await heap.start();
     const pathPrefix = conditionPathPrefix(resolved.condition, context.functions);
     return new Route({

@@ -28,6 +28,8 @@ interface RouterConfig {
  */
 export class Router implements Handler {
   readonly #name: string;
+  /** The directory its routes are loaded from. */
+  readonly directory: string;
   readonly #defaultHandler: Handler | undefined;
   readonly #metrics: GatewayMetrics;
   readonly #inFlight: Count;
@@ -36,8 +38,14 @@ export class Router implements Handler {
   readonly #series = new WeakMap<Route, RouteSeries>();
   #table = new RouteTable<Route>([]);
 
-  constructor(init: { name: string; defaultHandler: Handler | undefined; metrics: GatewayMetrics }) {
+  constructor(init: {
+    name: string;
+    directory: string;
+    defaultHandler: Handler | undefined;
+    metrics: GatewayMetrics;
+  }) {
     this.#name = init.name;
+    this.directory = init.directory;
     this.#defaultHandler = init.defaultHandler;
     this.#metrics = init.metrics;
     this.#inFlight = init.metrics.routerRequests(init.name);
@@ -130,6 +138,7 @@ export const routerType = defineType<RouterConfig, Handler>({
           : resolvePath(gateway.configDirectory, configured);
     const router = new Router({
       name: context.name,
+      directory,
       defaultHandler: context.resolveOptional<Handler>(
         config.defaultHandler,
         'Handler',

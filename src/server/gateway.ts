@@ -7,7 +7,7 @@ import type { FunctionTable } from '../el/api.js';
 import { createBuiltinFunctions } from '../el/index.js';
 import { childPlace, configError } from '../errors/tollgate-error.js';
 import type { Environment } from '../http/exchange.js';
-import { Heap, type DefaultDeclaration, type HeapOptions } from '../heap/heap.js';
+import { Heap, type DefaultDeclaration } from '../heap/heap.js';
 import type { TypeRegistry } from '../heap/registry.js';
 import { createLogger } from '../observability/logger.js';
 import { GatewayMetrics } from '../observability/metrics.js';
@@ -15,7 +15,13 @@ import { AdminEndpoints, type GatewayPhase } from './admin-endpoints.js';
 import { apiProtection, protectAdmin } from './api-protection.js';
 import { ConnectionDrain } from './connection-drain.js';
 import { Generation } from './generation.js';
-import { loadAdminConfig, loadGatewayConfig, locateInstance, runMode } from './instance.js';
+import {
+  instanceHeapOptions,
+  loadAdminConfig,
+  loadGatewayConfig,
+  locateInstance,
+  runMode,
+} from './instance.js';
 import { planListeners, type ListenerPlan } from './listener-plan.js';
 import { createRequestListener, refuseConnect, type RequestListener } from './listener.js';
 
@@ -60,8 +66,6 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-const DEFAULT_MAX_BODY_LENGTH = 1024 * 1024;
-
 function toEnvironment(env: Readonly<Record<string, string | undefined>>): Environment {
   const clean: Record<string, string> = Object.create(null);
   for (const [name, value] of Object.entries(env)) if (value !== undefined) clean[name] = value;
@@ -97,27 +101,21 @@ export async function startGatewayWith(
     const plan = planListeners(admin, layout.adminFile, options);
     const mode = runMode(admin, environment.env);
     const config = await loadGatewayConfig(layout.configFile, admin, environment.env, configReader, registry);
-    const maxEntityBytes = admin.maxBodyLength ?? DEFAULT_MAX_BODY_LENGTH;
     const metrics = new GatewayMetrics({ processMetrics: true });
     let phase: GatewayPhase = 'starting';
     const endpoints = new AdminEndpoints({ metrics, phase: () => phase });
-    const heapOptions: HeapOptions = {
+    const heapOptions = instanceHeapOptions(layout, admin, config, {
       registry,
       logger,
       environment,
       functions: options.functions ?? createBuiltinFunctions(),
-      gateway: {
-        configDirectory: layout.configDirectory,
-        routesDirectory: layout.routesDirectory,
-        properties: [config.properties ?? {}, admin.properties ?? {}],
-        maxEntityBytes,
-        metrics,
-        configReader,
-        mode,
-        endpoints,
-      },
       defaults: builtins.defaults,
-    };
+      metrics,
+      configReader,
+      mode,
+      endpoints,
+    });
+    const { maxEntityBytes } = heapOptions.gateway;
     // admin.json's own heap, which config.json and the routes do not see, as in PingGateway.
     const adminHeap = new Heap(heapOptions);
     undo.push(() => adminHeap.stop());

@@ -1,8 +1,15 @@
-import { childPlace, type Place } from '../errors/tollgate-error.js';
+import {
+  childPlace,
+  collectErrors,
+  ConfigErrors,
+  type Place,
+  type TollgateError,
+} from '../errors/tollgate-error.js';
 import type { Exchange } from '../http/exchange.js';
 import type { Response } from '../http/message.js';
 import { Heap, type HeapOptions } from '../heap/heap.js';
-import type { Handler } from '../heap/types.js';
+import type { ChildHeap, Handler } from '../heap/types.js';
+import { Router } from '../router/router.js';
 import type { GatewayConfig } from './instance.js';
 
 /**
@@ -27,18 +34,39 @@ export class Generation {
   /** Builds the heap and root handler of `config`; throws ConfigErrors with their places. */
   static build(config: GatewayConfig, place: Place, heapOptions: HeapOptions): Generation {
     const heap = new Heap(heapOptions);
-    heap.declare(config.heap, childPlace(place, 'heap'));
-    const root = heap.decorateHandler(
-      heap.resolve<Handler>(
-        config.handler ?? { type: 'Router', name: '_router' },
-        'Handler',
-        childPlace(place, 'handler'),
+    // Each step runs even when one before it failed, so that the file's every error is listed.
+    const errors: TollgateError[] = [];
+    collectErrors(errors, () => heap.declare(config.heap, childPlace(place, 'heap')));
+    const root = collectErrors(errors, () =>
+      heap.decorateHandler(
+        heap.resolve<Handler>(
+          config.handler ?? { type: 'Router', name: '_router' },
+          'Handler',
+          childPlace(place, 'handler'),
+        ),
+        config as Record<string, unknown>,
+        place,
       ),
-      config as Record<string, unknown>,
-      place,
     );
-    heap.createAll();
+    collectErrors(errors, () => heap.createAll());
+    if (errors.length > 0 || root === undefined) throw new ConfigErrors(errors);
     return new Generation(heap, root);
+  }
+
+  /**
+   * The directory of the root handler's routes, when the root handler is a Router (as it is unless
+   * config.json names another or decorates it).
+   */
+  get routesDirectory(): string | undefined {
+    return this.#root instanceof Router ? this.#root.directory : undefined;
+  }
+
+  /**
+   * A heap below config.json's, as a Router gives its routes: `tollgate validate` builds the
+   * routes in it without starting the Routers.
+   */
+  childHeap(): ChildHeap {
+    return this.#heap.child(this.#heap.logger);
   }
 
   /** Starts the heap; a failure stops whatever had started, and is thrown. */

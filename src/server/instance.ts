@@ -5,7 +5,9 @@ import { declarationSchema, durationSchema, objectSchema, referenceSchema } from
 import { resolveTokens } from '../config/tokens.js';
 import type { Validator } from '../config/validate.js';
 import { ConfigErrors, configError, type Place } from '../errors/tollgate-error.js';
+import type { HeapOptions } from '../heap/heap.js';
 import type { TypeRegistry } from '../heap/registry.js';
+import type { GatewayInfo } from '../heap/types.js';
 
 export interface ConnectorConfig {
   port: number | number[];
@@ -161,6 +163,35 @@ export async function loadGatewayConfig(
   if (file === undefined) return {};
   const validate = registry.validatorFor(gatewayConfigSchema);
   return loadFile<GatewayConfig>(file, [asProperties(admin.properties)], env, validate, reader);
+}
+
+const DEFAULT_MAX_BODY_LENGTH = 1024 * 1024;
+
+/**
+ * What an instance's heaps are built with, from its files: config.json's properties before
+ * admin.json's for the routes' `&{…}` tokens, and admin.json's largest body (1 MiB by default).
+ */
+export function instanceHeapOptions(
+  layout: InstanceLayout,
+  admin: AdminConfig,
+  config: GatewayConfig,
+  parts: Omit<HeapOptions, 'gateway' | 'parent'> &
+    Pick<GatewayInfo, 'metrics' | 'configReader' | 'mode' | 'endpoints'>,
+): HeapOptions {
+  const { metrics, configReader, mode, endpoints, ...heap } = parts;
+  return {
+    ...heap,
+    gateway: {
+      configDirectory: layout.configDirectory,
+      routesDirectory: layout.routesDirectory,
+      properties: [config.properties ?? {}, admin.properties ?? {}],
+      maxEntityBytes: admin.maxBodyLength ?? DEFAULT_MAX_BODY_LENGTH,
+      metrics,
+      configReader,
+      mode,
+      endpoints,
+    },
+  };
 }
 
 /** PingGateway's operating modes: only development lets the admin API change the routes. */

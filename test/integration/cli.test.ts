@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { startBackend } from '../fixtures/backend.js';
+import { eventually } from '../fixtures/gateway.js';
 import { startGatewayProcess } from '../fixtures/gateway-process.js';
 import { hostileRoutes } from '../fixtures/hostile-routes.js';
 
@@ -87,6 +88,108 @@ test('validate exits 0 on good files', async () => {
     const result = spawnSync(process.execPath, [cli, 'validate', dir], { encoding: 'utf8' });
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^ok .*ok\.json$/m);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+/** Writes `files` (path → JSON value) under a new directory and returns it. */
+async function instanceWith(files: Record<string, unknown>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'tollgate-cli-'));
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), JSON.stringify(content));
+  }
+  return dir;
+}
+
+const greeting = { type: 'StaticResponseHandler', config: { status: '&{code}', entity: '&{greeting}' } };
+
+test('validate DIR checks the config directory as start loads it, and start serves what validate passed', async () => {
+  const dir = await instanceWith({
+    'admin.json': { properties: { greeting: 'hello' } },
+    'config.json': { heap: [{ name: 'Greeting', ...greeting }], properties: { code: 201 } },
+    'routes/10-heap.json': { name: 'heap', condition: "${request.uri.path == '/heap'}", handler: 'Greeting' },
+    'routes/20-again.json': { name: 'heap', handler: 'Greeting' },
+    'routes/30-typo.json': { handler: { type: 'StaticResponseHandler', config: { stauts: 200 } } },
+  });
+  try {
+    const result = spawnSync(process.execPath, [cli, 'validate', dir], { encoding: 'utf8' });
+    assert.equal(result.status, 1, result.stderr);
+    assert.deepEqual(result.stdout.trim().split('\n'), [
+      `ok ${join(dir, 'admin.json')}`,
+      `ok ${join(dir, 'config.json')}`,
+      `ok ${join(dir, 'routes', '10-heap.json')}`,
+    ]);
+    assert.deepEqual(
+      result.stderr
+        .trim()
+        .split('\n')
+        .map((line) => line.split(':')[0]),
+      [
+        `TG_CONFIG_DUPLICATE_NAME ${join(dir, 'routes', '20-again.json')}#/name`,
+        `TG_CONFIG_UNKNOWN_PROPERTY ${join(dir, 'routes', '30-typo.json')}#/handler/config/stauts`,
+      ],
+    );
+    const alone = spawnSync(process.execPath, [cli, 'validate', join(dir, 'routes', '10-heap.json')], {
+      encoding: 'utf8',
+    });
+    assert.equal(alone.status, 0, alone.stderr);
+
+    const gateway = await startGatewayProcess(['--config-dir', dir, '--port', '0', '--host', '127.0.0.1']);
+    try {
+      const res = await request(`${gateway.url}/heap`);
+      assert.equal(res.statusCode, 201);
+      assert.equal(await res.body.text(), 'hello');
+    } finally {
+      await gateway.stop();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("validate exits 1 on an unknown type in config.json's heap", async () => {
+  const dir = await instanceWith({ 'config.json': { heap: [{ name: 'X', type: 'NoSuchType' }] } });
+  try {
+    const result = spawnSync(process.execPath, [cli, 'validate', dir], { encoding: 'utf8' });
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /^TG_CONFIG_UNKNOWN_TYPE \S+config\.json#\/heap\/0\/type: /m);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a literal status that is no HTTP status fails validate; one a request decides is a logged 500', async () => {
+  const dir = await instanceWith({
+    'routes/literal.json': { handler: { type: 'StaticResponseHandler', config: { status: 'two hundred' } } },
+    'routes/decided.json': {
+      name: 'decided',
+      handler: { type: 'StaticResponseHandler', config: { status: "${request.headers['X-Status'][0]}" } },
+    },
+  });
+  try {
+    const result = spawnSync(process.execPath, [cli, 'validate', join(dir, 'routes')], { encoding: 'utf8' });
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /^TG_CONFIG_BAD_VALUE \S+literal\.json#\/handler\/config\/status: /m);
+    assert.match(result.stdout, /^ok \S+decided\.json$/m);
+
+    const gateway = await startGatewayProcess(['--config-dir', dir, '--port', '0', '--host', '127.0.0.1']);
+    try {
+      const res = await request(gateway.url, { headers: { 'x-status': 'two hundred' } });
+      assert.equal(res.statusCode, 500);
+      await res.body.dump();
+      await eventually(() => {
+        const line = gateway
+          .output()
+          .split('\n')
+          .find((l) => l.includes('TG_RESPONSE_BAD_STATUS'));
+        assert.ok(line, gateway.output());
+        assert.equal(JSON.parse(line).route, 'decided');
+      });
+    } finally {
+      await gateway.stop();
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

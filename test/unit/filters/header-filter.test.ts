@@ -27,6 +27,16 @@ describe('HeaderFilter config errors carry a code and a pointer', () => {
     ]);
   });
 
+  test('header names and literal values are checked at load, every bad one in add and replace listed', () => {
+    assert.deepEqual(
+      errorsOf({ messageType: 'REQUEST', add: { 'X-A': 'a\u0000b', 'X-B': 'ok' }, replace: { 'X C': 'x' } }),
+      [
+        `TG_CONFIG_BAD_VALUE ${FILE}#/heap/0/config/add/X-A`,
+        `TG_CONFIG_BAD_VALUE ${FILE}#/heap/0/config/replace/X C`,
+      ],
+    );
+  });
+
   test('remove is a list of names; add and replace map names to values', () => {
     assert.deepEqual(errorsOf({ messageType: 'REQUEST', remove: 'X-A' }), [
       `TG_CONFIG_SCHEMA ${FILE}#/heap/0/config/remove`,

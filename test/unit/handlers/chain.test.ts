@@ -17,12 +17,17 @@ describe('Chain config errors carry a code and a pointer', () => {
     ]);
   });
 
-  test('a filter where the handler goes, and a handler among the filters', () => {
+  test('a filter where the handler goes, and a handler among the filters: every one listed', () => {
     assert.deepEqual(errorsOf({ filters: [], handler: 'f' }), [
       `TG_CONFIG_WRONG_KIND ${FILE}#/heap/0/config/handler`,
     ]);
     assert.deepEqual(errorsOf({ filters: ['f', 'ClientHandler'], handler: 'ClientHandler' }), [
       `TG_CONFIG_WRONG_KIND ${FILE}#/heap/0/config/filters/1`,
+    ]);
+    assert.deepEqual(errorsOf({ filters: ['ClientHandler', 'f', 'nope'], handler: 'f' }), [
+      `TG_CONFIG_WRONG_KIND ${FILE}#/heap/0/config/filters/0`,
+      `TG_CONFIG_BAD_REFERENCE ${FILE}#/heap/0/config/filters/2`,
+      `TG_CONFIG_WRONG_KIND ${FILE}#/heap/0/config/handler`,
     ]);
     assert.deepEqual(errorsOf({ filters: 'f', handler: 'ClientHandler' }), [
       `TG_CONFIG_SCHEMA ${FILE}#/heap/0/config/filters`,

@@ -23,6 +23,36 @@ describe('StaticResponseHandler config errors carry a code and a pointer', () =>
     assert.deepEqual(errorsOf({ entity: ['a', 1] }), [`TG_CONFIG_SCHEMA ${FILE}#/heap/0/config/entity/1`]);
   });
 
+  test('a literal status that is not an integer from 200 to 599 fails the load at its pointer', () => {
+    for (const status of [100, 103, 0, 600, 1000, '200.5', 'soon', 'two hundred', '']) {
+      assert.deepEqual(
+        errorsOf({ status }),
+        [`TG_CONFIG_BAD_VALUE ${FILE}#/heap/0/config/status`],
+        JSON.stringify(status),
+      );
+    }
+    assert.deepEqual(errorsOf({ status: '404' }), []);
+  });
+
+  test('a literal header value no header can carry fails the load at its pointer', () => {
+    assert.deepEqual(errorsOf({ headers: { 'X-A': ['ok', 'a\r\nb'] } }), [
+      `TG_CONFIG_BAD_VALUE ${FILE}#/heap/0/config/headers/X-A/1`,
+    ]);
+    assert.deepEqual(errorsOf({ headers: { 'X-A': "${'a'}" } }), []);
+  });
+
+  test('every bad value of the handler is listed, not only the first', () => {
+    assert.deepEqual(
+      errorsOf({ status: 'soon', reason: 'a\nb', headers: { 'X A': 'x', 'X-B': '${request.}' } }),
+      [
+        `TG_CONFIG_BAD_VALUE ${FILE}#/heap/0/config/status`,
+        `TG_CONFIG_BAD_VALUE ${FILE}#/heap/0/config/reason`,
+        `TG_CONFIG_BAD_VALUE ${FILE}#/heap/0/config/headers/X A`,
+        `TG_CONFIG_BAD_EXPRESSION ${FILE}#/heap/0/config/headers/X-B`,
+      ],
+    );
+  });
+
   test('an expression that does not parse, at its key, or at its index in a list', () => {
     assert.deepEqual(errorsOf({ status: '${200 +}' }), [
       `TG_CONFIG_BAD_EXPRESSION ${FILE}#/heap/0/config/status`,
@@ -60,11 +90,17 @@ describe('StaticResponseHandler', () => {
     assert.deepEqual(await status({ status: "${request.headers['X-Status'][0]}" }), [418, undefined]);
   });
 
-  test('a status that is not a final HTTP status answers 500', async () => {
+  test('a status the request decides that is not a final HTTP status answers 500, logged with its place', async () => {
     const h = harness();
-    for (const status of [100, 103, 0, 1000, 'soon', '${null}', "${request.headers['X-None'][0]}"]) {
-      const response = await staticResponse({ status }, h).handle(h.incoming());
+    for (const status of ['${null}', "${request.headers['X-Status'][0]}", '${1000}', '${103}']) {
+      h.logs.length = 0;
+      const response = await staticResponse({ status }, h).handle(
+        h.incoming({ headers: { 'X-Status': 'two hundred' } }),
+      );
       assert.equal(response.status, 500, JSON.stringify(status));
+      const line = h.logs.find((l) => l.code === 'TG_RESPONSE_BAD_STATUS');
+      assert.ok(line, `${status} is logged`);
+      assert.equal(line.place, `${FILE}#/heap/0/config/status`);
     }
   });
 

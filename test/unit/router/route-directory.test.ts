@@ -67,7 +67,7 @@ afterEach(async () => {
   open = [];
 });
 
-async function setUp(options: { directory?: string } = {}): Promise<Setup> {
+async function setUp(options: { directory?: string; startRoutes?: boolean } = {}): Promise<Setup> {
   const dir = await mkdtemp(join(tmpdir(), 'tollgate-route-directory-'));
   const events: string[] = [];
   const { logger, logs } = memoryLogger();
@@ -95,6 +95,7 @@ async function setUp(options: { directory?: string } = {}): Promise<Setup> {
         events.push(`publish ${table.routes.map((route) => route.name).join(',')}`);
       },
       rescanSoon: () => setup.rescans++,
+      startRoutes: options.startRoutes,
     }),
     async write(name, content) {
       const file = join(dir, name);
@@ -284,6 +285,31 @@ describe('RouteDirectory: loading', BOUNDED, () => {
       );
     }
     assert.ok(s.events.includes('stop first'), s.events.join('; '));
+  });
+});
+
+describe('RouteDirectory: building without starting, as validate does', BOUNDED, () => {
+  test('the routes are built and not started; errors() gives every file with its errors, by file name', async () => {
+    const s = await setUp({ startRoutes: false });
+    await s.write('b.json', probeRoute('b', { name: 'same' }));
+    await s.write('a.json', probeRoute('a', { name: 'same' }));
+    await s.write('c.json', { handler: { type: 'Probe', config: { label: 'c', stauts: 1 } } });
+    await s.scan();
+    assert.deepEqual(
+      [...s.routes.errors()].map(([file, errors]) => [
+        file.slice(s.dir.length + 1),
+        errors.map((e) => e.code),
+      ]),
+      [
+        ['a.json', []],
+        ['b.json', ['TG_CONFIG_DUPLICATE_NAME']],
+        ['c.json', ['TG_CONFIG_UNKNOWN_PROPERTY']],
+      ],
+    );
+    // No start: the build that lost the name is stopped after the publish, the other at the stop.
+    assert.deepEqual(s.events, ['publish same', 'stop b']);
+    await s.routes.stop();
+    assert.deepEqual(s.events, ['publish same', 'stop b', 'publish ', 'stop a']);
   });
 });
 

@@ -50,6 +50,35 @@ describe('route build errors carry a code, the file and a JSON pointer', () => {
     );
   });
 
+  test('every error of the file is listed: the heap, the handler, the condition and each object', async () => {
+    assert.deepEqual(
+      await errorsOf({
+        heap: [
+          { name: 'a', type: 'StaticResponseHandler', config: { stauts: 200 } },
+          { name: 'b', type: 'NoSuchType' },
+          { name: 'c', type: 'StaticResponseHandler', config: { status: 'soon' } },
+          { name: 'd', type: 'StaticResponseHandler', config: 7 },
+        ],
+        condition: '${request.}',
+        handler: { type: 'Chain', config: { filters: [], handler: 'missing' } },
+      }),
+      [
+        'TG_CONFIG_SCHEMA routes/r.json#/heap/3/config',
+        'TG_CONFIG_BAD_REFERENCE routes/r.json#/handler/config/handler',
+        'TG_CONFIG_BAD_EXPRESSION routes/r.json#/condition',
+        'TG_CONFIG_UNKNOWN_PROPERTY routes/r.json#/heap/0/config/stauts',
+        'TG_CONFIG_UNKNOWN_TYPE routes/r.json#/heap/1/type',
+        'TG_CONFIG_BAD_VALUE routes/r.json#/heap/2/config/status',
+      ],
+    );
+  });
+
+  test('a handler naming a heap object whose declaration is refused reports the declaration only', async () => {
+    assert.deepEqual(await errorsOf({ heap: [{ name: 'h', type: 7 }], handler: 'h' }), [
+      'TG_CONFIG_SCHEMA routes/r.json#/heap/0/type',
+    ]);
+  });
+
   test('unknown type', async () => {
     assert.deepEqual(await errorsOf({ handler: { type: 'NoSuchHandler' } }), [
       'TG_CONFIG_UNKNOWN_TYPE routes/r.json#/handler/type',

@@ -51,7 +51,7 @@ describe('Router dispatch', BOUNDED, () => {
     defaultHandler?: Handler,
     metrics: GatewayMetrics = new GatewayMetrics(),
   ): Router => {
-    const built = new Router({ name: 'main', defaultHandler, metrics });
+    const built = new Router({ name: 'main', directory: '/routes', defaultHandler, metrics });
     built.publish(new RouteTable(routes));
     return built;
   };

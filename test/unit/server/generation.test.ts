@@ -113,6 +113,21 @@ describe('Generation', { timeout: 30_000 }, () => {
     assert.deepEqual(events, []);
   });
 
+  test('every error of config.json is listed, not only the first', () => {
+    const probe = (config: Record<string, unknown>) => ({ name: 'p', type: 'Probe', config });
+    assert.deepEqual(
+      errorsOf({
+        heap: [probe({ label: 'p', stauts: 1 }), { name: 'q', type: 'NoSuchType' }],
+        handler: { type: 'NoSuchHandler' },
+      }),
+      [
+        'TG_CONFIG_UNKNOWN_TYPE config.json#/handler/type',
+        'TG_CONFIG_UNKNOWN_PROPERTY config.json#/heap/0/config/stauts',
+        'TG_CONFIG_UNKNOWN_TYPE config.json#/heap/1/type',
+      ],
+    );
+  });
+
   test('a failed start is thrown and stops what had started', async () => {
     const generation = build({
       heap: [

@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { dirname, join, relative } from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { stringify as toYaml } from 'yaml';
 import { builtins, builtinTypes } from '../../../src/builtins.js';
+import { TypeRegistry } from '../../../src/heap/registry.js';
 import { validateFilesWith } from '../../../src/server/validate.js';
+import { probeType } from '../../fixtures/probe.js';
 
 /**
  * Route files built from the types' own schemas — real type names and keys, with values that
@@ -136,4 +138,204 @@ test('any route file gets coded errors or none, never an exception', async () =>
     }
   }
   console.log(`${reports.length} generated route files: ${coded} coded errors, no exception`);
+});
+
+describe('validate checks a config directory as start loads it', () => {
+  const quiet = { env: { env: {}, system: {} }, logger: pino({ level: 'silent' }) };
+  let instance: string;
+
+  /** Writes `files` (path → JSON value) under a new directory and returns it. */
+  async function write(files: Record<string, unknown>): Promise<string> {
+    const base = await mkdtemp(join(tmpdir(), 'tollgate-validate-'));
+    for (const [path, content] of Object.entries(files)) {
+      await mkdir(dirname(join(base, path)), { recursive: true });
+      await writeFile(join(base, path), typeof content === 'string' ? content : JSON.stringify(content));
+    }
+    return base;
+  }
+
+  /** "file: CODE #pointer" for each error, "file: ok" for a file with none; files relative to `base`. */
+  async function outcome(base: string, paths: string[], types = builtins): Promise<string[]> {
+    const reports = await validateFilesWith(types, paths, quiet);
+    return reports.flatMap((report) => {
+      const file = relative(base, report.file);
+      if (report.errors.length === 0) return [`${file}: ok`];
+      return report.errors.map((e) => `${file}: ${e.code} #${e.place?.pointer}`);
+    });
+  }
+
+  const shared = { type: 'StaticResponseHandler', config: { status: 200, entity: 'shared' } };
+
+  before(async () => {
+    instance = await write({
+      'admin.json': { properties: { greeting: 'hello' }, connectors: [{ port: 0 }] },
+      'config.json': { heap: [{ name: 'Shared', ...shared }], properties: { code: 201 } },
+      // A heap object and properties of config.json and admin.json, as the gateway serves them.
+      'routes/10-uses-heap.json': {
+        handler: { type: 'Chain', config: { filters: [], handler: 'Shared' } },
+      },
+      'routes/20-uses-properties.json': {
+        handler: { type: 'StaticResponseHandler', config: { status: '&{code}', entity: '&{greeting}' } },
+      },
+      'routes/30-typo.json': { handler: { type: 'StaticResponseHandler', config: { stauts: 200 } } },
+    });
+  });
+
+  after(async () => {
+    await rm(instance, { recursive: true, force: true });
+  });
+
+  test('admin.json, config.json and every route, each route in config.json’s heap with the properties', async () => {
+    assert.deepEqual(await outcome(instance, [instance]), [
+      'admin.json: ok',
+      'config.json: ok',
+      'routes/10-uses-heap.json: ok',
+      'routes/20-uses-properties.json: ok',
+      'routes/30-typo.json: TG_CONFIG_UNKNOWN_PROPERTY #/handler/config/stauts',
+    ]);
+  });
+
+  test('a route file or the routes directory named alone sees its config directory', async () => {
+    assert.deepEqual(
+      await outcome(instance, [join(instance, 'routes', '10-uses-heap.json'), join(instance, 'routes')]),
+      [
+        'routes/10-uses-heap.json: ok',
+        'routes/10-uses-heap.json: ok',
+        'routes/20-uses-properties.json: ok',
+        'routes/30-typo.json: TG_CONFIG_UNKNOWN_PROPERTY #/handler/config/stauts',
+      ],
+    );
+  });
+
+  test('the instance in a config/ sub-folder, as start finds it', async () => {
+    const base = await write({
+      'config/config.json': { heap: [{ name: 'Shared', ...shared }] },
+      'config/routes/a.json': { handler: 'Shared' },
+    });
+    try {
+      assert.deepEqual(await outcome(base, [base]), ['config/config.json: ok', 'config/routes/a.json: ok']);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+
+  test("the routes of config.json's Router are those of its directory", async () => {
+    const base = await write({
+      'config.json': { handler: { type: 'Router', name: '_router', config: { directory: 'rules' } } },
+      'rules/a.json': { handler: { ...shared, condition: true } },
+      'routes/ignored.json': { nonsense: true },
+    });
+    try {
+      assert.deepEqual(await outcome(base, [base]), [
+        'config.json: ok',
+        'rules/a.json: TG_CONFIG_UNKNOWN_PROPERTY #/handler/condition',
+      ]);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+
+  test('a directory with only a routes folder is a config directory too', async () => {
+    const base = await write({ 'routes/typo.json': { handler: { ...shared, condition: true } } });
+    try {
+      assert.deepEqual(await outcome(base, [base]), [
+        'routes/typo.json: TG_CONFIG_UNKNOWN_PROPERTY #/handler/condition',
+      ]);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+
+  test("config.json's heap is built: an unknown type or key there is an error, every one listed", async () => {
+    const base = await write({
+      'config.json': {
+        heap: [
+          { name: 'A', type: 'NoSuchType' },
+          { name: 'B', type: 'StaticResponseHandler', config: { stauts: 200 } },
+        ],
+      },
+    });
+    try {
+      assert.deepEqual(await outcome(base, [join(base, 'config.json')]), [
+        'config.json: TG_CONFIG_UNKNOWN_TYPE #/heap/0/type',
+        'config.json: TG_CONFIG_UNKNOWN_PROPERTY #/heap/1/config/stauts',
+      ]);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+
+  test("a route named alone reports its config.json's errors too, once; a file named alone is all that is reported", async () => {
+    const base = await write({
+      'admin.json': {},
+      'config.json': { heap: [{ name: 'A', type: 'NoSuchType' }] },
+      'routes/a.json': { handler: shared },
+      'routes/b.json': { handler: shared },
+    });
+    try {
+      assert.deepEqual(await outcome(base, [join(base, 'routes/a.json'), join(base, 'routes/b.json')]), [
+        'config.json: TG_CONFIG_UNKNOWN_TYPE #/heap/0/type',
+        'routes/a.json: ok',
+        'routes/b.json: ok',
+      ]);
+      assert.deepEqual(await outcome(base, [join(base, 'admin.json')]), ['admin.json: ok']);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+
+  test('every error of a route file is listed, not only the first', async () => {
+    const base = await write({
+      'r.json': {
+        heap: [{ name: 'A', type: 'NoSuchType' }],
+        condition: '${request.}',
+        handler: { type: 'StaticResponseHandler', config: { status: 'two hundred' } },
+      },
+    });
+    try {
+      assert.deepEqual(await outcome(base, [base]), [
+        'r.json: TG_CONFIG_BAD_VALUE #/handler/config/status',
+        'r.json: TG_CONFIG_BAD_EXPRESSION #/condition',
+        'r.json: TG_CONFIG_UNKNOWN_TYPE #/heap/0/type',
+      ]);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+
+  test('two files with one route name: the later one, in the route directory’s order, is refused', async () => {
+    const base = await write({
+      'routes/a.json': { name: 'same', handler: shared },
+      'routes/b.json': { name: 'same', handler: shared },
+      'admin.json': {},
+    });
+    try {
+      const expected = ['routes/a.json: ok', 'routes/b.json: TG_CONFIG_DUPLICATE_NAME #/name'];
+      assert.deepEqual(await outcome(base, [base]), ['admin.json: ok', ...expected]);
+      assert.deepEqual(
+        await outcome(base, [join(base, 'routes/a.json'), join(base, 'routes/b.json')]),
+        expected,
+      );
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+
+  test('nothing is started, and every object built is stopped', async () => {
+    const events: string[] = [];
+    const probed = {
+      createRegistry: () => TypeRegistry.create([...builtinTypes, probeType(events)]),
+      defaults: [],
+    };
+    const base = await write({
+      'config.json': { heap: [{ name: 'P', type: 'Probe', config: { label: 'config' } }] },
+      'routes/a.json': { handler: { type: 'Probe', config: { label: 'route' } } },
+    });
+    try {
+      assert.deepEqual(await outcome(base, [base], probed), ['config.json: ok', 'routes/a.json: ok']);
+      assert.deepEqual(events.sort(), ['stop config', 'stop route']);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
 });
