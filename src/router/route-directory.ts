@@ -3,7 +3,7 @@ import type { Stats } from 'node:fs';
 import { lstat, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { Logger } from 'pino';
-import { routeExtensions } from '../config/files.js';
+import { isRouteFileName } from '../config/files.js';
 import type { ConfigLimits } from '../config/limits.js';
 import { checkStructure } from '../config/parse.js';
 import {
@@ -390,7 +390,7 @@ export class RouteDirectory {
   async #routeFileNames(): Promise<string[] | undefined> {
     try {
       const names = await readdir(this.directory);
-      return names.filter((name) => routeExtensions.has(extname(name).toLowerCase())).sort();
+      return names.filter(isRouteFileName).sort();
     } catch (error) {
       this.#logger.error(
         { code: 'TG_CONFIG_READ', directory: this.directory, err: error },

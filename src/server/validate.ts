@@ -2,7 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigFileReader } from '../config/file-reader.js';
-import { routeExtensions } from '../config/files.js';
+import { isRouteFileName } from '../config/files.js';
 import type { FunctionTable } from '../el/api.js';
 import { createBuiltinFunctions } from '../el/index.js';
 import { configError, loadErrors, type TollgateError } from '../errors/tollgate-error.js';
@@ -34,7 +34,7 @@ async function expand(path: string): Promise<string[] | FileReport> {
   const info = await stat(path).catch(() => undefined);
   if (!info?.isDirectory()) return [path];
   try {
-    const names = (await readdir(path)).filter((n) => routeExtensions.has(extname(n).toLowerCase()));
+    const names = (await readdir(path)).filter(isRouteFileName);
     return names.sort().map((n) => join(path, n));
   } catch (error) {
     const detail = `the directory cannot be listed: ${(error as Error).message}`;
