@@ -140,6 +140,8 @@ export class RouteDirectory {
   #scanning: Promise<void> | undefined;
   #rescan = false;
   #stopped = false;
+  /** Whether the last listing found no directory: the warning is logged once per absence, not per scan. */
+  #missing = false;
 
   constructor(init: {
     directory: string;
@@ -390,8 +392,19 @@ export class RouteDirectory {
   async #routeFileNames(): Promise<string[] | undefined> {
     try {
       const names = await readdir(this.directory);
+      this.#missing = false;
       return names.filter(isRouteFileName).sort();
     } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        if (!this.#missing) {
+          this.#logger.warn(
+            { code: 'TG_ROUTES_DIRECTORY_MISSING', directory: this.directory },
+            'the route directory does not exist; its routes load once it is created',
+          );
+        }
+        this.#missing = true;
+        return undefined;
+      }
       this.#logger.error(
         { code: 'TG_CONFIG_READ', directory: this.directory, err: error },
         'cannot read the route directory',

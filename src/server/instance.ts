@@ -91,7 +91,19 @@ export interface InstanceLayout {
   readonly routesDirectory: string;
 }
 
+/**
+ * Where the instance's files are. A routes directory named explicitly must exist, since a typo in
+ * it would otherwise serve 404s; the default one may be missing, and is loaded once created.
+ */
 export function locateInstance(configDir: string | undefined, routesDir: string | undefined): InstanceLayout {
+  if (routesDir && !isDirectory(routesDir)) {
+    const what = existsSync(routesDir) ? 'is not a directory' : 'does not exist';
+    throw configError(
+      'TG_START_ROUTES_DIRECTORY',
+      { file: '<command line>', pointer: '/routes' },
+      `the routes directory ${resolve(routesDir)} ${what}`,
+    );
+  }
   const base = resolve(configDir ?? '.');
   const folder =
     !existsSync(join(base, 'admin.json')) &&
