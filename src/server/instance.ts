@@ -1,9 +1,15 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ConfigFileReader } from '../config/file-reader.js';
-import { declarationSchema, durationSchema, objectSchema, referenceSchema } from '../config/schema.js';
+import {
+  declarationSchema,
+  durationSchema,
+  objectSchema,
+  referenceSchema,
+  type JsonSchema,
+} from '../config/schema.js';
+import { coerceWholeTokens } from '../config/token-coercion.js';
 import { resolveTokens } from '../config/tokens.js';
-import type { Validator } from '../config/validate.js';
 import { ConfigErrors, configError, type Place } from '../errors/tollgate-error.js';
 import type { TypeRegistry } from '../heap/registry.js';
 
@@ -136,20 +142,30 @@ async function loadFile<T>(
   file: string,
   inherited: readonly Record<string, unknown>[],
   env: Readonly<Record<string, string>>,
-  validate: Validator,
+  schema: JsonSchema,
+  registry: TypeRegistry,
   reader: ConfigFileReader,
 ): Promise<T> {
   const place: Place = { file, pointer: '' };
   const document = await reader.read(file);
+  const wholeTokens: (string | number)[][] = [];
   const resolved = resolveTokens(document, {
     place,
     properties: [asProperties(asProperties(document).properties), ...inherited],
     env,
     limits: reader.limits,
+    wholeTokens,
   });
-  const problems = validate(resolved, place);
+  const coerced = coerceWholeTokens(resolved, wholeTokens, schema, place);
+  const bad = new Set(coerced.errors.map((error) => error.place?.pointer));
+  const problems = [
+    ...coerced.errors,
+    ...registry
+      .validatorFor(schema)(coerced.value, place)
+      .filter((error) => !bad.has(error.place?.pointer)),
+  ];
   if (problems.length > 0) throw new ConfigErrors(problems);
-  return resolved as T;
+  return coerced.value as T;
 }
 
 /** Reads admin.json, checked by `registry`'s ajv. */
@@ -159,7 +175,7 @@ export async function loadAdminConfig(
   reader: ConfigFileReader,
   registry: TypeRegistry,
 ): Promise<AdminConfig> {
-  return file ? loadFile<AdminConfig>(file, [], env, registry.validatorFor(adminSchema), reader) : {};
+  return file ? loadFile<AdminConfig>(file, [], env, adminSchema, registry, reader) : {};
 }
 
 /** Reads config.json, with admin.json's properties for its tokens, checked by `registry`'s ajv. */
@@ -171,8 +187,14 @@ export async function loadGatewayConfig(
   registry: TypeRegistry,
 ): Promise<GatewayConfig> {
   if (file === undefined) return {};
-  const validate = registry.validatorFor(gatewayConfigSchema);
-  return loadFile<GatewayConfig>(file, [asProperties(admin.properties)], env, validate, reader);
+  return loadFile<GatewayConfig>(
+    file,
+    [asProperties(admin.properties)],
+    env,
+    gatewayConfigSchema,
+    registry,
+    reader,
+  );
 }
 
 /** PingGateway's operating modes: only development lets the admin API change the routes. */

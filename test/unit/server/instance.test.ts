@@ -182,6 +182,42 @@ describe('loading admin.json and config.json', () => {
     });
   });
 
+  test('a port, a size or a port list from a token is a number where admin.json wants one', async () => {
+    const loaded = await admin(
+      {
+        properties: { listen: { port: 8090 } },
+        connectors: [{ port: '&{listen.port|8085}' }, { port: ['&{tls.port|8443}', 9443] }],
+        adminConnector: { port: '&{admin.port}' },
+        maxBodyLength: '&{max.body|1024}',
+        prefix: '&{prefix|8080}',
+      },
+      { ADMIN_PORT: '8086' },
+    );
+    assert.deepEqual(loaded, {
+      properties: { listen: { port: 8090 } },
+      connectors: [{ port: 8090 }, { port: [8443, 9443] }],
+      adminConnector: { port: 8086 },
+      maxBodyLength: 1024,
+      prefix: '8080',
+    });
+  });
+
+  test('a token that gives no number where admin.json wants one is TG_CONFIG_BAD_VALUE; a literal string stays a schema error', async () => {
+    assert.deepEqual(
+      await errorsOf(
+        admin(
+          { connectors: [{ port: '&{listen.port}' }, { port: '8080' }, { port: 'x&{listen.port}' }] },
+          { LISTEN_PORT: 'eighty' },
+        ),
+      ),
+      [
+        'TG_CONFIG_BAD_VALUE admin.json#/connectors/0/port',
+        'TG_CONFIG_SCHEMA admin.json#/connectors/1/port',
+        'TG_CONFIG_SCHEMA admin.json#/connectors/2/port',
+      ],
+    );
+  });
+
   test('every error of admin.json is listed with its code and pointer', async () => {
     assert.deepEqual(
       await errorsOf(
