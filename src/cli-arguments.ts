@@ -126,9 +126,9 @@ export function usageOf(topic?: CommandName): string {
     'Usage: tollgate <command> [options]',
     '',
     'Commands:',
-    `  start     ${summaries.start}`,
-    `  validate  ${summaries.validate}`,
-    '  help [COMMAND]  prints the usage of the tool or of COMMAND',
+    `  start            ${summaries.start}`,
+    `  validate         ${summaries.validate}`,
+    '  help [COMMAND]   print the usage of the tool or of COMMAND',
     '',
     'Options:',
     '  -h, --help     print this help and exit',
@@ -203,8 +203,8 @@ function readStart(
   env: Readonly<Record<string, string | undefined>>,
 ): StartArguments {
   const port = setting('port', values, env);
-  const portNumber = port === undefined ? undefined : /^\d{1,5}$/.test(port.value) ? Number(port.value) : NaN;
-  if (port !== undefined && !(portNumber! >= 0 && portNumber! <= 65535)) {
+  const portNumber = port === undefined ? undefined : portOf(port.value);
+  if (port !== undefined && portNumber === undefined) {
     throw usageError(`${port.from} is "${port.value}"; it must be a port number from 0 to 65535`, 'start');
   }
   const format = setting('log-format', values, env);
@@ -223,6 +223,12 @@ function readStart(
     logFormat: (format?.value ?? 'json') as LogFormat,
     logLevel: level?.value ?? 'info',
   };
+}
+
+/** Digits only, as a person writes a port: no sign, no exponent, no blanks. */
+function portOf(text: string): number | undefined {
+  const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+  return port <= 65535 ? port : undefined;
 }
 
 function isCommand(name: string | undefined): name is CommandName {
