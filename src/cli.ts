@@ -1,19 +1,11 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { parseCommandLine, usageOf, type StartArguments } from './cli-arguments.js';
 import { errorCatalogue } from './errors/catalogue.js';
 import { formatExcerpt, formatPlace, type TollgateError } from './errors/tollgate-error.js';
 import { asErrors } from './heap/heap.js';
-import { startGateway, validateFiles } from './index.js';
-import { createLogger, type LogFormat } from './observability/logger.js';
-
-const usage = `Usage:
-  tollgate start [--config-dir DIR] [--routes DIR] [--port N] [--host ADDR] [--log-format json|pretty] [--log-level LEVEL]
-  tollgate validate FILE|DIR...
-
-start     serves the routes of DIR (default <config-dir>/routes, or ./routes) with admin.json and
-          config.json from --config-dir (default: the working directory; a config/ sub-folder is accepted).
-validate  checks route files, admin.json and config.json; prints each error with its code, file and
-          JSON pointer; exits 1 when any file has an error.`;
+import { startGateway, validateFiles, type Gateway } from './index.js';
+import { createLogger } from './observability/logger.js';
 
 /**
  * One line per error, `CODE file#/pointer: what is wrong`; a file that does not parse has the line
@@ -29,31 +21,34 @@ function printErrors(errors: readonly TollgateError[]): void {
   }
 }
 
-async function start(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      'config-dir': { type: 'string' },
-      routes: { type: 'string' },
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'log-format': { type: 'string', default: 'json' },
-      'log-level': { type: 'string', default: 'info' },
-    },
-  });
-  const format = values['log-format'] as LogFormat;
-  if (format !== 'json' && format !== 'pretty')
-    throw new Error(`--log-format must be json or pretty, not ${format}`);
-  const port = values.port === undefined ? undefined : Number(values.port);
-  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535))
-    throw new Error(`--port must be a port number, not ${values.port}`);
-  const logger = createLogger({ format, level: values['log-level'] });
-  let gateway;
+/**
+ * Runs the gateway until SIGTERM or SIGINT, then drains it and exits 0. A signal that comes during
+ * start-up is logged at once; start-up finishes its step and the gateway is closed as soon as it
+ * is up, so nothing it opened is left behind. A second signal takes node's default and ends the
+ * process there and then.
+ */
+async function start(values: StartArguments): Promise<number> {
+  const logger = createLogger({ format: values.logFormat, level: values.logLevel });
+  let gateway: Gateway | undefined;
+  let interrupted = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (gateway === undefined) {
+      interrupted = true;
+      logger.warn(
+        { code: 'TG_START_INTERRUPTED', signal },
+        `${signal} during start-up: the gateway stops once what it opened can be closed`,
+      );
+      return;
+    }
+    void gateway.close().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
   try {
     gateway = await startGateway({
-      configDir: values['config-dir'],
-      routesDir: values.routes,
-      port,
+      configDir: values.configDir,
+      routesDir: values.routesDir,
+      port: values.port,
       host: values.host,
       logger,
     });
@@ -61,19 +56,11 @@ async function start(args: string[]): Promise<number> {
     printErrors(asErrors(error));
     return 1;
   }
-  const stop = (): void => {
-    void gateway.close().then(() => process.exit(0));
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  if (interrupted) await gateway.close().then(() => process.exit(0));
   return -1;
 }
 
-async function validate(paths: string[]): Promise<number> {
-  if (paths.length === 0) {
-    console.error(usage);
-    return 2;
-  }
+async function validate(paths: readonly string[]): Promise<number> {
   const logger = createLogger({ level: 'silent' });
   const { env } = process;
   const clean: Record<string, string> = {};
@@ -90,22 +77,37 @@ async function validate(paths: string[]): Promise<number> {
   return failed ? 1 : 0;
 }
 
+/** The version in the package's own package.json, two floors up from dist/src/cli.js. */
+function version(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return manifest.version;
+}
+
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'start':
-      return start(rest);
-    case 'validate':
-      return validate(rest);
-    case undefined:
-    case '--help':
-    case '-h':
+  if (argv.length === 0) {
+    console.error(usageOf());
+    return 2;
+  }
+  let line;
+  try {
+    line = parseCommandLine(argv, process.env);
+  } catch (error) {
+    printErrors(asErrors(error));
+    return 2;
+  }
+  switch (line.command) {
     case 'help':
-      console.log(usage);
-      return command === undefined ? 2 : 0;
-    default:
-      console.error(`unknown command "${command}"\n${usage}`);
-      return 2;
+      console.log(usageOf(line.topic));
+      return 0;
+    case 'version':
+      console.log(version());
+      return 0;
+    case 'start':
+      return start(line.arguments);
+    case 'validate':
+      return validate(line.paths);
   }
 }
 

@@ -25,6 +25,11 @@ export interface TokenOptions {
   /** System properties, searched after the environment by exact name. */
   readonly system?: Readonly<Record<string, string | undefined>>;
   readonly limits?: Pick<ConfigLimits, 'maxTokens' | 'maxTokenDepth' | 'maxTokenOutput'>;
+  /**
+   * Receives the path of each string that was one token and nothing else (`"&{listen.port|8085}"`),
+   * whose result the caller may turn into the number or boolean its place wants (token-coercion.ts).
+   */
+  readonly wholeTokens?: (string | number)[][];
 }
 
 function isObject(value: unknown): value is Readonly<Record<string, unknown>> {
@@ -68,7 +73,14 @@ class Resolver {
     if (typeof value === 'string') {
       if (!value.includes('&{')) return value;
       this.#place = childPlace(this.#options.place, ...path);
-      return this.expand(value, 0);
+      if (this.#options.wholeTokens === undefined || !value.startsWith('&{')) return this.expand(value, 0);
+      // What expand does, split at the first token to see whether it spans the whole string.
+      const token = this.#token(value, 2, 1);
+      if (token.end === value.length) {
+        this.#options.wholeTokens.push([...path]);
+        return token.value;
+      }
+      return token.value + this.#read(value, token.end, false, 0).value;
     }
     if (Array.isArray(value)) {
       let copy: unknown[] | undefined;

@@ -38,6 +38,12 @@ export const errorCatalogue = Object.freeze({
   // Start-up and listeners
   TG_START_LISTEN: entry('a listener cannot be opened'),
   TG_START_TLS: entry('the TLS key or certificate cannot be read'),
+  TG_START_ROUTES_DIRECTORY: entry('the routes directory given does not exist or is not a directory'),
+  TG_START_INTERRUPTED: entry('a signal stopped the gateway before it had started'),
+  TG_ROUTES_DIRECTORY_MISSING: entry(
+    'the route directory does not exist; its routes load once it is created',
+  ),
+  TG_CLI_USAGE: entry('the command line is not valid'),
 
   // Expressions at run time
   TG_EL_EVALUATION: entry('an expression could not be evaluated; it yields null'),

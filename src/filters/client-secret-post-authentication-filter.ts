@@ -16,7 +16,11 @@ import {
   type ClientAuthenticator,
   type TokenEndpointRequest,
 } from '../oauth2/client-auth.js';
-import { resolveSecretsProvider, secretsProviderSchema } from '../secrets/secret-store-types.js';
+import {
+  resolveSecretsProvider,
+  secretsProviderSchema,
+  warnIfNoStoreHolds,
+} from '../secrets/secret-store-types.js';
 
 /** The config of ClientSecretBasic- and ClientSecretPostAuthenticationFilter. */
 export interface ClientSecretConfig {
@@ -57,6 +61,7 @@ export function clientSecretAuthenticator(
     context,
     childPlace(place, 'secretsProvider'),
   );
+  warnIfNoStoreHolds(context, provider, secretId, 'secret', childPlace(place, 'clientSecretId'));
   // A function, not the secret: stores may rotate their secrets, so each request looks it up.
   return method(clientId, () => provider.getSecret(secretId));
 }

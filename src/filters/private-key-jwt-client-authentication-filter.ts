@@ -3,7 +3,11 @@ import { durationSchema, expressionSchema, objectSchema } from '../config/schema
 import { childPlace, ConfigErrors, configError, TollgateError } from '../errors/tollgate-error.js';
 import { defineType, type Filter } from '../heap/types.js';
 import { ASSERTION_ALGORITHMS, privateKeyJwt, type AssertionAlgorithm } from '../oauth2/client-auth.js';
-import { resolveSecretsProvider, secretsProviderSchema } from '../secrets/secret-store-types.js';
+import {
+  resolveSecretsProvider,
+  secretsProviderSchema,
+  warnIfNoStoreHolds,
+} from '../secrets/secret-store-types.js';
 import { authenticateRequest, configText } from './client-secret-post-authentication-filter.js';
 
 interface PrivateKeyJwtClientAuthenticationFilterConfig {
@@ -66,6 +70,7 @@ export const privateKeyJwtClientAuthenticationFilterType = defineType<
       context,
       childPlace(place, 'secretsProvider'),
     );
+    warnIfNoStoreHolds(context, provider, signingSecretId, 'key', childPlace(place, 'signingSecretId'));
     let authenticator;
     try {
       authenticator = privateKeyJwt({

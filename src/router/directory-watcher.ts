@@ -44,6 +44,8 @@ export class DirectoryWatcher {
         this.#logger.warn({ err: error }, 'route directory watch failed; periodic scans continue'),
       );
     } catch (error) {
+      // A directory not there yet is the route directory's to report; the periodic scans find it.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
       this.#logger.warn(
         { err: error, directory: this.#directory },
         'cannot watch the route directory; periodic scans continue',

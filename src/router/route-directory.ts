@@ -3,7 +3,7 @@ import type { Stats } from 'node:fs';
 import { lstat, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { Logger } from 'pino';
-import { routeExtensions } from '../config/files.js';
+import { isRouteFileName } from '../config/files.js';
 import type { ConfigLimits } from '../config/limits.js';
 import { checkStructure } from '../config/parse.js';
 import {
@@ -150,6 +150,8 @@ export class RouteDirectory {
   #scanning: Promise<void> | undefined;
   #rescan = false;
   #stopped = false;
+  /** Whether the last listing found no directory: the warning is logged once per absence, not per scan. */
+  #missing = false;
 
   constructor(init: {
     directory: string;
@@ -402,8 +404,19 @@ export class RouteDirectory {
   async #routeFileNames(): Promise<string[] | undefined> {
     try {
       const names = await readdir(this.directory);
-      return names.filter((name) => routeExtensions.has(extname(name).toLowerCase())).sort();
+      this.#missing = false;
+      return names.filter(isRouteFileName).sort();
     } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        if (!this.#missing) {
+          this.#logger.warn(
+            { code: 'TG_ROUTES_DIRECTORY_MISSING', directory: this.directory },
+            'the route directory does not exist; its routes load once it is created',
+          );
+        }
+        this.#missing = true;
+        return undefined;
+      }
       this.#logger.error(
         { code: 'TG_CONFIG_READ', directory: this.directory, err: error },
         'cannot read the route directory',

@@ -27,4 +27,8 @@ export class Base64EncodedSecretStore implements SecretStore {
   async get(secretId: string): Promise<Secret | null> {
     return this.#secrets.get(secretId) ?? null;
   }
+
+  async holds(secretId: string): Promise<boolean> {
+    return this.#secrets.has(secretId);
+  }
 }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { TollgateError } from '../errors/tollgate-error.js';
 import { keyFromSecret } from './key-material.js';
@@ -55,6 +55,18 @@ export class FileSystemSecretStore implements SecretStore {
     if (stored === null) return null;
     const text = this.#format === 'PLAIN' ? stored.replace(/\r?\n$/, '') : stored;
     return decodeSecret(text, this.#format, secretId);
+  }
+
+  /** Whether the secret's file is there; a file that cannot be looked at cannot tell. */
+  async holds(secretId: string): Promise<boolean | undefined> {
+    try {
+      return (await stat(this.#pathOf(secretId))).isFile();
+    } catch (error) {
+      // An id that cannot name a file here is never held.
+      if (error instanceof TollgateError) return false;
+      const code = (error as NodeJS.ErrnoException).code;
+      return code === 'ENOENT' || code === 'ENOTDIR' ? false : undefined;
+    }
   }
 
   /** The file read as a PEM or JWK key. */

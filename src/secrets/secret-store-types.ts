@@ -12,6 +12,7 @@ import {
   childPlace,
   ConfigErrors,
   configError,
+  formatPlace,
   type Place,
   TollgateError,
 } from '../errors/tollgate-error.js';
@@ -25,7 +26,14 @@ import { defineType, type CreateContext, type Handler } from '../heap/types.js';
 import { Base64EncodedSecretStore } from './base64-encoded-secret-store.js';
 import { FileSystemSecretStore } from './file-system-secret-store.js';
 import { JwkSetSecretStore, parseJwkSetDocument } from './jwk-set-secret-store.js';
-import type { Secret, SecretFormat, SecretStore, StoredKey } from './secret.js';
+import {
+  storesHold,
+  type Secret,
+  type SecretFormat,
+  type SecretKind,
+  type SecretStore,
+  type StoredKey,
+} from './secret.js';
 import { SecretsProvider } from './secrets-provider.js';
 import { SystemAndEnvSecretStore, type SecretMapping } from './system-and-env-secret-store.js';
 
@@ -96,6 +104,29 @@ export function resolveSecretsProvider(
 }
 
 /**
+ * When the object's heap starts (its route loaded, or the gateway started), warns if no store of
+ * `provider` can give `secretId`, so a missing variable or file shows at start-up and after each
+ * reload rather than only as a 500 per request. Nothing is fetched: a store that cannot tell
+ * without fetching (a JWK Set URL) is given the benefit of the doubt. The log line carries the
+ * route (from the route's logger), the object and the place that names the id.
+ */
+export function warnIfNoStoreHolds(
+  context: CreateContext,
+  provider: SecretsProvider,
+  secretId: string,
+  kind: SecretKind,
+  place: Place,
+): void {
+  context.onStart(async () => {
+    if ((await provider.holds(secretId, kind)) !== false) return;
+    context.logger.warn(
+      { code: 'TG_SECRET_NOT_FOUND', secretId, place: formatPlace(place), stores: provider.storeNames },
+      `no secret store can give the ${kind} '${secretId}': requests that need it will fail until one can`,
+    );
+  });
+}
+
+/**
  * What a SecretsProvider heap object is: its stores asked in order. It is itself a store (kind
  * SecretStore), so it can be named wherever a store can, and answers null when none of its
  * stores holds the id, letting an outer list go on to the next store.
@@ -123,6 +154,10 @@ class StoreList implements SecretStore {
       if (key !== null) return key;
     }
     return null;
+  }
+
+  holds(secretId: string, kind: SecretKind): Promise<boolean | undefined> {
+    return storesHold(this.#stores, secretId, kind);
   }
 }
 

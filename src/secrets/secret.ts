@@ -87,6 +87,37 @@ export interface SecretStore {
   get(secretId: string): Promise<Secret | null>;
   /** Stores that hold keys (PEM, JWK) implement this; null when the id is not held here. */
   getKey?(secretId: string): Promise<StoredKey | null>;
+  /**
+   * Whether the store could give the id as `kind`, found out without fetching anything remote and
+   * without decoding: undefined when it cannot tell so cheaply (and for a store without this).
+   * Used at start-up to warn of a secret no store has, long before a request needs it.
+   */
+  holds?(secretId: string, kind: SecretKind): Promise<boolean | undefined>;
+}
+
+/** What a secret id is looked up as: a secret (getSecret) or a key (getKey). */
+export type SecretKind = 'secret' | 'key';
+
+/**
+ * Whether any of the stores could give the id: true when one says so, false when every one says
+ * it cannot, undefined when none has it and some cannot tell. A store that fails to answer cannot
+ * tell; the request that needs the secret will report what failed.
+ */
+export async function storesHold(
+  stores: readonly SecretStore[],
+  secretId: string,
+  kind: SecretKind,
+): Promise<boolean | undefined> {
+  let unknown = false;
+  for (const store of stores) {
+    const held =
+      kind === 'key' && store.getKey === undefined
+        ? false
+        : await Promise.resolve(store.holds?.(secretId, kind)).catch(() => undefined);
+    if (held === true) return true;
+    if (held === undefined) unknown = true;
+  }
+  return unknown ? undefined : false;
 }
 
 /** How a stored value is encoded: PingGateway's SecretPropertyFormat values for generic secrets. */

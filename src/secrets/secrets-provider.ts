@@ -1,5 +1,5 @@
 import { TollgateError } from '../errors/tollgate-error.js';
-import type { Secret, SecretStore, StoredKey } from './secret.js';
+import { storesHold, type Secret, type SecretKind, type SecretStore, type StoredKey } from './secret.js';
 
 /**
  * PingGateway's SecretsProvider: asks its stores in declared order and takes the first answer.
@@ -33,8 +33,17 @@ export class SecretsProvider {
     throw this.#notFound(secretId, 'key');
   }
 
+  /** Whether a store could give the id, without fetching or decoding it (see SecretStore.holds). */
+  holds(secretId: string, kind: SecretKind): Promise<boolean | undefined> {
+    return storesHold(this.#stores, secretId, kind);
+  }
+
+  /** The stores asked, by name, for a message. */
+  get storeNames(): string {
+    return this.#stores.map((store, index) => store.name ?? `store #${index + 1}`).join(', ');
+  }
+
   #notFound(secretId: string, what: 'secret' | 'key'): TollgateError {
-    const asked = this.#stores.map((store, index) => store.name ?? `store #${index + 1}`).join(', ');
-    return new TollgateError('TG_SECRET_NOT_FOUND', `no ${what} '${secretId}' in ${asked}`);
+    return new TollgateError('TG_SECRET_NOT_FOUND', `no ${what} '${secretId}' in ${this.storeNames}`);
   }
 }

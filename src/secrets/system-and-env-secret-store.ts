@@ -105,6 +105,12 @@ export class SystemAndEnvSecretStore implements SecretStore {
     return secret;
   }
 
+  async holds(secretId: string): Promise<boolean> {
+    return (
+      (ownValue(this.#env, envVarName(secretId)) ?? ownValue(this.#systemProperties, secretId)) !== undefined
+    );
+  }
+
   /** The secret read as a PEM or JWK key (e.g. a private_key_jwt signing key in an env var). */
   async getKey(secretId: string): Promise<StoredKey | null> {
     const secret = await this.get(secretId);

@@ -32,7 +32,10 @@ export interface GatewayOptions {
   readonly routesDir?: string;
   /** Listen on this one port instead of admin.json's connectors (0 picks a free port). */
   readonly port?: number;
-  /** Address to listen on when `port` is given, and for connectors without a host. Default 0.0.0.0. */
+  /**
+   * Address to listen on when `port` is given, and for connectors without a host. Default 0.0.0.0,
+   * every interface, as PingGateway's connectors.
+   */
   readonly host?: string;
   readonly logger?: Logger;
   /** Environment variables for `&{…}` tokens, secrets and `env`. Default: process.env. */
@@ -52,7 +55,10 @@ export interface BuiltinTypes {
 }
 
 export interface Gateway {
-  /** One URL per listening socket, e.g. http://127.0.0.1:8080. */
+  /**
+   * One URL per listening socket, to reach it from this machine: http://127.0.0.1:8080 for a
+   * socket bound to every interface (0.0.0.0, the default host), which the log's `listening` says.
+   */
   readonly urls: readonly string[];
   /** The admin connector's URL, when admin.json declares one. */
   readonly adminUrl: string | undefined;
@@ -146,7 +152,10 @@ export async function startGatewayWith(
       const server = await open(plan.admin, listener, adminConnections);
       undo.push(() => new Promise<void>((done) => server.close(() => done())));
       adminUrl = urlOf(server, plan.admin.tls !== undefined);
-      logger.info({ url: adminUrl }, 'tollgate admin endpoints are listening');
+      logger.info(
+        { url: adminUrl, listening: boundAddress(server) },
+        'tollgate admin endpoints are listening',
+      );
     }
 
     await generation.start();
@@ -164,13 +173,15 @@ export async function startGatewayWith(
         dispatch: (exchange) => generation.handle(exchange),
       });
     const urls: string[] = [];
+    const listening: string[] = [];
     for (const listener of plan.listeners) {
       const server = await open(listener, listenerFor(listener.tls !== undefined), connections);
       undo.push(() => new Promise<void>((done) => server.close(() => done())));
       urls.push(urlOf(server, listener.tls !== undefined));
+      listening.push(boundAddress(server));
     }
     phase = 'serving';
-    logger.info({ urls, routes: layout.routesDirectory, mode }, 'tollgate is listening');
+    logger.info({ urls, listening, routes: layout.routesDirectory, mode }, 'tollgate is listening');
 
     let closing: Promise<void> | undefined;
     return {
@@ -236,8 +247,19 @@ async function open(
   return server;
 }
 
+/** The address and port the socket is bound to, as the kernel has it: `0.0.0.0:8080` is every interface. */
+function boundAddress(server: Server): string {
+  const address = server.address() as AddressInfo;
+  return address.family === 'IPv6'
+    ? `[${address.address}]:${address.port}`
+    : `${address.address}:${address.port}`;
+}
+
+/** Where a client on this machine reaches the socket: a socket bound to every interface, by loopback. */
 function urlOf(server: Server, secure: boolean): string {
   const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return `${secure ? 'https' : 'http'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+  const loopback =
+    address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
+  const host = address.family === 'IPv6' ? `[${loopback}]` : loopback;
+  return `${secure ? 'https' : 'http'}://${host}:${address.port}`;
 }

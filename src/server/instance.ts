@@ -1,9 +1,15 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ConfigFileReader } from '../config/file-reader.js';
-import { declarationSchema, durationSchema, objectSchema, referenceSchema } from '../config/schema.js';
+import {
+  declarationSchema,
+  durationSchema,
+  objectSchema,
+  referenceSchema,
+  type JsonSchema,
+} from '../config/schema.js';
+import { coerceWholeTokens } from '../config/token-coercion.js';
 import { resolveTokens } from '../config/tokens.js';
-import type { Validator } from '../config/validate.js';
 import { ConfigErrors, configError, type Place } from '../errors/tollgate-error.js';
 import type { HeapOptions } from '../heap/heap.js';
 import type { TypeRegistry } from '../heap/registry.js';
@@ -93,7 +99,19 @@ export interface InstanceLayout {
   readonly routesDirectory: string;
 }
 
+/**
+ * Where the instance's files are. A routes directory named explicitly must exist, since a typo in
+ * it would otherwise serve 404s; the default one may be missing, and is loaded once created.
+ */
 export function locateInstance(configDir: string | undefined, routesDir: string | undefined): InstanceLayout {
+  if (routesDir && !isDirectory(routesDir)) {
+    const what = existsSync(routesDir) ? 'is not a directory' : 'does not exist';
+    throw configError(
+      'TG_START_ROUTES_DIRECTORY',
+      { file: '<command line>', pointer: '/routes' },
+      `the routes directory ${resolve(routesDir)} ${what}`,
+    );
+  }
   const base = resolve(configDir ?? '.');
   const folder =
     !existsSync(join(base, 'admin.json')) &&
@@ -126,20 +144,30 @@ async function loadFile<T>(
   file: string,
   inherited: readonly Record<string, unknown>[],
   env: Readonly<Record<string, string>>,
-  validate: Validator,
+  schema: JsonSchema,
+  registry: TypeRegistry,
   reader: ConfigFileReader,
 ): Promise<T> {
   const place: Place = { file, pointer: '' };
   const document = await reader.read(file);
+  const wholeTokens: (string | number)[][] = [];
   const resolved = resolveTokens(document, {
     place,
     properties: [asProperties(asProperties(document).properties), ...inherited],
     env,
     limits: reader.limits,
+    wholeTokens,
   });
-  const problems = validate(resolved, place);
+  const coerced = coerceWholeTokens(resolved, wholeTokens, schema, place);
+  const bad = new Set(coerced.errors.map((error) => error.place?.pointer));
+  const problems = [
+    ...coerced.errors,
+    ...registry
+      .validatorFor(schema)(coerced.value, place)
+      .filter((error) => !bad.has(error.place?.pointer)),
+  ];
   if (problems.length > 0) throw new ConfigErrors(problems);
-  return resolved as T;
+  return coerced.value as T;
 }
 
 /** Reads admin.json, checked by `registry`'s ajv. */
@@ -149,7 +177,7 @@ export async function loadAdminConfig(
   reader: ConfigFileReader,
   registry: TypeRegistry,
 ): Promise<AdminConfig> {
-  return file ? loadFile<AdminConfig>(file, [], env, registry.validatorFor(adminSchema), reader) : {};
+  return file ? loadFile<AdminConfig>(file, [], env, adminSchema, registry, reader) : {};
 }
 
 /** Reads config.json, with admin.json's properties for its tokens, checked by `registry`'s ajv. */
@@ -161,8 +189,14 @@ export async function loadGatewayConfig(
   registry: TypeRegistry,
 ): Promise<GatewayConfig> {
   if (file === undefined) return {};
-  const validate = registry.validatorFor(gatewayConfigSchema);
-  return loadFile<GatewayConfig>(file, [asProperties(admin.properties)], env, validate, reader);
+  return loadFile<GatewayConfig>(
+    file,
+    [asProperties(admin.properties)],
+    env,
+    gatewayConfigSchema,
+    registry,
+    reader,
+  );
 }
 
 const DEFAULT_MAX_BODY_LENGTH = 1024 * 1024;

@@ -8,7 +8,11 @@ import {
   type TollgateError,
 } from '../errors/tollgate-error.js';
 import { defineType, type CreateContext, type Handler } from '../heap/types.js';
-import { resolveSecretsProvider, secretsProviderSchema } from '../secrets/secret-store-types.js';
+import {
+  resolveSecretsProvider,
+  secretsProviderSchema,
+  warnIfNoStoreHolds,
+} from '../secrets/secret-store-types.js';
 import type { SecretsProvider } from '../secrets/secrets-provider.js';
 
 /** The OAuth 2.0 endpoints of one AM realm. */
@@ -201,12 +205,17 @@ export const amServiceType = defineType<AmServiceConfig, AmService>({
               childPlace(place, 'agent', 'passwordSecretId'),
             ),
           });
+    const secretsProvider =
+      config.secretsProvider === undefined
+        ? undefined
+        : resolveSecretsProvider(config.secretsProvider, context, childPlace(place, 'secretsProvider'));
+    if (agent !== undefined && secretsProvider !== undefined) {
+      const idPlace = childPlace(place, 'agent', 'passwordSecretId');
+      warnIfNoStoreHolds(context, secretsProvider, agent.passwordSecretId, 'secret', idPlace);
+    }
     return new AmService(deriveAmEndpoints(url, realm)!, {
       agent,
-      secretsProvider:
-        config.secretsProvider === undefined
-          ? undefined
-          : resolveSecretsProvider(config.secretsProvider, context, childPlace(place, 'secretsProvider')),
+      secretsProvider,
       amHandler: context.resolve<Handler>(
         config.amHandler ?? 'ForgeRockClientHandler',
         'Handler',

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { startBackend } from '../fixtures/backend.js';
@@ -14,6 +15,7 @@ import { hostileRoutes } from '../fixtures/hostile-routes.js';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const cli = join(root, 'dist/src/cli.js');
 const badRoutes = join(root, 'test/fixtures/routes-bad');
+const tls = join(root, 'test/fixtures/tls');
 
 test('validate lists every error with its code, file and pointer, and exits 1', () => {
   const result = spawnSync(process.execPath, [cli, 'validate', badRoutes], { encoding: 'utf8' });
@@ -255,4 +257,329 @@ test('SIGTERM lets in-flight requests finish before the process exits 0', async 
     await backend.close();
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+/** `tollgate ARGS` run to its end. */
+function run(args: readonly string[], env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [cli, ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, ...env },
+    timeout: 20_000,
+  });
+}
+
+/** A temporary directory for one test, removed after it. */
+async function scratch(t: TestContext): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'tollgate-cli-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A `tollgate start` process and its output so far, read line by line. */
+function startProcess(t: TestContext, args: readonly string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, [cli, 'start', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH, ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  // A test that fails half-way must not leave a gateway running.
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  const lines = (): Record<string, unknown>[] =>
+    stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  return {
+    child,
+    exited,
+    lines,
+    stderr: () => stderr,
+    /** The first log line `match` accepts, once it is written. */
+    async line(match: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+      let found: Record<string, unknown> | undefined;
+      await eventually(() => {
+        found = lines().find(match);
+        assert.ok(found, `no such line yet:\n${stdout}${stderr}`);
+      }, 15_000);
+      return found!;
+    },
+    async stop(): Promise<number | null> {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+const hello = { handler: { type: 'StaticResponseHandler', config: { status: 200, entity: 'hello' } } };
+
+test('--version and -v print the version in package.json and exit 0', async () => {
+  const { version } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string };
+  for (const flag of ['--version', '-v']) {
+    const result = run([flag]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout, `${version}\n`);
+  }
+});
+
+test('-h and --help print the usage of the tool or of a command on stdout and exit 0', () => {
+  for (const [args, first] of [
+    [['--help'], 'Usage: tollgate <command> [options]'],
+    [['-h'], 'Usage: tollgate <command> [options]'],
+    [['help'], 'Usage: tollgate <command> [options]'],
+    [['start', '--help'], 'Usage: tollgate start [options]'],
+    [['start', '-h', '--port', 'x'], 'Usage: tollgate start [options]'],
+    [['help', 'start'], 'Usage: tollgate start [options]'],
+    [['validate', '--help'], 'Usage: tollgate validate [options] FILE|DIR...'],
+    [['help', 'validate'], 'Usage: tollgate validate [options] FILE|DIR...'],
+  ] as const) {
+    const result = run(args);
+    assert.equal(result.status, 0, `${args.join(' ')}: ${result.stderr}`);
+    assert.equal(result.stderr, '', args.join(' '));
+    assert.equal(result.stdout.split('\n')[0], first, args.join(' '));
+  }
+  const start = run(['start', '--help']).stdout;
+  for (const option of [
+    '--config-dir DIR',
+    '--routes DIR',
+    '--port N',
+    '--host ADDR',
+    '--log-format',
+    '--log-level',
+  ]) {
+    assert.ok(start.includes(option), option);
+  }
+  assert.match(start, /TOLLGATE_PORT/);
+});
+
+test('a usage mistake is one line naming what is wrong and where help is, with exit 2', () => {
+  for (const [args, env, expected] of [
+    [['start', '--frob'], {}, "TG_CLI_USAGE: unknown option --frob (see 'tollgate start --help')"],
+    [['start', '--port'], {}, "TG_CLI_USAGE: --port needs a value (N) (see 'tollgate start --help')"],
+    [
+      ['start', '--log-level', 'loud'],
+      {},
+      'TG_CLI_USAGE: --log-level is "loud"; it must be one of trace, debug, info, warn, error, fatal, silent (see \'tollgate start --help\')',
+    ],
+    [
+      ['start'],
+      { TOLLGATE_LOG_FORMAT: 'xml' },
+      'TG_CLI_USAGE: TOLLGATE_LOG_FORMAT is "xml"; it must be json or pretty (see \'tollgate start --help\')',
+    ],
+    [
+      ['start'],
+      { TOLLGATE_PORT: '80a' },
+      'TG_CLI_USAGE: TOLLGATE_PORT is "80a"; it must be a port number from 0 to 65535 (see \'tollgate start --help\')',
+    ],
+    [
+      ['validate', '--strict', 'x.json'],
+      {},
+      "TG_CLI_USAGE: unknown option --strict (see 'tollgate validate --help')",
+    ],
+    [['serve'], {}, 'TG_CLI_USAGE: unknown command "serve" (see \'tollgate --help\')'],
+  ] as const) {
+    const result = run(args, env);
+    assert.equal(result.status, 2, args.join(' '));
+    assert.equal(result.stderr, `${expected}\n`);
+    assert.equal(result.stdout, '');
+  }
+  const bare = run([]);
+  assert.equal(bare.status, 2);
+  assert.match(bare.stderr, /^Usage: tollgate <command>/);
+});
+
+test('validate skips hidden files and editor temporaries, and takes a name after -- as a file', async (t) => {
+  const dir = await scratch(t);
+  await writeFile(join(dir, 'a.json'), JSON.stringify(hello));
+  for (const name of ['.a.json', '.#a.json', '#a.json#', 'a.json~', '.a.json.swp']) {
+    await writeFile(join(dir, name), '{ "broken": ');
+  }
+  const result = run(['validate', dir]);
+  assert.equal(result.status, 0, result.stderr);
+  assert.equal(result.stdout, `ok ${join(dir, 'a.json')}\n`);
+  await writeFile(join(dir, '--help'), JSON.stringify(hello));
+  const named = spawnSync(process.execPath, [cli, 'validate', '--', '--help'], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
+  assert.equal(named.status, 0, named.stderr);
+  assert.equal(named.stdout, 'ok --help\n');
+});
+
+test('the TOLLGATE_* variables stand in for the flags, a flag wins, and without a host every interface is bound', async (t) => {
+  const dir = await scratch(t);
+  await mkdir(join(dir, 'routes'));
+  await mkdir(join(dir, 'other'));
+  await writeFile(join(dir, 'routes', 'hello.json'), JSON.stringify(hello));
+  await writeFile(
+    join(dir, 'other', 'other.json'),
+    JSON.stringify({ handler: { type: 'StaticResponseHandler', config: { status: 200, entity: 'other' } } }),
+  );
+  const env = {
+    TOLLGATE_CONFIG_DIR: dir,
+    TOLLGATE_ROUTES_DIR: join(dir, 'other'),
+    TOLLGATE_PORT: '0',
+  };
+  const gateway = startProcess(t, ['--routes', join(dir, 'routes')], env);
+  const listening = await gateway.line((line) => line.msg === 'tollgate is listening');
+  const [url] = listening.urls as string[];
+  const port = new URL(url!).port;
+  assert.deepEqual(listening.listening, [`0.0.0.0:${port}`]);
+  assert.equal(listening.routes, join(dir, 'routes'));
+  const res = await request(`${url}/`);
+  assert.equal(await res.body.text(), 'hello');
+  assert.equal(await gateway.stop(), 0);
+});
+
+test('a port from a &{} token in admin.json is a number: "port": "&{listen.port|8085}"', async (t) => {
+  const dir = await scratch(t);
+  await mkdir(join(dir, 'routes'));
+  await writeFile(join(dir, 'routes', 'hello.json'), JSON.stringify(hello));
+  await writeFile(
+    join(dir, 'admin.json'),
+    JSON.stringify({ connectors: [{ port: '&{listen.port|8085}', host: '127.0.0.1' }] }),
+  );
+  const gateway = startProcess(t, ['--config-dir', dir], { LISTEN_PORT: '0' });
+  const listening = await gateway.line((line) => line.msg === 'tollgate is listening');
+  const [url] = listening.urls as string[];
+  assert.equal(await (await request(`${url}/`)).body.text(), 'hello');
+  assert.equal(await gateway.stop(), 0);
+
+  const bad = run(['start', '--config-dir', dir], { LISTEN_PORT: 'eighty' });
+  assert.equal(bad.status, 1);
+  assert.equal(
+    bad.stderr,
+    `TG_CONFIG_BAD_VALUE ${join(dir, 'admin.json')}#/connectors/0/port: the configuration token gives "eighty" where an integer is expected\n`,
+  );
+});
+
+test('a routes directory given that does not exist is one coded line and exit 1, before anything opens', async (t) => {
+  const dir = await scratch(t);
+  for (const args of [['--routes', join(dir, 'nope')], []] as const) {
+    const result = run(['start', '--port', '0', '--host', '127.0.0.1', ...args], {
+      TOLLGATE_ROUTES_DIR: join(dir, 'nope'),
+    });
+    assert.equal(result.status, 1);
+    assert.equal(
+      result.stderr,
+      `TG_START_ROUTES_DIRECTORY <command line>#/routes: the routes directory ${join(dir, 'nope')} does not exist\n`,
+    );
+    assert.doesNotMatch(result.stdout, /listening/);
+  }
+});
+
+test('a default routes directory that does not exist is one warning: the gateway serves, and loads the routes once it is made', async (t) => {
+  const dir = await scratch(t);
+  await writeFile(
+    join(dir, 'config.json'),
+    JSON.stringify({ handler: { type: 'Router', config: { scanInterval: '100 ms' } } }),
+  );
+  const gateway = startProcess(t, ['--config-dir', dir, '--port', '0', '--host', '127.0.0.1']);
+  const listening = await gateway.line((line) => line.msg === 'tollgate is listening');
+  const [url] = listening.urls as string[];
+  const warnings = gateway.lines().filter((line) => (line.level as number) >= 40);
+  assert.deepEqual(
+    warnings.map((line) => [line.code, line.directory]),
+    [['TG_ROUTES_DIRECTORY_MISSING', join(dir, 'routes')]],
+  );
+  assert.ok(
+    warnings.every((line) => line.err === undefined),
+    'no stack trace',
+  );
+  assert.equal((await request(`${url}/`)).statusCode, 404);
+  await mkdir(join(dir, 'routes'));
+  await writeFile(join(dir, 'routes', 'hello.json'), JSON.stringify(hello));
+  await eventually(async () => assert.equal(await (await request(`${url}/`)).body.text(), 'hello'));
+  assert.equal(gateway.stderr(), '');
+  assert.equal(await gateway.stop(), 0);
+});
+
+test('a secret id no store can give is a warning at start-up naming the route, and the route still loads', async (t) => {
+  const dir = await scratch(t);
+  await mkdir(join(dir, 'routes'));
+  await writeFile(
+    join(dir, 'routes', 'api.json'),
+    JSON.stringify({
+      name: 'api',
+      handler: {
+        type: 'Chain',
+        config: {
+          filters: [
+            {
+              type: 'ClientSecretBasicAuthenticationFilter',
+              config: {
+                clientId: 'svc',
+                clientSecretId: 'client.secret.id',
+                secretsProvider: { type: 'SystemAndEnvSecretStore' },
+              },
+            },
+          ],
+          handler: { type: 'StaticResponseHandler', config: { status: 200, entity: 'api' } },
+        },
+      },
+    }),
+  );
+  const gateway = startProcess(t, ['--config-dir', dir, '--port', '0', '--host', '127.0.0.1']);
+  await gateway.line((line) => line.msg === 'tollgate is listening');
+  const warning = await gateway.line((line) => line.code === 'TG_SECRET_NOT_FOUND');
+  assert.equal(warning.route, 'api');
+  assert.equal(warning.secretId, 'client.secret.id');
+  assert.equal(gateway.lines().filter((line) => line.code === 'TG_SECRET_NOT_FOUND').length, 1);
+  assert.equal(await gateway.stop(), 0);
+
+  const given = startProcess(t, ['--config-dir', dir, '--port', '0', '--host', '127.0.0.1'], {
+    CLIENT_SECRET_ID: Buffer.from('secret').toString('base64'),
+  });
+  await given.line((line) => line.msg === 'tollgate is listening');
+  assert.equal(given.lines().filter((line) => line.code === 'TG_SECRET_NOT_FOUND').length, 0);
+  assert.equal(await given.stop(), 0);
+
+  // TOLLGATE_LOG_LEVEL stands in for --log-level: at warn, the warning is all there is.
+  const quiet = startProcess(t, ['--config-dir', dir, '--port', '0', '--host', '127.0.0.1'], {
+    TOLLGATE_LOG_LEVEL: 'warn',
+  });
+  await quiet.line((line) => line.code === 'TG_SECRET_NOT_FOUND');
+  assert.equal(await quiet.stop(), 0);
+  assert.deepEqual(
+    quiet.lines().filter((line) => (line.level as number) < 40),
+    [],
+  );
+});
+
+test('SIGTERM during start-up is logged, what start-up opened is closed, and the process exits 0', async (t) => {
+  const dir = await scratch(t);
+  await mkdir(join(dir, 'routes'));
+  await writeFile(join(dir, 'routes', 'hello.json'), JSON.stringify(hello));
+  // Start-up reads the TLS key before any socket opens; a FIFO holds it there until the test writes.
+  const key = join(dir, 'key.pem');
+  assert.equal(spawnSync('mkfifo', [key]).status, 0, 'mkfifo');
+  await writeFile(
+    join(dir, 'admin.json'),
+    JSON.stringify({
+      connectors: [{ port: 0, host: '127.0.0.1', tls: { keyFile: key, certFile: join(tls, 'cert.pem') } }],
+    }),
+  );
+  const gateway = startProcess(t, ['--config-dir', dir]);
+  let fifo: number | undefined;
+  t.after(() => {
+    if (fifo !== undefined) closeSync(fifo);
+  });
+  // Opening the write end without blocking succeeds once the gateway has the read end open.
+  await eventually(() => {
+    fifo = openSync(key, constants.O_WRONLY | constants.O_NONBLOCK);
+  }, 15_000);
+  gateway.child.kill('SIGTERM');
+  writeSync(fifo!, await readFile(join(tls, 'key.pem')));
+  closeSync(fifo!);
+  fifo = undefined;
+  assert.equal(await gateway.exited, 0, gateway.stderr());
+  const messages = gateway.lines().map((line) => [line.code, line.msg]);
+  const interrupted = messages.findIndex(([code]) => code === 'TG_START_INTERRUPTED');
+  assert.ok(interrupted >= 0, JSON.stringify(messages));
+  assert.deepEqual(messages.at(-1), [undefined, 'tollgate stopped']);
 });

@@ -182,3 +182,40 @@ describe('configuration token limits', () => {
     assert.deepEqual(touched.a[1], { b: '&{host}' });
   });
 });
+
+test('the strings that were one token and nothing else are reported by their paths', () => {
+  const wholeTokens: (string | number)[][] = [];
+  const resolved = resolveTokens(
+    {
+      port: '&{port|8085}',
+      url: 'http://&{host|h}',
+      list: ['&{a|1}', 'x&{a|1}', '\\&{a}'],
+      nested: '&{a|&{b|2}}',
+    },
+    { place: { file: 'f', pointer: '' }, properties: [], env: {}, wholeTokens },
+  );
+  assert.deepEqual(resolved, { port: '8085', url: 'http://h', list: ['1', 'x1', '&{a}'], nested: '2' });
+  assert.deepEqual(wholeTokens, [['port'], ['list', 0], ['nested']]);
+});
+
+test('a string with text after its first token is resolved whole, its tokens counted once', () => {
+  const wholeTokens: (string | number)[][] = [];
+  const options = { place: { file: 'f', pointer: '' }, properties: [], env: {}, wholeTokens };
+  assert.equal(resolveTokens('&{a|1}-&{b|2}', options), '1-2');
+  assert.deepEqual(wholeTokens, []);
+  assert.throws(
+    () =>
+      resolveTokens('&{a|1}&{b|2}', {
+        ...options,
+        limits: { maxTokens: 1, maxTokenDepth: 8, maxTokenOutput: 100 },
+      }),
+    /more than 1 configuration tokens/,
+  );
+  assert.equal(
+    resolveTokens('&{a|1}&{b|2}', {
+      ...options,
+      limits: { maxTokens: 2, maxTokenDepth: 8, maxTokenOutput: 100 },
+    }),
+    '12',
+  );
+});

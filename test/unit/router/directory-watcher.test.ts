@@ -124,9 +124,10 @@ describe('DirectoryWatcher', () => {
 
   test('a directory that cannot be watched is logged, and the interval still reports', async () => {
     const { logger, logs } = memoryLogger();
+    await writeFile(join(dir, 'a-file'), '');
     let reports = 0;
     const watcher = new DirectoryWatcher({
-      directory: join(dir, 'does-not-exist'),
+      directory: join(dir, 'a-file', 'below'),
       intervalMs: 20,
       logger,
       onChange: () => reports++,
@@ -138,6 +139,24 @@ describe('DirectoryWatcher', () => {
         logs.map((line) => line.msg),
         ['cannot watch the route directory; periodic scans continue'],
       );
+    } finally {
+      watcher.stop();
+    }
+  });
+
+  test('a directory that does not exist yet is left to the interval without a warning: the route directory reports it', async () => {
+    const { logger, logs } = memoryLogger();
+    let reports = 0;
+    const watcher = new DirectoryWatcher({
+      directory: join(dir, 'does-not-exist'),
+      intervalMs: 20,
+      logger,
+      onChange: () => reports++,
+    });
+    watcher.start();
+    try {
+      await eventually(() => assert.ok(reports >= 2, `${reports} reports`));
+      assert.deepEqual(logs, []);
     } finally {
       watcher.stop();
     }

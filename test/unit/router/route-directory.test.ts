@@ -495,26 +495,64 @@ describe('RouteDirectory: scans and stop', BOUNDED, () => {
     assert.equal(s.tables.length, 2);
   });
 
-  test('a directory that cannot be read is logged with TG_CONFIG_READ, and what serves keeps serving', async () => {
+  test('a missing directory is warned of once while it is missing; its routes load once it exists, and keep serving when it goes', async () => {
     const root = await mkdtemp(join(tmpdir(), 'tollgate-route-directory-'));
     const dir = join(root, 'routes');
     try {
       const s = await setUp({ directory: dir });
+      const warnings = (): number =>
+        s.logs.filter((l) => l.code === 'TG_ROUTES_DIRECTORY_MISSING' && l.directory === dir).length;
+      await s.routes.scan();
       await s.routes.scan();
       assert.equal(s.tables.length, 0);
-      assert.ok(s.logs.some((l) => l.code === 'TG_CONFIG_READ' && l.directory === dir));
+      assert.equal(warnings(), 1);
+      assert.ok(
+        s.logs.every((l) => l.err === undefined && l.level === 40),
+        'one warning, no stack',
+      );
       await mkdir(dir);
       await writeFile(join(dir, 'a.json'), JSON.stringify(probeRoute('a')));
       await s.routes.scan();
       assert.equal(s.tables.length, 1);
       await rm(dir, { recursive: true });
       await s.routes.scan();
+      assert.equal(warnings(), 2);
       assert.equal(s.tables.length, 1);
       assert.equal(s.routes.statuses()[0]!.state, 'loaded');
       assert.equal(await s.answer('a'), '200 a');
     } finally {
       await rm(root, { recursive: true, force: true });
     }
+  });
+
+  test('a directory that cannot be read is logged with TG_CONFIG_READ, and what serves keeps serving', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'tollgate-route-directory-'));
+    const dir = join(root, 'routes');
+    try {
+      const s = await setUp({ directory: dir });
+      await mkdir(dir);
+      await writeFile(join(dir, 'a.json'), JSON.stringify(probeRoute('a')));
+      await s.routes.scan();
+      assert.equal(s.tables.length, 1);
+      await rm(dir, { recursive: true });
+      await writeFile(dir, 'a file where the directory was');
+      await s.routes.scan();
+      assert.ok(s.logs.some((l) => l.code === 'TG_CONFIG_READ' && l.directory === dir));
+      assert.equal(s.tables.length, 1);
+      assert.equal(await s.answer('a'), '200 a');
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  test('hidden files and editor temporaries beside the routes are not loaded', async () => {
+    const s = await setUp();
+    for (const name of ['a.json', '.b.json', '.#c.json', '#d.json#', 'e.json~', '.f.json.swp']) {
+      await s.write(name, probeRoute(name.replace(/[^a-f]/g, '')));
+    }
+    await s.scan();
+    assert.deepEqual(s.serving(), ['a.json:a']);
+    assert.equal(s.routes.statuses().length, 1);
   });
 
   test('a scan that fails unexpectedly is logged and resolves; the next scan publishes', async () => {

@@ -5,11 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { resolveSecretsProvider } from '../../../src/secrets/secret-store-types.js';
-import type { SecretStore } from '../../../src/secrets/secret.js';
+import { Base64EncodedSecretStore } from '../../../src/secrets/base64-encoded-secret-store.js';
+import { FileSystemSecretStore } from '../../../src/secrets/file-system-secret-store.js';
+import { storesHold, type SecretStore } from '../../../src/secrets/secret.js';
+import { SecretsProvider } from '../../../src/secrets/secrets-provider.js';
+import { SystemAndEnvSecretStore } from '../../../src/secrets/system-and-env-secret-store.js';
 import { TollgateError, type ConfigErrors } from '../../../src/errors/tollgate-error.js';
 import { Entity } from '../../../src/http/entity.js';
 import { Response } from '../../../src/http/message.js';
-import type { SecretsProvider } from '../../../src/secrets/secrets-provider.js';
+import { memoryLogger, type LogLine } from '../../fixtures/gateway.js';
+import { testHeap } from '../../fixtures/heap.js';
 import { FILE, harness, json } from '../filters/harness.js';
 
 const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
@@ -185,5 +190,117 @@ describe('secret store heap types', () => {
         return true;
       });
     }
+  });
+});
+
+describe('a secret id no store can give is warned of when the heap starts', () => {
+  const filter = (config: Record<string, unknown>): unknown[] => [
+    {
+      name: 'auth',
+      type: 'ClientSecretBasicAuthenticationFilter',
+      config: { clientId: 'svc', clientSecretId: 'client.secret.id', ...config },
+    },
+  ];
+
+  async function warnings(heapEntries: unknown[], env: Record<string, string> = {}): Promise<LogLine[]> {
+    const { logger, logs } = memoryLogger();
+    const heap = testHeap(env, { logger: logger.child({ route: 'api' }) });
+    heap.declare(heapEntries, { file: FILE, pointer: '/heap' });
+    heap.createAll();
+    assert.equal(logs.length, 0, 'nothing is looked up before the start');
+    await heap.start();
+    await heap.stop();
+    return logs.filter((line) => line.code === 'TG_SECRET_NOT_FOUND');
+  }
+
+  test('once per object and id, with the route, the object, the place and the stores, never a value', async () => {
+    const [line, ...more] = await warnings(filter({ secretsProvider: { type: 'SystemAndEnvSecretStore' } }));
+    assert.equal(more.length, 0);
+    assert.equal(line?.level, 40);
+    assert.equal(line?.route, 'api');
+    assert.equal(line?.object, 'auth');
+    assert.equal(line?.secretId, 'client.secret.id');
+    assert.equal(line?.place, `${FILE}#/heap/0/config/clientSecretId`);
+    assert.match(String(line?.msg), /no secret store can give the secret 'client\.secret\.id'/);
+  });
+
+  test('nothing when a store has it, or when a store cannot tell without fetching', async () => {
+    assert.deepEqual(
+      await warnings(filter({ secretsProvider: { type: 'SystemAndEnvSecretStore' } }), {
+        CLIENT_SECRET_ID: b64('password'),
+      }),
+      [],
+    );
+    assert.deepEqual(
+      await warnings(
+        filter({
+          secretsProvider: [
+            { type: 'Base64EncodedSecretStore', config: { secrets: { other: b64('x') } } },
+            { type: 'Base64EncodedSecretStore', config: { secrets: { 'client.secret.id': b64('x') } } },
+          ],
+        }),
+      ),
+      [],
+    );
+  });
+
+  test('a list of stores that all lack the id is warned of, a SecretsProvider object too', async () => {
+    const stores = [
+      { type: 'Base64EncodedSecretStore', config: { secrets: { other: b64('x') } } },
+      { type: 'SystemAndEnvSecretStore' },
+    ];
+    assert.equal((await warnings(filter({ secretsProvider: stores }))).length, 1);
+    assert.equal(
+      (await warnings(filter({ secretsProvider: { type: 'SecretsProvider', config: { stores } } }))).length,
+      1,
+    );
+  });
+});
+
+describe('SecretStore.holds', () => {
+  test('each store says whether it could give an id, without decoding it', async () => {
+    const env = new SystemAndEnvSecretStore({}, { env: { A_B: 'not base64 at all!', EMPTY: '' } });
+    assert.equal(await env.holds('a.b'), true);
+    assert.equal(await env.holds('empty'), false);
+    assert.equal(await env.holds('missing'), false);
+    const inline = new Base64EncodedSecretStore({ secrets: { a: b64('x') } });
+    assert.equal(await inline.holds('a'), true);
+    assert.equal(await inline.holds('b'), false);
+    const dir = await mkdtemp(join(tmpdir(), 'tollgate-holds-'));
+    try {
+      await writeFile(join(dir, 'a.txt'), 'x');
+      await mkdir(join(dir, 'sub.txt'));
+      const files = new FileSystemSecretStore({ directory: dir, suffix: '.txt' });
+      assert.equal(await files.holds('a'), true);
+      assert.equal(await files.holds('b'), false);
+      assert.equal(await files.holds('sub'), false);
+      assert.equal(await files.holds('../a'), false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a list holds an id when one store does, lacks it when all do, and cannot tell otherwise', async () => {
+    const says = (answer: boolean | undefined): SecretStore => ({
+      get: async () => null,
+      getKey: async () => null,
+      holds: async () => answer,
+    });
+    const failing: SecretStore = {
+      get: async () => null,
+      holds: async () => Promise.reject(new Error('down')),
+    };
+    const silent: SecretStore = { get: async () => null };
+    assert.equal(await storesHold([says(false), says(true)], 'x', 'secret'), true);
+    assert.equal(await storesHold([says(false), says(false)], 'x', 'secret'), false);
+    assert.equal(await storesHold([says(false), says(undefined)], 'x', 'secret'), undefined);
+    assert.equal(await storesHold([failing], 'x', 'secret'), undefined);
+    assert.equal(await storesHold([silent], 'x', 'secret'), undefined);
+    // A store without keys cannot give a key, whatever it holds.
+    assert.equal(
+      await storesHold([new Base64EncodedSecretStore({ secrets: { x: b64('x') } })], 'x', 'key'),
+      false,
+    );
+    assert.equal(await new SecretsProvider([says(false), says(true)]).holds('x', 'key'), true);
   });
 });

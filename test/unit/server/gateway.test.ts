@@ -92,6 +92,31 @@ describe('start-up', () => {
     }
   });
 
+  test('without a host the gateway binds every interface, and the log says so beside the URL to reach it by', async () => {
+    const dir = await instance({ adminConnector: { port: 0 } }, { 'a.json': hello });
+    const { logger, logs } = memoryLogger();
+    const gateway = await startGateway({ configDir: dir, port: 0, logger, env: {} });
+    try {
+      const port = Number(new URL(gateway.urls[0]!).port);
+      const adminPort = Number(new URL(gateway.adminUrl!).port);
+      assert.deepEqual(gateway.urls, [`http://127.0.0.1:${port}`]);
+      const serving = logs.find((line) => line.msg === 'tollgate is listening');
+      assert.deepEqual(serving?.listening, [`0.0.0.0:${port}`]);
+      assert.deepEqual(serving?.urls, gateway.urls);
+      const admin = logs.find((line) => line.msg === 'tollgate admin endpoints are listening');
+      assert.equal(admin?.listening, `0.0.0.0:${adminPort}`);
+      assert.equal(await (await request(`${gateway.urls[0]}/`)).body.text(), 'hello');
+    } finally {
+      await gateway.close();
+    }
+    const local = await startGateway({ configDir: dir, port: 0, host: '127.0.0.1', logger, env: {} });
+    await local.close();
+    const port = new URL(local.urls[0]!).port;
+    assert.deepEqual(logs.findLast((line) => line.msg === 'tollgate is listening')?.listening, [
+      `127.0.0.1:${port}`,
+    ]);
+  });
+
   test('an admin connector that cannot open fails start-up before the routes load', async () => {
     const taken = await occupy();
     try {

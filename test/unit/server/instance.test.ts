@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createBuiltinRegistry } from '../../../src/builtins.js';
 import { ConfigFileReader } from '../../../src/config/file-reader.js';
@@ -92,11 +92,30 @@ describe('locateInstance', () => {
   });
 
   test('relative directories are resolved from the working directory; an explicit routes directory wins', async () => {
-    const dir = await instance({ 'admin.json': {} });
+    const dir = await instance({ 'admin.json': {}, 'elsewhere/routes/': '' });
     assert.equal(locateInstance(undefined, undefined).configDirectory, process.cwd());
-    const relative = locateInstance(join(dir, 'x', '..'), 'elsewhere/routes');
-    assert.equal(relative.adminFile, join(dir, 'admin.json'));
-    assert.equal(relative.routesDirectory, resolve('elsewhere/routes'));
+    const routes = relative(process.cwd(), join(dir, 'elsewhere', 'routes'));
+    const located = locateInstance(join(dir, 'x', '..'), routes);
+    assert.equal(located.adminFile, join(dir, 'admin.json'));
+    assert.equal(located.routesDirectory, resolve(routes));
+  });
+
+  test('an explicit routes directory that is missing or a file is an error; the default may be missing', async () => {
+    const dir = await instance({ 'admin.json': {}, 'routes.json': {} });
+    for (const [routes, what] of [
+      [join(dir, 'nope'), 'does not exist'],
+      [join(dir, 'routes.json'), 'is not a directory'],
+    ] as const) {
+      assert.throws(
+        () => locateInstance(dir, routes),
+        (error: unknown) =>
+          error instanceof TollgateError &&
+          error.code === 'TG_START_ROUTES_DIRECTORY' &&
+          error.place?.pointer === '/routes' &&
+          error.detail === `the routes directory ${routes} ${what}`,
+      );
+    }
+    assert.equal(locateInstance(dir, undefined).routesDirectory, join(dir, 'routes'));
   });
 });
 
@@ -161,6 +180,42 @@ describe('loading admin.json and config.json', () => {
         { name: 'h', type: 'StaticResponseHandler', comment: 'from admin.json', config: { status: 200 } },
       ],
     });
+  });
+
+  test('a port, a size or a port list from a token is a number where admin.json wants one', async () => {
+    const loaded = await admin(
+      {
+        properties: { listen: { port: 8090 } },
+        connectors: [{ port: '&{listen.port|8085}' }, { port: ['&{tls.port|8443}', 9443] }],
+        adminConnector: { port: '&{admin.port}' },
+        maxBodyLength: '&{max.body|1024}',
+        prefix: '&{prefix|8080}',
+      },
+      { ADMIN_PORT: '8086' },
+    );
+    assert.deepEqual(loaded, {
+      properties: { listen: { port: 8090 } },
+      connectors: [{ port: 8090 }, { port: [8443, 9443] }],
+      adminConnector: { port: 8086 },
+      maxBodyLength: 1024,
+      prefix: '8080',
+    });
+  });
+
+  test('a token that gives no number where admin.json wants one is TG_CONFIG_BAD_VALUE; a literal string stays a schema error', async () => {
+    assert.deepEqual(
+      await errorsOf(
+        admin(
+          { connectors: [{ port: '&{listen.port}' }, { port: '8080' }, { port: 'x&{listen.port}' }] },
+          { LISTEN_PORT: 'eighty' },
+        ),
+      ),
+      [
+        'TG_CONFIG_BAD_VALUE admin.json#/connectors/0/port',
+        'TG_CONFIG_SCHEMA admin.json#/connectors/1/port',
+        'TG_CONFIG_SCHEMA admin.json#/connectors/2/port',
+      ],
+    );
   });
 
   test('every error of admin.json is listed with its code and pointer', async () => {
