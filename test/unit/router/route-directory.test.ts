@@ -364,7 +364,7 @@ describe('RouteDirectory: removal', BOUNDED, () => {
     );
     assert.equal(statuses[1]!.loadedAt, loaded.loadedAt);
     assert.ok(statuses[1]!.changedAt > loaded.changedAt);
-    assert.ok(s.logs.some((l) => l.msg === 'route unloaded' && l.file === s.path('a.json')));
+    assert.ok(s.logs.some((l) => l.msg === 'route removed' && l.file === s.path('a.json')));
 
     await s.write('a.json', probeRoute('a again'));
     await s.scan();
