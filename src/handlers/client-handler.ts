@@ -59,8 +59,13 @@ export class ClientHandler implements Handler {
     return this.send(exchange.request, exchange);
   }
 
-  send(request: Request, exchange: Exchange): Promise<Response> {
-    return this.#client.send(request, exchange.cancellation);
+  async send(request: Request, exchange: Exchange): Promise<Response> {
+    const started = performance.now();
+    try {
+      return await this.#client.send(request, exchange.cancellation);
+    } finally {
+      exchange.timing.addUpstream(performance.now() - started);
+    }
   }
 }
 

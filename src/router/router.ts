@@ -54,7 +54,7 @@ export class Router implements Handler {
           if (typeof holds !== 'boolean') holds = await holds;
           if (!holds) continue;
         }
-        exchange.contexts.router = Object.freeze({ route: route.name, routeId: route.id });
+        exchange.enterRoute(route.name, route.id);
         const response = await route.handle(exchange);
         this.#metrics.routeRequest(route.name, response.status);
         return response;
