@@ -38,6 +38,7 @@ export const errorCatalogue = Object.freeze({
   // Start-up and listeners
   TG_START_LISTEN: entry('a listener cannot be opened'),
   TG_START_TLS: entry('the TLS key or certificate cannot be read'),
+  TG_START_ACCESS_LOG: entry('the access log file cannot be opened'),
 
   // Expressions at run time
   TG_EL_EVALUATION: entry('an expression could not be evaluated; it yields null'),

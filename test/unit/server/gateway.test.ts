@@ -85,7 +85,7 @@ describe('start-up', () => {
       });
       await gateway.close();
       assert.equal(
-        logs.find((line) => line.msg === 'tollgate is listening')?.mode,
+        logs.find((line) => line.msg.includes('listening on'))?.mode,
         mode,
         JSON.stringify({ admin, env }),
       );
