@@ -55,8 +55,16 @@ export function elideQuery(rawQuery: string): string {
   }
 }
 
+/**
+ * Milliseconds to three decimals, made from integers: printing a fractional double (its shortest
+ * round-trip digits) cost more than the rest of the line.
+ */
 function milliseconds(ms: number | undefined): string {
-  return ms === undefined ? 'null' : String(Math.round(ms * 1000) / 1000);
+  if (ms === undefined) return 'null';
+  const us = Math.round(ms * 1000);
+  const whole = Math.trunc(us / 1000);
+  const fraction = us - whole * 1000;
+  return `${whole}.${fraction < 10 ? '00' : fraction < 100 ? '0' : ''}${fraction}`;
 }
 
 /**
@@ -87,16 +95,35 @@ export function accessLine(entry: AccessEntry): string {
 /** Where access lines are written: a file or standard output, through pino's buffered writer. */
 interface Destination {
   write(line: string): unknown;
+  flush(done?: (error?: Error) => void): void;
 }
+
+/**
+ * Lines are written in blocks of about this many bytes, so that a busy gateway makes one write
+ * per twenty-five requests rather than one per request; the rest is written within FLUSH_MS. The
+ * writes are synchronous: a block to the page cache costs less than the thread-pool round trip
+ * of an asynchronous write (measured: bench case 7).
+ */
+const BLOCK_BYTES = 8 * 1024;
+const FLUSH_MS = 1000;
 
 /** One gateway's access log: a JSON line per request, on its own destination, apart from the logs. */
 export class AccessLog {
   readonly #destination: Destination;
   readonly #close: () => Promise<void>;
+  readonly #timer: NodeJS.Timeout;
+  #unflushed = false;
 
   constructor(destination: Destination, close: () => Promise<void> = () => Promise.resolve()) {
     this.#destination = destination;
     this.#close = close;
+    this.#timer = setInterval(() => {
+      if (!this.#unflushed) return;
+      this.#unflushed = false;
+      destination.flush();
+    }, FLUSH_MS);
+    // A quiet access log must not keep the process alive.
+    this.#timer.unref();
   }
 
   /**
@@ -107,7 +134,7 @@ export class AccessLog {
   static open(config: AccessLogConfig | undefined, directory: string, place: Place): AccessLog | undefined {
     if (config?.enabled !== true) return undefined;
     if (config.file === undefined) {
-      const stdout = pino.destination({ dest: 1, sync: false });
+      const stdout = pino.destination({ dest: 1, sync: true, minLength: BLOCK_BYTES });
       // Standard output stays open for the logs that follow.
       return new AccessLog(stdout, () => new Promise<void>((done) => stdout.flush(() => done())));
     }
@@ -120,7 +147,7 @@ export class AccessLog {
       const reason = error instanceof Error ? error.message : String(error);
       throw configError('TG_START_ACCESS_LOG', childPlace(place, 'file'), `${file}: ${reason}`, error);
     }
-    const boom = pino.destination({ dest: fd, sync: false });
+    const boom = pino.destination({ dest: fd, sync: true, minLength: BLOCK_BYTES });
     return new AccessLog(
       boom,
       () =>
@@ -133,10 +160,12 @@ export class AccessLog {
 
   write(entry: AccessEntry): void {
     this.#destination.write(accessLine(entry));
+    this.#unflushed = true;
   }
 
   /** Writes what is buffered and closes the file. */
   close(): Promise<void> {
+    clearInterval(this.#timer);
     return this.#close();
   }
 }

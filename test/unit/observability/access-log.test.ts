@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { TollgateError } from '../../../src/errors/tollgate-error.js';
+import { eventually } from '../../fixtures/gateway.js';
 import { ExchangeTiming } from '../../../src/http/exchange.js';
 import {
   AccessLog,
@@ -129,6 +130,18 @@ describe('AccessLog.open', () => {
         ['tx-1', 'tx-2', 'tx-3'],
       );
     } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a line is in the file within seconds, without waiting for more lines or the close', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tollgate-access-'));
+    const log = AccessLog.open({ enabled: true, file: 'access.log' }, dir, place)!;
+    try {
+      log.write(entry);
+      await eventually(async () => assert.match(await readFile(join(dir, 'access.log'), 'utf8'), /"tx-1"/));
+    } finally {
+      await log.close();
       await rm(dir, { recursive: true, force: true });
     }
   });
