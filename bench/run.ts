@@ -1,7 +1,7 @@
 /**
  * Tollgate against nginx on this machine; see bench/README.md. Build first (`npm run bench` does):
  *   node dist/bench/run.js [--duration 10] [--warmup 3] [--connections 50] [--threads 2]
- *                          [--repeat 3] [--cases 1,2,3,4,5,6] [--profile DIR] [--out DIR]
+ *                          [--repeat 3] [--cases 1,2,3,4,5,6,7] [--profile DIR] [--out DIR]
  * Starts, on 127.0.0.1 only: a Node backend, the dev authorization server, nginx (one worker), one
  * Tollgate process per case and the minimal proxy the gateway is read against, all as child
  * processes that are stopped on exit, on error and on SIGINT/SIGTERM. Writes latest.json,
@@ -15,6 +15,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -26,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runBodies, type BodyLoad } from './lib/bodies.js';
 import { firstJsonLine, killAllNow, startChild, stopAll, type Child } from './lib/children.js';
-import { casePaths, writeGatewayConfig, type GatewayCase } from './lib/gateway-config.js';
+import { ACCESS_LOG, casePaths, writeGatewayConfig, type GatewayCase } from './lib/gateway-config.js';
 import { startNginx } from './lib/nginx.js';
 import { childPids, cpuMicrosOf, memory, resetPeak } from './lib/proc.js';
 import {
@@ -42,13 +43,13 @@ import {
 import { runWrk, totalErrors, writePacedWrkScript, writeWrkScript, type LoadOptions } from './lib/wrk.js';
 
 const USAGE = `usage: npm run bench -- [--duration S] [--warmup S] [--connections N] [--threads N] [--repeat N]
-                        [--cases 1,2,3,4,5,6] [--profile DIR] [--out DIR]
+                        [--cases 1,2,3,4,5,6,7] [--profile DIR] [--out DIR]
   --duration     seconds of measured load per case (default 10)
   --warmup       seconds of unmeasured load before each case (default 3)
   --connections  wrk connections (default 50); --threads wrk threads (default 2)
   --repeat       interleaved repetitions of the whole set (default 3)
   --cases        which cases to run (default all; nginx's and Tollgate's pass-through always run
-                 with any of cases 1-5, as the references)
+                 with any of cases 1-5 and 7, as the references)
   --profile DIR  run each Tollgate process with --cpu-prof, writing .cpuprofile files to DIR
   --out DIR      where latest.{json,md,svg} go (default bench/results)
 quick run:  npm run bench -- --duration 3 --warmup 1 --repeat 1`;
@@ -79,7 +80,7 @@ function parseSettings(argv: string[]): Settings {
       connections: { type: 'string', default: '50' },
       threads: { type: 'string', default: '2' },
       repeat: { type: 'string', default: '3' },
-      cases: { type: 'string', default: '1,2,3,4,5,6' },
+      cases: { type: 'string', default: '1,2,3,4,5,6,7' },
       profile: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -95,7 +96,7 @@ function parseSettings(argv: string[]): Settings {
       throw new Error(`--${name} must be an integer from ${min} to ${max}`);
     return n;
   };
-  const cases = new Set(values.cases.split(',').map((c) => integer('cases', c.trim(), 1, 6)));
+  const cases = new Set(values.cases.split(',').map((c) => integer('cases', c.trim(), 1, 7)));
   const threads = integer('threads', values.threads, 1, 64);
   const connections = integer('connections', values.connections, 1, 10_000);
   if (connections < threads) throw new Error('--connections must be at least --threads');
@@ -194,6 +195,7 @@ const GATEWAY_CASES: readonly { n: number; id: GatewayCase & LoadCaseId }[] = [
   { n: 3, id: 'exchange' },
   { n: 4, id: 'exchange-cached' },
   { n: 5, id: 'routes100' },
+  { n: 7, id: 'pass-access-log' },
 ];
 
 const BODY_LOADS = (settings: Settings): BodyLoad[] => {
@@ -219,8 +221,8 @@ async function main(): Promise<number> {
     console.error(`${cliPath} not found: build first (npm run build), or use npm run bench`);
     return 1;
   }
-  const wantLoad = [1, 2, 3, 4, 5].some((n) => settings.cases.has(n));
-  // Cases 2 to 5 are read against case 1 (and every case against nginx's), so the references always run.
+  const wantLoad = [1, 2, 3, 4, 5, 7].some((n) => settings.cases.has(n));
+  // Cases 2 to 5 and 7 are read against case 1 (and every case against nginx's), so the references always run.
   if (wantLoad) settings.cases.add(1);
   const wantBodies = settings.cases.has(6);
   // Every load case sends the same request, a subject token from the AS included.
@@ -502,6 +504,7 @@ async function main(): Promise<number> {
       withGateway(id, `${id}-r${repetition}`, async (base, gateway) => {
         const paths = casePaths(id);
         await precheck(id, `${base}${paths.echo}`, token);
+        if (id === 'pass-access-log') await accessLogged(join(configDir(id), ACCESS_LOG), paths.echo);
         const measure = await measureLoad(
           id,
           repetition,
@@ -623,6 +626,7 @@ function nginxVersion(): string {
 async function precheck(id: GatewayCase, url: string, token: string): Promise<void> {
   switch (id) {
     case 'pass':
+    case 'pass-access-log':
     case 'routes100': {
       const seen = await echo(url);
       check(
@@ -656,6 +660,17 @@ async function precheck(id: GatewayCase, url: string, token: string): Promise<vo
       else check(a === b, 'exchange-cached: the second request is served from the cache');
       return;
     }
+  }
+}
+
+/** Case 7's pre-check: the request just sent has its line in the access log (written within 5 s). */
+async function accessLogged(file: string, path: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    if (text.split('\n').some((line) => line.includes(`"path":${JSON.stringify(path)}`))) return;
+    check(Date.now() < deadline, `pass-access-log: ${path} is in the access log`);
+    await new Promise((done) => setTimeout(done, 50));
   }
 }
 

@@ -3,7 +3,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export type GatewayCase = 'pass' | 'headers' | 'exchange' | 'exchange-cached' | 'routes100';
+export type GatewayCase =
+  'pass' | 'headers' | 'exchange' | 'exchange-cached' | 'routes100' | 'pass-access-log';
 
 export interface GatewaySetup {
   readonly backendUrl: string;
@@ -103,6 +104,9 @@ function exchangeRoute(setup: GatewaySetup, cache: boolean): object {
   };
 }
 
+/** Case 7's access log, relative to its config directory. */
+export const ACCESS_LOG = 'access.log';
+
 /** The request path each case is loaded with (wrk) and pre-checked with (`/bench/echo`). */
 export function casePaths(kind: GatewayCase): { load: string; echo: string } {
   const prefix = kind === 'routes100' ? '/r099' : '';
@@ -127,6 +131,14 @@ export function writeGatewayConfig(dir: string, kind: GatewayCase, setup: Gatewa
       break;
     case 'exchange-cached':
       write('exchange-cached.json', exchangeRoute(setup, true));
+      break;
+    case 'pass-access-log':
+      // Case 1 with admin.json's access log on, to a file (what a deployment would do).
+      write('pass.json', passRoute(setup, 'pass', '/bench/'));
+      writeFileSync(
+        join(dir, 'admin.json'),
+        `${JSON.stringify({ accessLog: { enabled: true, file: ACCESS_LOG } }, null, 2)}\n`,
+      );
       break;
     case 'routes100':
       // Routes are tried in name order; r099 is the last one and the only one that matches.

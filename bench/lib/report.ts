@@ -10,6 +10,7 @@ export type LoadCaseId =
   | 'pass-paced'
   | 'exchange-cached'
   | 'routes100'
+  | 'pass-access-log'
   | 'minimal'
   | 'minimal-exchange'
   | 'minimal-paced';
@@ -22,6 +23,7 @@ export const LOAD_CASE_TITLES: Readonly<Record<LoadCaseId, string>> = {
   'pass-paced': "3r. pass-through at case 3's req/s (paced)",
   'exchange-cached': '4. token exchange, cache hits',
   routes100: '5. 100 routes, last one matches',
+  'pass-access-log': '7. pass-through, access log on (to a file)',
   minimal: 'm1. minimal undici proxy: pass-through',
   'minimal-exchange': 'm3. minimal undici proxy + one token exchange',
   'minimal-paced': "m3r. minimal pass-through at m3's req/s (paced)",
@@ -34,6 +36,7 @@ const PASS_REFERENCE: Partial<Record<LoadCaseId, LoadCaseId>> = {
   exchange: 'pass',
   'exchange-cached': 'pass',
   routes100: 'pass',
+  'pass-access-log': 'pass',
   'minimal-exchange': 'minimal',
 };
 
@@ -266,6 +269,20 @@ function targets(cases: readonly CaseSummary[], bodies: readonly BodySummary[]):
       (v) => v >= 0.9,
     ),
     check(
+      'access-log-rps',
+      'pass-through with the access log on: req/s ≥ 0.9× with it off',
+      get('pass-access-log')?.vsPassThrough?.requestsPerSecond,
+      '×',
+      (v) => v >= 0.9,
+    ),
+    check(
+      'access-log-cpu',
+      'pass-through with the access log on: CPU/request ≤ 1.1× with it off',
+      get('pass-access-log')?.vsPassThrough?.cpuPerRequest,
+      '×',
+      (v) => v <= 1.1,
+    ),
+    check(
       'body50-rss',
       '50 MiB body: Tollgate peak RSS growth < 64 MiB (max over runs)',
       big.length > 0 ? Math.max(...big.map((b) => b.tollgatePeakGrowthMiBMax)) : undefined,
@@ -280,6 +297,7 @@ const CASE_TARGETS: Partial<Record<LoadCaseId, string[]>> = {
   exchange: ['exchange-cpu'],
   'exchange-cached': ['cached-rps'],
   routes100: ['routes100-rps'],
+  'pass-access-log': ['access-log-rps', 'access-log-cpu'],
 };
 
 function fixed(value: number | undefined, digits: number): string {

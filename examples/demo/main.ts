@@ -25,18 +25,22 @@ async function main(): Promise<void> {
     },
     logFormat: values['log-format'] === 'json' ? 'json' : 'pretty',
   });
-  const lines = [
-    '',
-    'Tollgate demo is running:',
-    `  gateway               ${demo.gateway.urls.join(' ')}`,
+  // A log line, not console output: the logger writes on its own schedule (pretty output through a
+  // worker), so anything printed beside it could land among its lines.
+  const parts = [
+    `gateway ${demo.gateway.urls.join(' ')}`,
     demo.authorizationServer &&
-      `  authorization server  ${demo.authorizationServer.url}  (user demo / Ch4ng31t, clients' secret: password)`,
-    demo.backend && `  sample API            ${demo.backend.url}`,
-    '',
-    'Try the walkthrough in README.md. Ctrl-C stops everything.',
-    '',
+      `authorization server ${demo.authorizationServer.url} (user demo / Ch4ng31t, clients' secret: password)`,
+    demo.backend && `sample API ${demo.backend.url}`,
   ];
-  console.log(lines.filter((l) => l !== undefined).join('\n'));
+  demo.gateway.logger.info(
+    {
+      gateway: demo.gateway.urls,
+      authorizationServer: demo.authorizationServer?.url,
+      backend: demo.backend?.url,
+    },
+    `Tollgate demo is running: ${parts.filter(Boolean).join(', ')}. Try the walkthrough in README.md; Ctrl-C stops everything.`,
+  );
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;

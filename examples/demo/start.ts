@@ -58,6 +58,8 @@ export async function startDemo(options: {
     port: ports.gateway,
     host: '127.0.0.1',
     logger,
+    // On in the demo, to standard output: each request's route, status and timings beside the logs.
+    accessLog: { enabled: true },
     env,
   });
   return {

@@ -44,6 +44,7 @@ export const errorCatalogue = Object.freeze({
     'the route directory does not exist; its routes load once it is created',
   ),
   TG_CLI_USAGE: entry('the command line is not valid'),
+  TG_START_ACCESS_LOG: entry('the access log file cannot be opened'),
 
   // Expressions at run time
   TG_EL_EVALUATION: entry('an expression could not be evaluated; it yields null'),

@@ -468,6 +468,11 @@ class OAuth2TokenExchangeFilter implements Filter {
     // A cache hit is answered without waiting a tick: the result is a promise only on a call.
     const result = this.#exchange(exchange);
     const { outcome, source } = result instanceof Promise ? await result : result;
+    // The access log's words: with the cache off, every token is exchanged.
+    exchange.timing.addTokenExchange(
+      performance.now() - started,
+      source === 'uncached' ? 'exchanged' : source,
+    );
     this.#metrics.tokenExchange(
       routeLabel(exchange),
       this.#name,

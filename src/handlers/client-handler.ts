@@ -63,11 +63,14 @@ export class ClientHandler implements Handler {
   }
 
   async send(request: Request, exchange: Exchange): Promise<Response> {
+    const started = performance.now();
     try {
       return await this.#client.send(request, exchange.cancellation);
     } catch (error) {
       this.#upstreamError(exchange, error);
       throw error;
+    } finally {
+      exchange.timing.addUpstream(performance.now() - started);
     }
   }
 }

@@ -35,6 +35,7 @@ class ReverseProxyHandler implements Handler {
     );
     headers.set('X-Forwarded-Proto', client.isSecure ? 'https' : 'http');
     headers.set('X-Forwarded-Host', exchange.originalHost);
+    const started = performance.now();
     try {
       return await this.#client.send(request, exchange.cancellation);
     } catch (error) {
@@ -42,6 +43,8 @@ class ReverseProxyHandler implements Handler {
       this.#upstreamError(exchange, error);
       exchange.log.warn({ code: error.code, upstream: request.uri.origin }, error.message);
       return textResponse(error.status, error.publicMessage);
+    } finally {
+      exchange.timing.addUpstream(performance.now() - started);
     }
   }
 }

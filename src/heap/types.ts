@@ -51,6 +51,8 @@ export interface EndpointRequest {
 
 export interface ObjectEndpoint {
   handle(request: EndpointRequest): Promise<Response>;
+  /** How many route files the object (a Router) serves and how many failed, for the start-up summary. */
+  routeCounts?(): { readonly loaded: number; readonly failed: number };
 }
 
 export interface ObjectEndpoints {

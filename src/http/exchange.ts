@@ -19,6 +19,28 @@ export interface Environment {
   readonly system: Readonly<Record<string, string>>;
 }
 
+/**
+ * Where one request's time went, in milliseconds, for the access log: summed over the calls made,
+ * undefined when none was. A plain record, written by the handlers and filters that make the calls.
+ */
+export class ExchangeTiming {
+  /** Until each upstream response's headers arrived, over the calls a proxying handler made. */
+  upstreamMs: number | undefined = undefined;
+  /** Spent getting tokens by exchange, cache hits included. */
+  tokenExchangeMs: number | undefined = undefined;
+  /** Where the last exchanged token came from: `exchanged`, `cached`, `shared` (a call in flight)… */
+  tokenExchangeSource: string | undefined = undefined;
+
+  addUpstream(ms: number): void {
+    this.upstreamMs = (this.upstreamMs ?? 0) + ms;
+  }
+
+  addTokenExchange(ms: number, source: string): void {
+    this.tokenExchangeMs = (this.tokenExchangeMs ?? 0) + ms;
+    this.tokenExchangeSource = source;
+  }
+}
+
 interface Shared {
   readonly contexts: Record<string, unknown>;
   readonly attributes: Record<string, unknown>;
@@ -28,6 +50,8 @@ interface Shared {
   readonly transactionId: string;
   readonly originalHost: string;
   subTransactions: number;
+  /** The name of the route answering, once a Router has chosen one. */
+  route: string | null;
 }
 
 /**
@@ -40,6 +64,8 @@ export class Exchange implements ElReadable {
   response: Response | undefined;
   /** Fires when the client goes away (or a sub-exchange's time-out passes), so upstream calls stop. */
   readonly cancellation: Cancellation;
+  /** This exchange's own calls: a sub-exchange's are not the client request's. */
+  readonly timing = new ExchangeTiming();
   #shared: Shared;
   /** A sub-exchange's time-out timer and its link to the parent's cancellation. */
   #release: (() => void) | undefined;
@@ -71,6 +97,7 @@ export class Exchange implements ElReadable {
       transactionId: init.transactionId,
       originalHost: init.request.uri.rawAuthority,
       subTransactions: 0,
+      route: null,
     };
   }
 
@@ -144,9 +171,27 @@ export class Exchange implements ElReadable {
     return this.#shared.transactionId;
   }
 
-  /** A logger bound to this request's transaction id, made on first use: the success path logs nothing. */
+  /** The route answering the request (the innermost Router's choice), null before one is chosen. */
+  get route(): string | null {
+    return this.#shared.route;
+  }
+
+  /** Records the route a Router hands the request to: `contexts.router`, and every log line from now on. */
+  enterRoute(name: string, id: string): void {
+    this.#shared.contexts.router = Object.freeze({ route: name, routeId: id });
+    this.#shared.route = name;
+    this.#log = undefined;
+  }
+
+  /**
+   * A logger bound to this request's transaction id and route, made on first use: the success
+   * path logs nothing.
+   */
   get log(): Logger {
-    this.#log ??= this.#shared.logger.child({ transactionId: this.#shared.transactionId });
+    this.#log ??= this.#shared.logger.child({
+      transactionId: this.#shared.transactionId,
+      route: this.#shared.route,
+    });
     return this.#log;
   }
 

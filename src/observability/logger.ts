@@ -29,6 +29,11 @@ export const redactPaths: readonly string[] = Object.freeze([
   'secret',
 ]);
 
+/**
+ * The gateway's logger. JSON lines carry an ISO 8601 `time` and the level's name (`"level":"info"`),
+ * which people and log shippers read without pino's table; `pretty` is for a terminal, coloured
+ * only when standard output is one, so a file it is redirected to holds no escape codes.
+ */
 export function createLogger(options: {
   level?: string;
   format?: LogFormat;
@@ -39,12 +44,20 @@ export function createLogger(options: {
     base: { name: 'tollgate' },
     redact: { paths: [...redactPaths], censor: '[REDACTED]' },
   };
-  if (options.destination) return pino(base, options.destination);
+  const json = {
+    ...base,
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+  if (options.destination) return pino(json, options.destination);
   if (options.format === 'pretty') {
     return pino({
       ...base,
-      transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } },
+      transport: {
+        target: 'pino-pretty',
+        options: { colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l' },
+      },
     });
   }
-  return pino(base);
+  return pino(json);
 }

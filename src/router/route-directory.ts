@@ -494,7 +494,7 @@ export class RouteDirectory {
       });
       if (record.route) {
         retired.push(record.route);
-        this.#logger.info({ file, route: record.route.name }, 'route unloaded');
+        this.#logger.info({ file, route: record.route.name }, 'route removed');
       }
     }
     const held = new Map<string, string>();
@@ -520,13 +520,17 @@ export class RouteDirectory {
           this.#fail(file, record, [nameClash(file, result.route.name, holder)], result.route.name);
         } else {
           held.set(result.route.name, file);
-          if (record.route) retired.push(record.route);
+          const replaced = record.route;
+          if (replaced) retired.push(replaced);
           record.route = result.route;
           record.document = result.document;
           record.name = result.route.name;
           record.errors = [];
           record.loadedAt = now;
-          this.#logger.info({ file, route: result.route.name }, 'route loaded');
+          this.#logger.info(
+            { file, route: result.route.name },
+            replaced === undefined ? 'route loaded' : 'route reloaded',
+          );
         }
       }
       if (stateOf(record) !== before) record.changedAt = now;

@@ -79,7 +79,7 @@ export class Router implements Handler {
           if (typeof holds !== 'boolean') holds = await holds;
           if (!holds) continue;
         }
-        exchange.contexts.router = Object.freeze({ route: route.name, routeId: route.id });
+        exchange.enterRoute(route.name, route.id);
         return await answer(this.#seriesOf(route), route, exchange);
       } finally {
         route.release();

@@ -98,6 +98,16 @@ export class RoutesEndpoint implements ObjectEndpoint {
     this.#mode = mode;
   }
 
+  routeCounts(): { loaded: number; failed: number } {
+    let loaded = 0;
+    let failed = 0;
+    for (const status of this.#routes.statuses()) {
+      if (status.state === 'failed') failed++;
+      else loaded++;
+    }
+    return { loaded, failed };
+  }
+
   async handle(request: EndpointRequest): Promise<Response> {
     const [collection, id, ...rest] = request.segments;
     const view = new View(request.query);

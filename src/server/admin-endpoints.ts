@@ -54,6 +54,18 @@ export class AdminEndpoints implements ObjectEndpoints {
     };
   }
 
+  /** The route files every exposed Router serves, and those that failed to load. */
+  routeCounts(): { loaded: number; failed: number } {
+    let loaded = 0;
+    let failed = 0;
+    for (const endpoint of this.#objects.values()) {
+      const counts = endpoint.routeCounts?.();
+      loaded += counts?.loaded ?? 0;
+      failed += counts?.failed ?? 0;
+    }
+    return { loaded, failed };
+  }
+
   /** Answers `path`, the raw path below the admin prefix. */
   async handle(path: string, exchange: Exchange): Promise<Response> {
     if (path === 'ping' || path === 'ping/') return textResponse(200, 'Pong');

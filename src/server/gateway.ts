@@ -9,6 +9,7 @@ import { childPlace, configError } from '../errors/tollgate-error.js';
 import type { Environment } from '../http/exchange.js';
 import { Heap, type DefaultDeclaration } from '../heap/heap.js';
 import type { TypeRegistry } from '../heap/registry.js';
+import { AccessLog, type AccessLogConfig } from '../observability/access-log.js';
 import { createLogger } from '../observability/logger.js';
 import { GatewayMetrics } from '../observability/metrics.js';
 import { AdminEndpoints, type GatewayPhase } from './admin-endpoints.js';
@@ -38,6 +39,8 @@ export interface GatewayOptions {
    */
   readonly host?: string;
   readonly logger?: Logger;
+  /** Replaces admin.json's `accessLog`. */
+  readonly accessLog?: AccessLogConfig;
   /** Environment variables for `&{…}` tokens, secrets and `env`. Default: process.env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly registry?: TypeRegistry;
@@ -105,6 +108,11 @@ export async function startGatewayWith(
     const registry = options.registry ?? builtins.createRegistry();
     const admin = await loadAdminConfig(layout.adminFile, environment.env, configReader, registry);
     const plan = planListeners(admin, layout.adminFile, options);
+    const accessLog = AccessLog.open(options.accessLog ?? admin.accessLog, layout.configDirectory, {
+      file: layout.adminFile ?? '<options>',
+      pointer: '/accessLog',
+    });
+    if (accessLog !== undefined) undo.push(() => accessLog.close());
     const mode = runMode(admin, environment.env);
     const config = await loadGatewayConfig(layout.configFile, admin, environment.env, configReader, registry);
     const metrics = new GatewayMetrics({ processMetrics: true });
@@ -168,6 +176,7 @@ export async function startGatewayWith(
         logger,
         environment,
         maxEntityBytes,
+        accessLog,
         adminPrefix: `/${admin.prefix ?? 'openig'}/`,
         admin: answerAdmin,
         dispatch: (exchange) => generation.handle(exchange),
@@ -181,7 +190,11 @@ export async function startGatewayWith(
       listening.push(boundAddress(server));
     }
     phase = 'serving';
-    logger.info({ urls, listening, routes: layout.routesDirectory, mode }, 'tollgate is listening');
+    const { loaded, failed } = endpoints.routeCounts();
+    logger.info(
+      { urls, listening, routes: layout.routesDirectory, mode, routesLoaded: loaded, routesFailed: failed },
+      `${loaded} ${loaded === 1 ? 'route' : 'routes'} loaded, ${failed} failed, listening on ${listening.join(', ')}`,
+    );
 
     let closing: Promise<void> | undefined;
     return {
@@ -191,8 +204,9 @@ export async function startGatewayWith(
       close() {
         closing ??= (async () => {
           phase = 'draining';
+          const drainStarted = performance.now();
           const drained = connections.drain(plan.gracePeriodMs);
-          logger.info('tollgate is draining');
+          logger.info({ gracePeriodMs: plan.gracePeriodMs }, 'tollgate is draining');
           const cut = await drained;
           if (cut > 0) {
             logger.warn(
@@ -200,11 +214,16 @@ export async function startGatewayWith(
               'the grace period ended with requests in flight: they were cut',
             );
           }
+          logger.info(
+            { connectionsCut: cut, ms: Math.round(performance.now() - drainStarted) },
+            'tollgate is drained',
+          );
           await generation.stop();
           await adminHeap.stop();
           // Last, so that a readiness probe sees 503 until the end rather than a refused connect.
           await adminConnections.drain(plan.gracePeriodMs);
           await configReader.close();
+          await accessLog?.close();
           logger.info('tollgate stopped');
         })();
         return closing;

@@ -14,6 +14,7 @@ import { ConfigErrors, configError, type Place } from '../errors/tollgate-error.
 import type { HeapOptions } from '../heap/heap.js';
 import type { TypeRegistry } from '../heap/registry.js';
 import type { GatewayInfo } from '../heap/types.js';
+import type { AccessLogConfig } from '../observability/access-log.js';
 
 export interface ConnectorConfig {
   port: number | number[];
@@ -38,6 +39,7 @@ export interface AdminConfig {
   properties?: Record<string, unknown>;
   mode?: string;
   maxBodyLength?: number;
+  accessLog?: AccessLogConfig;
 }
 
 export interface GatewayConfig {
@@ -79,6 +81,18 @@ export const adminSchema = objectSchema({
   properties: { type: 'object' },
   mode: { enum: ['development', 'production', 'DEVELOPMENT', 'PRODUCTION'] },
   maxBodyLength: { type: 'integer', minimum: 1 },
+  accessLog: objectSchema(
+    {
+      enabled: { type: 'boolean' },
+      file: {
+        type: 'string',
+        minLength: 1,
+        description: 'Relative to the config directory; standard output when absent',
+      },
+    },
+    [],
+    { description: 'One JSON line per request, apart from the logs; off unless enabled' },
+  ),
 });
 
 export const gatewayConfigSchema = objectSchema({

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { TollgateError } from '../errors/tollgate-error.js';
@@ -11,6 +12,7 @@ import { Headers } from '../http/headers.js';
 import { Request, textResponse, type Response } from '../http/message.js';
 import { isRefusedTarget, parseRequestTarget } from '../http/request-target.js';
 import { RequestUri } from '../http/uri.js';
+import type { AccessEntry, AccessLog } from '../observability/access-log.js';
 
 /**
  * The adapter from node:http's request and response to an Exchange and back: one per listener.
@@ -25,6 +27,8 @@ export type ListenerInit = {
   readonly logger: Logger;
   readonly environment: Environment;
   readonly maxEntityBytes: number;
+  /** Where a line per request goes once its response has ended, when the access log is on. */
+  readonly accessLog?: AccessLog | undefined;
   /** Answers an admin endpoint: the path below the prefix, and the exchange of the request. */
   readonly admin: (path: string, exchange: Exchange) => Promise<Response>;
 } & (
@@ -39,19 +43,46 @@ export type ListenerInit = {
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 export function createRequestListener(init: ListenerInit): RequestListener {
-  const { logger, secure } = init;
+  const { logger, secure, accessLog } = init;
+  // What each connection had read when its last response ended: the next request's bytes start there.
+  const readBefore = new WeakMap<Socket, number>();
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const arrived = accessLog === undefined ? 0 : Date.now();
+    const started = accessLog === undefined ? 0 : performance.now();
+    // Kept: node:http takes the socket off the request and response once the connection closes.
+    const connection = req.socket;
+    const written = accessLog === undefined ? 0 : connection.bytesWritten;
+    const transactionId = randomUUID();
     const target = parseRequestTarget(req.url ?? '/');
     if (isRefusedTarget(target)) {
-      logger.info({ code: 'TG_REQUEST_BAD_TARGET', reason: target.refused }, 'request target refused');
+      logger.info(
+        { code: 'TG_REQUEST_BAD_TARGET', reason: target.refused, transactionId, route: null },
+        'request target refused',
+      );
+      if (accessLog !== undefined) {
+        // No path: a target refused may be anything the client sent, credentials included.
+        res.once('close', () =>
+          accessLog.write(
+            accessEntry(
+              req,
+              res,
+              connection,
+              readBefore,
+              written,
+              transactionId,
+              arrived,
+              started,
+              null,
+              undefined,
+            ),
+          ),
+        );
+      }
       const error = new TollgateError('TG_REQUEST_BAD_TARGET', target.refused);
       await write(res, textResponse(error.status, error.publicMessage), () => logger);
       return;
     }
     const cancellation = new Cancellation();
-    res.once('close', () => {
-      if (!res.writableFinished) cancellation.cancel(new TollgateError('TG_CLIENT_GONE'));
-    });
     const request = new Request({
       method: req.method ?? 'GET',
       uri: RequestUri.fromRequestTarget(target, secure ? 'https' : 'http', req.headers.host),
@@ -59,14 +90,13 @@ export function createRequestListener(init: ListenerInit): RequestListener {
       headers: Headers.fromRaw(req.rawHeaders),
       entity: new Entity(hasBody(req) ? req : null),
     });
-    const socket = req.socket;
     const exchange = new Exchange({
       request,
       client: {
-        remoteAddress: socket.remoteAddress ?? '',
-        remotePort: socket.remotePort ?? 0,
-        localAddress: socket.localAddress ?? '',
-        localPort: socket.localPort ?? 0,
+        remoteAddress: connection.remoteAddress ?? '',
+        remotePort: connection.remotePort ?? 0,
+        localAddress: connection.localAddress ?? '',
+        localPort: connection.localPort ?? 0,
         isSecure: secure,
         userAgent: req.headers['user-agent'] ?? null,
       },
@@ -74,7 +104,26 @@ export function createRequestListener(init: ListenerInit): RequestListener {
       environment: init.environment,
       maxEntityBytes: init.maxEntityBytes,
       cancellation,
-      transactionId: randomUUID(),
+      transactionId,
+    });
+    res.once('close', () => {
+      if (!res.writableFinished) cancellation.cancel(new TollgateError('TG_CLIENT_GONE'));
+      if (accessLog !== undefined) {
+        accessLog.write(
+          accessEntry(
+            req,
+            res,
+            connection,
+            readBefore,
+            written,
+            transactionId,
+            arrived,
+            started,
+            target,
+            exchange,
+          ),
+        );
+      }
     });
     let response: Response;
     try {
@@ -95,6 +144,42 @@ export function createRequestListener(init: ListenerInit): RequestListener {
       logger.error({ code: 'TG_HANDLER_FAILED', err: error }, 'a request failed outside every handler');
       res.destroy();
     });
+  };
+}
+
+/**
+ * What the access log says of one request whose response has ended (or whose client left). The
+ * byte counts are the connection's, since its previous response ended: request line, headers and
+ * body in; status line, headers and body out.
+ */
+function accessEntry(
+  req: IncomingMessage,
+  res: ServerResponse,
+  socket: Socket,
+  readBefore: WeakMap<Socket, number>,
+  written: number,
+  transactionId: string,
+  arrived: number,
+  started: number,
+  target: { readonly rawPath: string; readonly rawQuery: string | null } | null,
+  exchange: Exchange | undefined,
+): AccessEntry {
+  const read = socket.bytesRead;
+  const bytesIn = read - (readBefore.get(socket) ?? 0);
+  readBefore.set(socket, read);
+  return {
+    time: arrived,
+    transactionId,
+    client: socket.remoteAddress ?? '',
+    method: req.method ?? 'GET',
+    rawPath: target?.rawPath ?? null,
+    rawQuery: target?.rawQuery ?? null,
+    route: exchange?.route ?? null,
+    status: res.statusCode,
+    bytesIn,
+    bytesOut: socket.bytesWritten - written,
+    durationMs: performance.now() - started,
+    timing: exchange?.timing,
   };
 }
 

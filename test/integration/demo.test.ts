@@ -148,7 +148,7 @@ test("`npm start`'s program serves the demo and stops on SIGINT (start-up time r
   const url = await new Promise<string>((done, fail) => {
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /gateway\s+(http:\/\/\S+)/.exec(output);
+      const match = /Tollgate demo is running: gateway (http:\/\/[^\s,]+)/.exec(output);
       if (match) done(match[1]!);
     });
     child.once('exit', (code) => fail(new Error(`demo exited with ${code}: ${output}`)));
@@ -160,4 +160,15 @@ test("`npm start`'s program serves the demo and stops on SIGINT (start-up time r
   const exited = new Promise<number | null>((done) => child.once('exit', done));
   child.kill('SIGINT');
   assert.equal(await exited, 0);
+  // Every line is JSON (the banner is a log line, after the start-up summary), the access log's included.
+  const lines = output
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const at = (test: (line: Record<string, unknown>) => boolean): number => lines.findIndex(test);
+  const summary = at((line) => String(line.msg).includes('listening on'));
+  const banner = at((line) => String(line.msg).startsWith('Tollgate demo is running'));
+  assert.ok(summary >= 0 && banner > summary, output);
+  const access = lines.find((line) => line.path === '/api/hello');
+  assert.deepEqual([access?.status, access?.route, typeof access?.durationMs], [401, 'api-proxy', 'number']);
 });

@@ -84,7 +84,9 @@ test('a route replaced while a request waits on its body-reading condition still
   });
   await tg.writeRoute('body.json', bodyRoute(1));
   const loaded = (): number =>
-    tg.logs.filter((l) => l.msg === 'route loaded' && String(l.file).endsWith('body.json')).length;
+    tg.logs.filter(
+      (l) => (l.msg === 'route loaded' || l.msg === 'route reloaded') && String(l.file).endsWith('body.json'),
+    ).length;
   await eventually(() => assert.equal(loaded(), 1));
   const port = Number(new URL(tg.url).port);
   const socket = connect(port, '127.0.0.1');

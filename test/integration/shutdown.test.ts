@@ -108,7 +108,7 @@ test(
       // The gateway acts on the signal when its event loop gets to it; the log line's time marks
       // that moment. A request sent after it, or answered by the backend after it, was answered by
       // a draining gateway.
-      const drainingAt = Number(drainLine?.time);
+      const drainingAt = Date.parse(String(drainLine?.time));
       const sentWhileDraining = answered.filter((o) => o.sentAt > drainingAt);
       const finishedWhileDraining = answered.filter((o) => Number(o.headers['x-answered-at']) > drainingAt);
       t.diagnostic(

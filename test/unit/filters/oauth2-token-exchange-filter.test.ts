@@ -524,9 +524,12 @@ describe('cache', () => {
       },
     });
     const filter = h.build<Filter>(filterHeap({ ...seedConfig, cache: { enabled: true } }), 'x', 'Filter');
+    const sources: string[] = [];
     const issued = async (token: string): Promise<string> => {
       const exchange = h.incoming(formRequest(token));
       await run(filter, exchange);
+      sources.push(String(exchange.timing.tokenExchangeSource));
+      assert.equal(typeof exchange.timing.tokenExchangeMs, 'number');
       return (exchange.contexts.oauth2TokenExchange as OAuth2TokenExchangeContext).issuedToken;
     };
     const burst = await Promise.all(
@@ -534,7 +537,14 @@ describe('cache', () => {
     );
     assert.equal(h.seen.length, 2);
     burst.forEach((token, i) => assert.equal(token, i % 2 === 0 ? 'issued-for-alice' : 'issued-for-bob'));
+    assert.deepEqual(
+      [...new Set(sources)].sort(),
+      ['exchanged', 'shared'],
+      'the first of each token called, the others waited on its call',
+    );
+    assert.equal(sources.filter((source) => source === 'exchanged').length, 2);
     assert.equal(await issued('alice'), 'issued-for-alice');
+    assert.equal(sources.at(-1), 'cached');
     assert.equal(h.seen.length, 2, 'served from the cache');
     await h.stop();
   });
@@ -543,7 +553,9 @@ describe('cache', () => {
     const h = harness({ respond: () => json(200, ISSUED) });
     const filter = h.build<Filter>(filterHeap(seedConfig), 'x', 'Filter');
     await run(filter, h.incoming(formRequest('s')));
-    await run(filter, h.incoming(formRequest('s')));
+    const second = h.incoming(formRequest('s'));
+    await run(filter, second);
     assert.equal(h.seen.length, 2);
+    assert.equal(second.timing.tokenExchangeSource, 'exchanged');
   });
 });

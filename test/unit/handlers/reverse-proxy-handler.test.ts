@@ -59,6 +59,16 @@ describe('ReverseProxyHandler', () => {
     assert.equal(headers['x-forwarded-host'], 'gateway.test:8443');
   });
 
+  test("records the time until the upstream's answer on the exchange, for the access log", async (t) => {
+    const { h, handler } = proxy(t);
+    const exchange = h.incoming({ method: 'GET', url: `${backend.url}/a` });
+    assert.equal(exchange.timing.upstreamMs, undefined);
+    const response = await handler.handle(exchange);
+    await response.entity.load(1 << 20, 'TG_UPSTREAM_RESPONSE_TOO_LARGE');
+    assert.equal(typeof exchange.timing.upstreamMs, 'number');
+    assert.ok(exchange.timing.upstreamMs! > 0);
+  });
+
   test('always answers: an unreachable upstream is 502 with the public text, the reason only in the log', async (t) => {
     const { h, handler } = proxy(t);
     assert.deepEqual(await text(h, handler, 'http://127.0.0.1:1/x'), {

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
+import { memoryLogger } from '../../fixtures/gateway.js';
 import { Request } from '../../../src/http/message.js';
 import { RequestUri } from '../../../src/http/uri.js';
 import { TollgateError } from '../../../src/errors/tollgate-error.js';
 import { Cancellation } from '../../../src/http/cancellation.js';
 import { Exchange } from '../../../src/http/exchange.js';
 
-function exchangeWith(cancellation: Cancellation): Exchange {
+function exchangeWith(cancellation: Cancellation, log: Logger = pino({ level: 'silent' })): Exchange {
   return new Exchange({
     request: new Request({ method: 'GET', uri: RequestUri.parse('http://gateway.test/a') }),
     client: {
@@ -18,7 +19,7 @@ function exchangeWith(cancellation: Cancellation): Exchange {
       isSecure: false,
       userAgent: null,
     },
-    log: pino({ level: 'silent' }),
+    log,
     environment: { env: {}, system: {} },
     maxEntityBytes: 1024,
     cancellation,
@@ -69,4 +70,44 @@ test('a sub-exchange is cancelled when its time-out passes, and not once it has 
   assert.equal((timed.cancellation.reason as TollgateError).code, 'TG_UPSTREAM_TIMEOUT');
   assert.equal(ended.cancellation.reason, undefined);
   assert.equal(parent.cancellation.listenerCount, 0);
+});
+
+test("the route a Router enters is in contexts.router and on every log line after, the sub-exchanges' too", () => {
+  const { logger, logs } = memoryLogger();
+  const exchange = exchangeWith(new Cancellation(), logger);
+  exchange.log.info('before');
+  exchange.enterRoute('api', '10-api');
+  exchange.log.info('after');
+  exchange.subExchange(call()).log.info('in a call');
+  assert.equal(exchange.route, 'api');
+  assert.deepEqual(exchange.contexts.router, { route: 'api', routeId: '10-api' });
+  assert.deepEqual(
+    logs.map((l) => [l.msg, l.transactionId, l.route]),
+    [
+      ['before', 'tx', null],
+      ['after', 'tx', 'api'],
+      ['in a call', 'tx', 'api'],
+    ],
+  );
+});
+
+test("timing: upstream and token exchange times add up over calls; a sub-exchange's calls are its own", () => {
+  const exchange = exchangeWith(new Cancellation());
+  assert.deepEqual(
+    { ...exchange.timing },
+    {
+      upstreamMs: undefined,
+      tokenExchangeMs: undefined,
+      tokenExchangeSource: undefined,
+    },
+  );
+  exchange.timing.addUpstream(2);
+  exchange.timing.addUpstream(3);
+  exchange.timing.addTokenExchange(1, 'exchanged');
+  exchange.timing.addTokenExchange(0.5, 'cached');
+  exchange.subExchange(call()).timing.addUpstream(100);
+  assert.deepEqual(
+    { ...exchange.timing },
+    { upstreamMs: 5, tokenExchangeMs: 1.5, tokenExchangeSource: 'cached' },
+  );
 });

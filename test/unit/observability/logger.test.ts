@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { createLogger, redactPaths, type LogFormat } from '../../../src/observability/logger.js';
@@ -36,7 +40,7 @@ function valueAt(object: unknown, path: string): unknown {
 }
 
 describe('createLogger', () => {
-  test('writes one JSON object per line, named tollgate, at info and above by default', () => {
+  test('writes one JSON object per line, named tollgate, with level names and ISO times, at info and above by default', () => {
     const { log, lines } = captured();
     log.debug('not written');
     log.info({ route: 'api' }, 'route %s loaded', 'api');
@@ -44,11 +48,12 @@ describe('createLogger', () => {
     assert.equal(lines.length, 2);
     const [info, error] = lines;
     assert.equal(info?.name, 'tollgate');
-    assert.equal(info?.level, 30);
+    assert.equal(info?.level, 'info');
     assert.equal(info?.msg, 'route api loaded');
     assert.equal(info?.route, 'api');
-    assert.equal(typeof info?.time, 'number');
-    assert.equal(error?.level, 50);
+    assert.match(String(info?.time), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    assert.ok(Math.abs(Date.parse(String(info?.time)) - Date.now()) < 60_000);
+    assert.equal(error?.level, 'error');
   });
 
   test('the level option sets the threshold; silent writes nothing', () => {
@@ -154,18 +159,53 @@ describe('createLogger without a destination (a real process writing to its stdo
     assert.deepEqual(rest, []);
     const parsed = JSON.parse(line!) as Record<string, unknown>;
     assert.equal(parsed.msg, 'hello world');
-    assert.equal(parsed.level, 20);
+    assert.equal(parsed.level, 'debug');
+    assert.match(String(parsed.time), /^\d{4}-\d\d-\d\dT[\d:.]+Z$/);
     assert.equal(parsed.token, '[REDACTED]');
     assert.equal(parsed.user, 'alice');
   });
 
-  test('pretty: one readable line with the time, level and name, then the fields, redacted', async () => {
-    // eslint-disable-next-line no-control-regex -- pino-pretty colours its output with ANSI escapes
-    const text = (await output('pretty')).replace(/\x1b\[[0-9;]*m/g, '');
+  test('pretty: one readable line with the time, level and name, then the fields, redacted, uncoloured when stdout is no terminal', async () => {
+    const text = await output('pretty');
+    assert.ok(!text.includes('\x1b['), JSON.stringify(text));
     assert.match(text, /^\[\d\d:\d\d:\d\d\.\d{3}\] DEBUG \(tollgate\): hello world\n/);
     assert.match(text, /^ {4}token: "\[REDACTED\]"$/m);
     assert.match(text, /^ {4}user: "alice"$/m);
     assert.doesNotMatch(text, /tok-secret/);
     assert.throws(() => JSON.parse(text));
   });
+
+  test(
+    'pretty on a terminal: coloured',
+    {
+      skip:
+        !existsSync('/usr/bin/script') &&
+        'util-linux script(1), which gives a process a terminal, is missing',
+    },
+    async () => {
+      // script(1) runs the program on a pseudo-terminal and copies what it writes to our stdout.
+      const dir = await mkdtemp(join(tmpdir(), 'tollgate-tty-'));
+      try {
+        const program = join(dir, 'log.mjs');
+        await writeFile(
+          program,
+          [
+            `import { createLogger } from ${JSON.stringify(logger)};`,
+            `createLogger({ format: 'pretty' }).info('on a terminal');`,
+          ].join('\n'),
+        );
+        const { stdout } = await run(
+          '/usr/bin/script',
+          ['-qec', `${process.execPath} ${program}`, '/dev/null'],
+          {
+            timeout: 10_000,
+          },
+        );
+        assert.match(stdout, /on a terminal/);
+        assert.ok(stdout.includes('\x1b['), JSON.stringify(stdout));
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -155,6 +155,26 @@ describe('RouteDirectory: loading', BOUNDED, () => {
     assert.equal(s.rescans, 0);
   });
 
+  test("the log tells a first load ('route loaded') from a changed file's new build ('route reloaded')", async () => {
+    const s = await setUp();
+    const said = (): string[] =>
+      s.logs.filter((l) => String(l.msg).startsWith('route ')).map((l) => `${l.msg} ${String(l.route)}`);
+    await s.write('a.json', probeRoute('a'));
+    await s.scan();
+    assert.deepEqual(said(), ['route loaded a']);
+    await s.write('a.json', '{ broken');
+    await s.scan();
+    await s.write('a.json', probeRoute('a', { name: 'a', condition: '${true}' }));
+    await s.scan();
+    assert.deepEqual(said(), ['route loaded a', 'route reloaded a']);
+    await s.write('b.json', '{ broken');
+    await s.scan();
+    await s.write('b.json', probeRoute('b'));
+    await s.scan();
+    // b never served before: its first build is a load, however many tries it took.
+    assert.deepEqual(said(), ['route loaded a', 'route reloaded a', 'route loaded b']);
+  });
+
   test('a scan that finds nothing changed builds nothing and publishes the same builds again', async () => {
     const s = await setUp();
     await s.write('a.json', probeRoute('a'));
@@ -396,7 +416,7 @@ describe('RouteDirectory: removal', BOUNDED, () => {
     );
     assert.equal(statuses[1]!.loadedAt, loaded.loadedAt);
     assert.ok(statuses[1]!.changedAt > loaded.changedAt);
-    assert.ok(s.logs.some((l) => l.msg === 'route unloaded' && l.file === s.path('a.json')));
+    assert.ok(s.logs.some((l) => l.msg === 'route removed' && l.file === s.path('a.json')));
 
     await s.write('a.json', probeRoute('a again'));
     await s.scan();

@@ -85,7 +85,7 @@ describe('start-up', () => {
       });
       await gateway.close();
       assert.equal(
-        logs.find((line) => line.msg === 'tollgate is listening')?.mode,
+        logs.find((line) => line.msg.includes('listening on'))?.mode,
         mode,
         JSON.stringify({ admin, env }),
       );
@@ -100,7 +100,7 @@ describe('start-up', () => {
       const port = Number(new URL(gateway.urls[0]!).port);
       const adminPort = Number(new URL(gateway.adminUrl!).port);
       assert.deepEqual(gateway.urls, [`http://127.0.0.1:${port}`]);
-      const serving = logs.find((line) => line.msg === 'tollgate is listening');
+      const serving = logs.find((line) => String(line.msg).includes(' failed, listening on '));
       assert.deepEqual(serving?.listening, [`0.0.0.0:${port}`]);
       assert.deepEqual(serving?.urls, gateway.urls);
       const admin = logs.find((line) => line.msg === 'tollgate admin endpoints are listening');
@@ -112,9 +112,10 @@ describe('start-up', () => {
     const local = await startGateway({ configDir: dir, port: 0, host: '127.0.0.1', logger, env: {} });
     await local.close();
     const port = new URL(local.urls[0]!).port;
-    assert.deepEqual(logs.findLast((line) => line.msg === 'tollgate is listening')?.listening, [
-      `127.0.0.1:${port}`,
-    ]);
+    assert.deepEqual(
+      logs.findLast((line) => String(line.msg).includes(' failed, listening on '))?.listening,
+      [`127.0.0.1:${port}`],
+    );
   });
 
   test('an admin connector that cannot open fails start-up before the routes load', async () => {
