@@ -47,36 +47,30 @@ export function createRequestListener(init: ListenerInit): RequestListener {
   // What each connection had read when its last response ended: the next request's bytes start there.
   const readBefore = new WeakMap<Socket, number>();
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const arrived = accessLog === undefined ? 0 : Date.now();
-    const started = accessLog === undefined ? 0 : performance.now();
     // Kept: node:http takes the socket off the request and response once the connection closes.
     const connection = req.socket;
-    const written = accessLog === undefined ? 0 : connection.bytesWritten;
     const transactionId = randomUUID();
+    const arrival: Arrival | undefined =
+      accessLog === undefined
+        ? undefined
+        : {
+            req,
+            res,
+            socket: connection,
+            written: connection.bytesWritten,
+            transactionId,
+            time: Date.now(),
+            started: performance.now(),
+          };
     const target = parseRequestTarget(req.url ?? '/');
     if (isRefusedTarget(target)) {
       logger.info(
         { code: 'TG_REQUEST_BAD_TARGET', reason: target.refused, transactionId, route: null },
         'request target refused',
       );
-      if (accessLog !== undefined) {
+      if (accessLog !== undefined && arrival !== undefined) {
         // No path: a target refused may be anything the client sent, credentials included.
-        res.once('close', () =>
-          accessLog.write(
-            accessEntry(
-              req,
-              res,
-              connection,
-              readBefore,
-              written,
-              transactionId,
-              arrived,
-              started,
-              null,
-              undefined,
-            ),
-          ),
-        );
+        res.once('close', () => accessLog.write(accessEntry(arrival, readBefore, null, undefined)));
       }
       const error = new TollgateError('TG_REQUEST_BAD_TARGET', target.refused);
       await write(res, textResponse(error.status, error.publicMessage), () => logger);
@@ -108,21 +102,8 @@ export function createRequestListener(init: ListenerInit): RequestListener {
     });
     res.once('close', () => {
       if (!res.writableFinished) cancellation.cancel(new TollgateError('TG_CLIENT_GONE'));
-      if (accessLog !== undefined) {
-        accessLog.write(
-          accessEntry(
-            req,
-            res,
-            connection,
-            readBefore,
-            written,
-            transactionId,
-            arrived,
-            started,
-            target,
-            exchange,
-          ),
-        );
+      if (accessLog !== undefined && arrival !== undefined) {
+        accessLog.write(accessEntry(arrival, readBefore, target, exchange));
       }
     });
     let response: Response;
@@ -147,29 +128,38 @@ export function createRequestListener(init: ListenerInit): RequestListener {
   };
 }
 
+/** A request as it arrived, with what its access log line is measured from. */
+interface Arrival {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly socket: Socket;
+  /** The connection's bytes written before this response. */
+  readonly written: number;
+  readonly transactionId: string;
+  /** Epoch milliseconds. */
+  readonly time: number;
+  /** performance.now() at arrival. */
+  readonly started: number;
+}
+
 /**
  * What the access log says of one request whose response has ended (or whose client left). The
  * byte counts are the connection's, since its previous response ended: request line, headers and
  * body in; status line, headers and body out.
  */
 function accessEntry(
-  req: IncomingMessage,
-  res: ServerResponse,
-  socket: Socket,
+  arrival: Arrival,
   readBefore: WeakMap<Socket, number>,
-  written: number,
-  transactionId: string,
-  arrived: number,
-  started: number,
   target: { readonly rawPath: string; readonly rawQuery: string | null } | null,
   exchange: Exchange | undefined,
 ): AccessEntry {
+  const { req, res, socket } = arrival;
   const read = socket.bytesRead;
   const bytesIn = read - (readBefore.get(socket) ?? 0);
   readBefore.set(socket, read);
   return {
-    time: arrived,
-    transactionId,
+    time: arrival.time,
+    transactionId: arrival.transactionId,
     client: socket.remoteAddress ?? '',
     method: req.method ?? 'GET',
     rawPath: target?.rawPath ?? null,
@@ -177,8 +167,8 @@ function accessEntry(
     route: exchange?.route ?? null,
     status: res.statusCode,
     bytesIn,
-    bytesOut: socket.bytesWritten - written,
-    durationMs: performance.now() - started,
+    bytesOut: socket.bytesWritten - arrival.written,
+    durationMs: performance.now() - arrival.started,
     timing: exchange?.timing,
   };
 }

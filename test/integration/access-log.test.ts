@@ -10,6 +10,7 @@ import { request } from 'undici';
 import { startBackend, type Backend } from '../fixtures/backend.js';
 import { eventually, startTestGateway, type TestGateway } from '../fixtures/gateway.js';
 import { sendRaw } from '../fixtures/requests.js';
+import { basicAuthEndpointHandler } from '../fixtures/exchange-routes.js';
 
 interface AccessLine {
   readonly time: string;
@@ -105,22 +106,10 @@ describe('access log', () => {
                     subjectToken: "${request.headers['Authorization'][0].substring(7)}",
                     scopes: ['mail'],
                     cache: { enabled: true },
-                    endpointHandler: {
-                      type: 'Chain',
-                      config: {
-                        handler: { type: 'ClientHandler' },
-                        filters: [
-                          {
-                            type: 'ClientSecretBasicAuthenticationFilter',
-                            config: {
-                              clientId: 'gw',
-                              clientSecretId: 'client.secret.id',
-                              secretsProvider: 'Env',
-                            },
-                          },
-                        ],
-                      },
-                    },
+                    endpointHandler: basicAuthEndpointHandler({
+                      clientId: 'gw',
+                      handler: { type: 'ClientHandler' },
+                    }),
                   },
                 },
                 {

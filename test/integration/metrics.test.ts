@@ -9,6 +9,7 @@ import { startDevAs, type DevAs } from '../../examples/dev-as/server.js';
 import { startBackend, type Backend } from '../fixtures/backend.js';
 import { eventually, startTestGateway, type TestGateway } from '../fixtures/gateway.js';
 import { getText } from '../fixtures/requests.js';
+import { basicAuthEndpointHandler } from '../fixtures/exchange-routes.js';
 
 const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 
@@ -29,22 +30,7 @@ function exchangeRoute(name: string, amUrl = '&{am.url}'): unknown {
             type: 'OAuth2TokenExchangeFilter',
             config: {
               amService: 'Am',
-              endpointHandler: {
-                type: 'Chain',
-                config: {
-                  handler: 'ForgeRockClientHandler',
-                  filters: [
-                    {
-                      type: 'ClientSecretBasicAuthenticationFilter',
-                      config: {
-                        clientId: 'serviceConfidentialClient',
-                        clientSecretId: 'client.secret.id',
-                        secretsProvider: 'Env',
-                      },
-                    },
-                  ],
-                },
-              },
+              endpointHandler: basicAuthEndpointHandler(),
               subjectToken: "${request.headers['X-Subject'][0]}",
               scopes: ['mail'],
               cache: { enabled: true },

@@ -13,6 +13,7 @@ import { request } from 'undici';
 import { startDevAs, TOKEN_EXCHANGE_GRANT, type DevAs } from '../../examples/dev-as/server.js';
 import { startBackend, type Backend } from '../fixtures/backend.js';
 import { startTestGateway, type TestGateway } from '../fixtures/gateway.js';
+import { basicAuthEndpointHandler } from '../fixtures/exchange-routes.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const SEED_AM_URL = 'http://am.example.com:8088/openam/';
@@ -56,18 +57,8 @@ const issuedTokenHandler = {
 };
 
 /** The seed's ExchangeHandler: client_secret_basic as serviceConfidentialClient. */
-const seedExchangeHandler = (clientId = 'serviceConfidentialClient', store: unknown = 'Env'): unknown => ({
-  type: 'Chain',
-  config: {
-    handler: 'ForgeRockClientHandler',
-    filters: [
-      {
-        type: 'ClientSecretBasicAuthenticationFilter',
-        config: { clientId, clientSecretId: 'client.secret.id', secretsProvider: store },
-      },
-    ],
-  },
-});
+const seedExchangeHandler = (clientId = 'serviceConfidentialClient', store: unknown = 'Env'): unknown =>
+  basicAuthEndpointHandler({ clientId, secretsProvider: store });
 
 /**
  * A route at `/te/<path>` whose chain is the exchange filter (with `config` over AmService-based
