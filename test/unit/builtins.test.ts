@@ -47,6 +47,41 @@ describe('the built-in types', () => {
     assert.notEqual(createBuiltinRegistry(), registry, 'each gateway gets a registry of its own');
   });
 
+  test("also answer to PingGateway's class names and documented aliases, each naming one type", () => {
+    const aliases = Object.fromEntries(
+      builtinTypes.filter((d) => d.aliases !== undefined).map((d) => [d.type, d.aliases]),
+    );
+    assert.deepEqual(aliases, {
+      AmService: ['org.forgerock.openig.openam.AmServiceHeaplet'],
+      AssignmentFilter: ['org.forgerock.openig.filter.AssignmentFilter'],
+      Base64EncodedSecretStore: ['org.forgerock.openig.secrets.Base64EncodedSecretStore'],
+      Chain: ['org.forgerock.openig.filter.ChainHandlerHeaplet'],
+      ChainOfFilters: ['org.forgerock.openig.filter.ChainFilterHeaplet'],
+      ClientHandler: [
+        'org.forgerock.openig.handler.ClientHandlerHeaplet',
+        'org.forgerock.openig.handler.ClientHandler',
+      ],
+      ConditionEnforcementFilter: ['org.forgerock.openig.filter.ConditionEnforcementFilter'],
+      ConditionalFilter: ['org.forgerock.openig.filter.ConditionalFilterHeaplet'],
+      DispatchHandler: ['org.forgerock.openig.handler.DispatchHandler'],
+      FileSystemSecretStore: ['org.forgerock.openig.secrets.FileSystemSecretStoreHeaplet'],
+      HeaderFilter: ['org.forgerock.openig.filter.HeaderFilter'],
+      JwkSetSecretStore: ['org.forgerock.openig.secrets.JwkSetSecretStoreHeaplet'],
+      ReverseProxyHandler: ['org.forgerock.openig.handler.ReverseProxyHandlerHeaplet'],
+      Router: ['RouterHandler', 'org.forgerock.openig.handler.router.RouterHandler'],
+      SecretsProvider: ['org.forgerock.openig.secrets.SecretsProviderHeaplet'],
+      SequenceHandler: ['org.forgerock.openig.handler.SequenceHandler'],
+      StaticResponseHandler: ['org.forgerock.openig.handler.StaticResponseHandler'],
+      SystemAndEnvSecretStore: ['org.forgerock.openig.secrets.SystemAndEnvSecretStoreHeaplet'],
+    });
+    const registry = createBuiltinRegistry();
+    for (const definition of builtinTypes) {
+      for (const alias of definition.aliases ?? []) {
+        assert.equal(registry.get(alias)?.definition, definition, alias);
+      }
+    }
+  });
+
   test('the server is given the same registry maker and defaults', () => {
     assert.equal(builtins.createRegistry, createBuiltinRegistry);
     assert.equal(builtins.defaults, defaultDeclarations);
