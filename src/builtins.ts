@@ -7,6 +7,7 @@ import { conditionalFilterType } from './filters/conditional-filter.js';
 import { headerFilterType } from './filters/header-filter.js';
 import { oauth2TokenExchangeFilterType } from './filters/oauth2-token-exchange-filter.js';
 import { privateKeyJwtClientAuthenticationFilterType } from './filters/private-key-jwt-client-authentication-filter.js';
+import { transactionIdOutboundFilterType } from './filters/transaction-id-outbound-filter.js';
 import { chainType } from './handlers/chain.js';
 import { clientHandlerType } from './handlers/client-handler.js';
 import { dispatchHandlerType } from './handlers/dispatch-handler.js';
@@ -57,6 +58,7 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   sequenceHandlerType,
   staticResponseHandlerType,
   systemAndEnvSecretStoreType,
+  transactionIdOutboundFilterType,
 ] as TypeDefinition[]);
 
 /** Heap objects every config can name without declaring them. */
@@ -64,6 +66,7 @@ export const defaultDeclarations = Object.freeze([
   { name: 'ClientHandler', type: 'ClientHandler' },
   { name: 'ForgeRockClientHandler', type: 'ForgeRockClientHandler' },
   { name: 'ReverseProxyHandler', type: 'ReverseProxyHandler' },
+  { name: 'TransactionIdOutboundFilter', type: 'TransactionIdOutboundFilter' },
 ]);
 
 export function createBuiltinRegistry(): TypeRegistry {

@@ -1,23 +1,32 @@
 import { declarationSchema, type JsonSchema } from './config/schema.js';
 import type { TypeRegistry } from './heap/registry.js';
+import type { TypeDefinition } from './heap/types.js';
 import { routeSchema } from './router/route.js';
 import { adminSchema, gatewayConfigSchema } from './server/instance.js';
 
 const BASE = 'https://tollgate.dev/schemas';
 
+/** The names a declaration's `type` may give a definition: its own, then its aliases. */
+function namesOf(definition: TypeDefinition): string[] {
+  return [definition.type, ...(definition.aliases ?? [])];
+}
+
 /**
  * A declaration whose `config` is checked against its type's schema: one if/then per type, so an
- * editor knows the keys of `config` once `type` is written.
+ * editor knows the keys of `config` once `type` is written, by any of its names.
  */
 function declarationWithConfigs(registry: TypeRegistry): JsonSchema {
   return {
     ...declarationSchema,
     properties: {
       ...(declarationSchema.properties as Record<string, unknown>),
-      type: { enum: registry.definitions.map((d) => d.type) },
+      type: { enum: registry.definitions.flatMap(namesOf) },
     },
     allOf: registry.definitions.map((d) => ({
-      if: { properties: { type: { const: d.type } }, required: ['type'] },
+      if: {
+        properties: { type: d.aliases?.length ? { enum: namesOf(d) } : { const: d.type } },
+        required: ['type'],
+      },
       then: { properties: { config: { $ref: `#/$defs/types/${d.type}` } } },
     })),
   };

@@ -55,6 +55,7 @@ async function run(bindings: readonly Binding[], exchange: Exchange): Promise<vo
 
 export const assignmentFilterType = defineType<AssignmentFilterConfig, Filter>({
   type: 'AssignmentFilter',
+  aliases: ['org.forgerock.openig.filter.AssignmentFilter'],
   kind: 'Filter',
   description:
     'Assigns values to targets such as ${attributes.x} when the request passes and when the response returns.',

@@ -8,6 +8,7 @@ interface ChainOfFiltersConfig {
 
 export const chainOfFiltersType = defineType<ChainOfFiltersConfig, Filter>({
   type: 'ChainOfFilters',
+  aliases: ['org.forgerock.openig.filter.ChainFilterHeaplet'],
   kind: 'Filter',
   description: 'A filter made of filters, applied in order.',
   schema: objectSchema({ filters: referenceListSchema }, ['filters']),

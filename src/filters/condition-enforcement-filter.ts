@@ -11,6 +11,7 @@ interface ConditionEnforcementFilterConfig {
 
 export const conditionEnforcementFilterType = defineType<ConditionEnforcementFilterConfig, Filter>({
   type: 'ConditionEnforcementFilter',
+  aliases: ['org.forgerock.openig.filter.ConditionEnforcementFilter'],
   kind: 'Filter',
   description:
     'Lets the request on only when the condition is true; otherwise the failureHandler answers (default 403).',

@@ -10,6 +10,7 @@ interface ConditionalFilterConfig {
 
 export const conditionalFilterType = defineType<ConditionalFilterConfig, Filter>({
   type: 'ConditionalFilter',
+  aliases: ['org.forgerock.openig.filter.ConditionalFilterHeaplet'],
   kind: 'Filter',
   description: 'Runs its delegate filter only when the condition is true; otherwise passes the request on.',
   schema: objectSchema({ condition: conditionSchema, delegate: referenceSchema }, ['condition', 'delegate']),

@@ -14,6 +14,7 @@ interface HeaderFilterConfig {
 
 export const headerFilterType = defineType<HeaderFilterConfig, Filter>({
   type: 'HeaderFilter',
+  aliases: ['org.forgerock.openig.filter.HeaderFilter'],
   kind: 'Filter',
   description: 'Removes, adds and replaces headers of the request or of the response.',
   schema: objectSchema(

@@ -38,6 +38,7 @@ export function resolveFilters(references: readonly unknown[], context: CreateCo
 
 export const chainType = defineType<ChainConfig, Handler>({
   type: 'Chain',
+  aliases: ['org.forgerock.openig.filter.ChainHandlerHeaplet'],
   kind: 'Handler',
   description: 'Passes the request through its filters, in order, then to its handler.',
   schema: objectSchema({ filters: referenceListSchema, handler: referenceSchema }, ['filters', 'handler']),

@@ -88,6 +88,10 @@ export function upstreamErrorCounter(context: CreateContext): (exchange: Exchang
 
 export const clientHandlerType = defineType<ClientHandlerConfig, Handler>({
   type: 'ClientHandler',
+  aliases: [
+    'org.forgerock.openig.handler.ClientHandlerHeaplet',
+    'org.forgerock.openig.handler.ClientHandler',
+  ],
   kind: 'Handler',
   description: 'Sends requests to their URI through a pool of keep-alive connections; failures propagate.',
   schema: clientHandlerSchema,

@@ -33,6 +33,7 @@ class DispatchHandler implements Handler {
 
 export const dispatchHandlerType = defineType<DispatchHandlerConfig, Handler>({
   type: 'DispatchHandler',
+  aliases: ['org.forgerock.openig.handler.DispatchHandler'],
   kind: 'Handler',
   description:
     'Sends the request to the handler of the first binding whose condition is true; 404 when none is.',

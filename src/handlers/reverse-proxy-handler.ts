@@ -51,6 +51,7 @@ class ReverseProxyHandler implements Handler {
 
 export const reverseProxyHandlerType = defineType<ClientHandlerConfig, Handler>({
   type: 'ReverseProxyHandler',
+  aliases: ['org.forgerock.openig.handler.ReverseProxyHandlerHeaplet'],
   kind: 'Handler',
   description:
     'Proxies the request to its URI; answers 502 when the upstream is unreachable, 504 when it is slow.',

@@ -34,6 +34,7 @@ class SequenceHandler implements Handler {
 
 export const sequenceHandlerType = defineType<SequenceHandlerConfig, Handler>({
   type: 'SequenceHandler',
+  aliases: ['org.forgerock.openig.handler.SequenceHandler'],
   kind: 'Handler',
   description: 'Runs handlers in sequence while each postcondition holds; returns the last response.',
   schema: objectSchema(

@@ -225,6 +225,7 @@ class StaticResponseHandler implements Handler {
 
 export const staticResponseHandlerType = defineType<StaticResponseHandlerConfig, Handler>({
   type: 'StaticResponseHandler',
+  aliases: ['org.forgerock.openig.handler.StaticResponseHandler'],
   kind: 'Handler',
   description:
     'Answers with a fixed status, headers and entity; header values and the entity are expressions.',

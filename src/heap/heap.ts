@@ -273,11 +273,12 @@ export class Heap implements ChildHeap {
   #create(declaration: Declaration): { kind: Kind; value: unknown } {
     const registered = this.#options.registry.get(declaration.type);
     if (!registered) {
+      const near = this.#options.registry.nearestType(declaration.type);
       throw new ConfigErrors([
         configError(
           'TG_CONFIG_UNKNOWN_TYPE',
           childPlace(declaration.place, 'type'),
-          `unknown type "${declaration.type}"`,
+          `unknown type "${declaration.type}"${near ? `; did you mean "${near}"?` : ''}`,
         ),
       ]);
     }

@@ -123,6 +123,12 @@ export interface CreateContext {
 /** One PingGateway type: its name, what it is, the schema of its config and how to build it. */
 export interface TypeDefinition<Config = unknown, Instance = unknown> {
   readonly type: string;
+  /**
+   * Other names PingGateway resolves to this type: the class names of its heaplet (as route files
+   * written for OpenIG and PingGateway give them) and documented aliases. `type` stays the name
+   * Tollgate reports and suggests.
+   */
+  readonly aliases?: readonly string[];
   readonly kind: Kind;
   readonly description: string;
   readonly schema: JsonSchema;

@@ -116,6 +116,7 @@ async function answer(series: RouteSeries, handler: Handler, exchange: Exchange)
 
 export const routerType = defineType<RouterConfig, Handler>({
   type: 'Router',
+  aliases: ['RouterHandler', 'org.forgerock.openig.handler.router.RouterHandler'],
   kind: 'Handler',
   description:
     'Loads route files (JSON, YAML) from a directory, reloads them on change, and dispatches to the first matching route.',

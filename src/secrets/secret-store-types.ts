@@ -167,6 +167,7 @@ interface SecretsProviderConfig {
 
 export const secretsProviderType = defineType<SecretsProviderConfig, SecretStore>({
   type: 'SecretsProvider',
+  aliases: ['org.forgerock.openig.secrets.SecretsProviderHeaplet'],
   kind: 'SecretStore',
   description: 'Asks its secret stores in the order listed; the first store holding the secret id answers.',
   schema: objectSchema({ stores: { type: 'array', items: referenceSchema, minItems: 1 } }, ['stores']),
@@ -186,6 +187,7 @@ interface SystemAndEnvSecretStoreConfig {
 
 export const systemAndEnvSecretStoreType = defineType<SystemAndEnvSecretStoreConfig, SecretStore>({
   type: 'SystemAndEnvSecretStore',
+  aliases: ['org.forgerock.openig.secrets.SystemAndEnvSecretStoreHeaplet'],
   kind: 'SecretStore',
   description:
     'Secrets from environment variables (secret id upper-cased, dots as underscores) and system properties.',
@@ -217,6 +219,7 @@ interface FileSystemSecretStoreConfig {
 
 export const fileSystemSecretStoreType = defineType<FileSystemSecretStoreConfig, SecretStore>({
   type: 'FileSystemSecretStore',
+  aliases: ['org.forgerock.openig.secrets.FileSystemSecretStoreHeaplet'],
   kind: 'SecretStore',
   description:
     'One secret per file, named secret id + suffix, read on each lookup; a relative directory is resolved from the config directory.',
@@ -249,6 +252,7 @@ interface Base64EncodedSecretStoreConfig {
 
 export const base64EncodedSecretStoreType = defineType<Base64EncodedSecretStoreConfig, SecretStore>({
   type: 'Base64EncodedSecretStore',
+  aliases: ['org.forgerock.openig.secrets.Base64EncodedSecretStore'],
   kind: 'SecretStore',
   description: 'Secrets written in the configuration as base64 values (for tests and demos).',
   schema: objectSchema({ secrets: { type: 'object', additionalProperties: expressionSchema } }, ['secrets']),
@@ -323,6 +327,7 @@ function fetchThrough(handler: Handler, context: CreateContext): (url: string) =
 
 export const jwkSetSecretStoreType = defineType<JwkSetSecretStoreConfig, SecretStore>({
   type: 'JwkSetSecretStore',
+  aliases: ['org.forgerock.openig.secrets.JwkSetSecretStoreHeaplet'],
   kind: 'SecretStore',
   description:
     'Keys from a JWK Set URL, addressed by kid; fetched through a handler when first needed and refreshed on an unknown kid.',

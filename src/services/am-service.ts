@@ -138,6 +138,7 @@ function stringValue(context: CreateContext, value: string, place: Place): strin
 
 export const amServiceType = defineType<AmServiceConfig, AmService>({
   type: 'AmService',
+  aliases: ['org.forgerock.openig.openam.AmServiceHeaplet'],
   kind: 'Service',
   description:
     'Where PingAM is: its base URL and realm, from which the OAuth 2.0 token and introspection endpoints derive.',

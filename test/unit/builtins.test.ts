@@ -2,7 +2,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { builtins, builtinTypes, createBuiltinRegistry, defaultDeclarations } from '../../src/builtins.js';
-import type { Handler } from '../../src/heap/types.js';
 import { testHeap } from '../fixtures/heap.js';
 
 describe('the built-in types', () => {
@@ -34,6 +33,7 @@ describe('the built-in types', () => {
       SequenceHandler: 'Handler',
       StaticResponseHandler: 'Handler',
       SystemAndEnvSecretStore: 'SecretStore',
+      TransactionIdOutboundFilter: 'Filter',
     });
   });
 
@@ -47,6 +47,42 @@ describe('the built-in types', () => {
     assert.notEqual(createBuiltinRegistry(), registry, 'each gateway gets a registry of its own');
   });
 
+  test("also answer to PingGateway's class names and documented aliases, each naming one type", () => {
+    const aliases = Object.fromEntries(
+      builtinTypes.filter((d) => d.aliases !== undefined).map((d) => [d.type, d.aliases]),
+    );
+    assert.deepEqual(aliases, {
+      AmService: ['org.forgerock.openig.openam.AmServiceHeaplet'],
+      AssignmentFilter: ['org.forgerock.openig.filter.AssignmentFilter'],
+      Base64EncodedSecretStore: ['org.forgerock.openig.secrets.Base64EncodedSecretStore'],
+      Chain: ['org.forgerock.openig.filter.ChainHandlerHeaplet'],
+      ChainOfFilters: ['org.forgerock.openig.filter.ChainFilterHeaplet'],
+      ClientHandler: [
+        'org.forgerock.openig.handler.ClientHandlerHeaplet',
+        'org.forgerock.openig.handler.ClientHandler',
+      ],
+      ConditionEnforcementFilter: ['org.forgerock.openig.filter.ConditionEnforcementFilter'],
+      ConditionalFilter: ['org.forgerock.openig.filter.ConditionalFilterHeaplet'],
+      DispatchHandler: ['org.forgerock.openig.handler.DispatchHandler'],
+      FileSystemSecretStore: ['org.forgerock.openig.secrets.FileSystemSecretStoreHeaplet'],
+      HeaderFilter: ['org.forgerock.openig.filter.HeaderFilter'],
+      JwkSetSecretStore: ['org.forgerock.openig.secrets.JwkSetSecretStoreHeaplet'],
+      ReverseProxyHandler: ['org.forgerock.openig.handler.ReverseProxyHandlerHeaplet'],
+      Router: ['RouterHandler', 'org.forgerock.openig.handler.router.RouterHandler'],
+      SecretsProvider: ['org.forgerock.openig.secrets.SecretsProviderHeaplet'],
+      SequenceHandler: ['org.forgerock.openig.handler.SequenceHandler'],
+      StaticResponseHandler: ['org.forgerock.openig.handler.StaticResponseHandler'],
+      SystemAndEnvSecretStore: ['org.forgerock.openig.secrets.SystemAndEnvSecretStoreHeaplet'],
+      TransactionIdOutboundFilter: ['org.forgerock.openig.filter.TransactionIdOutboundFilterHeaplet'],
+    });
+    const registry = createBuiltinRegistry();
+    for (const definition of builtinTypes) {
+      for (const alias of definition.aliases ?? []) {
+        assert.equal(registry.get(alias)?.definition, definition, alias);
+      }
+    }
+  });
+
   test('the server is given the same registry maker and defaults', () => {
     assert.equal(builtins.createRegistry, createBuiltinRegistry);
     assert.equal(builtins.defaults, defaultDeclarations);
@@ -55,17 +91,22 @@ describe('the built-in types', () => {
 });
 
 describe('the default heap objects', () => {
-  test('are the three client handlers, each a Handler of its own type, resolvable without a declaration', () => {
+  test("are PingGateway's that Tollgate has, each of its own type, resolvable without a declaration", () => {
     assert.deepEqual(defaultDeclarations, [
       { name: 'ClientHandler', type: 'ClientHandler' },
       { name: 'ForgeRockClientHandler', type: 'ForgeRockClientHandler' },
       { name: 'ReverseProxyHandler', type: 'ReverseProxyHandler' },
+      { name: 'TransactionIdOutboundFilter', type: 'TransactionIdOutboundFilter' },
     ]);
     const heap = testHeap();
     for (const { name, type } of defaultDeclarations) {
-      assert.equal(createBuiltinRegistry().get(type)?.definition.kind, 'Handler', type);
-      const handler = heap.resolve<Handler>(name, 'Handler', { file: 'routes/r.json', pointer: '/handler' });
-      assert.equal(typeof handler.handle, 'function');
+      const kind = createBuiltinRegistry().get(type)?.definition.kind;
+      assert.ok(kind === 'Handler' || kind === 'Filter', type);
+      const object = heap.resolve<Record<string, unknown>>(name, kind, {
+        file: 'routes/r.json',
+        pointer: '/handler',
+      });
+      assert.equal(typeof object[kind === 'Handler' ? 'handle' : 'filter'], 'function', name);
     }
   });
 });

@@ -44,3 +44,26 @@ test('the route schema accepts a shipped-style route and rejects a typo inside a
   const typo = { ...route, heap: [{ name: 'h', type: 'StaticResponseHandler', config: { stauts: 200 } }] };
   assert.equal(validate(typo), false);
 });
+
+test('the route and config schemas know a type by its class names and aliases, and check its config by them', () => {
+  const schemas = buildJsonSchemas(createBuiltinRegistry());
+  const ajv = new Ajv2020({ allowUnionTypes: true, strict: false });
+  for (const file of ['route.schema.json', 'config.schema.json']) {
+    const validate = ajv.compile(schemas[file]!);
+    const withHandler = (type: string, config: unknown): unknown => ({
+      heap: [{ name: 'h', type, config }],
+      handler: 'h',
+    });
+    for (const type of ['StaticResponseHandler', 'org.forgerock.openig.handler.StaticResponseHandler']) {
+      assert.equal(validate(withHandler(type, { status: 200 })), true, `${file} ${type}`);
+      assert.equal(validate(withHandler(type, { stauts: 200 })), false, `${file} ${type} typo`);
+    }
+    assert.equal(
+      validate(withHandler('RouterHandler', { directory: 'routes' })),
+      true,
+      `${file} RouterHandler`,
+    );
+    assert.equal(validate(withHandler('RouterHandler', { directroy: 'routes' })), false, `${file} typo`);
+    assert.equal(validate(withHandler('org.forgerock.openig.handler.NoSuchHandler', {})), false, file);
+  }
+});

@@ -195,6 +195,66 @@ describe('creating heap objects', () => {
       [`TG_CONFIG_UNKNOWN_TYPE ${FILE}#/heap/0/type`],
     );
   });
+
+  test('an unknown type near a known one, by its name or its class name, suggests the short name', () => {
+    const heap = testHeap();
+    heap.declare(
+      [
+        { name: 'a', type: 'HeaderFiltre', config: { messageType: 'REQUEST' } },
+        { name: 'b', type: 'com.example.HeaderFilter', config: { messageType: 'REQUEST' } },
+        { name: 'c', type: 'NoSuchType' },
+      ],
+      HEAP,
+    );
+    try {
+      heap.createAll();
+      assert.fail('the heap was built');
+    } catch (error) {
+      assert.ok(error instanceof ConfigErrors);
+      assert.deepEqual(
+        error.errors.map((e) => e.detail),
+        [
+          'unknown type "HeaderFiltre"; did you mean "HeaderFilter"?',
+          'unknown type "com.example.HeaderFilter"; did you mean "HeaderFilter"?',
+          'unknown type "NoSuchType"',
+        ],
+      );
+    }
+  });
+
+  test('a declaration naming its type by class name or alias builds that type', () => {
+    const heap = testHeap();
+    heap.declare(
+      [
+        {
+          name: 'headers',
+          type: 'org.forgerock.openig.filter.HeaderFilter',
+          config: { messageType: 'REQUEST' },
+        },
+        { name: 'router', type: 'RouterHandler', config: { directory: '/tmp/no-such-routes' } },
+        { name: 'store', type: 'org.forgerock.openig.secrets.SystemAndEnvSecretStoreHeaplet' },
+      ],
+      HEAP,
+    );
+    heap.createAll();
+    assert.equal(typeof heap.resolve<{ filter: unknown }>('headers', 'Filter', HANDLER).filter, 'function');
+    assert.equal(typeof heap.resolve<Handler>('router', 'Handler', HANDLER).handle, 'function');
+    heap.resolve('store', 'SecretStore', HANDLER);
+    assert.deepEqual(
+      errorsOf(() => heap.resolve('headers', 'Handler', HANDLER)),
+      [`TG_CONFIG_WRONG_KIND ${FILE}#/handler`],
+    );
+    assert.deepEqual(
+      errorsOf(() =>
+        heap.resolve(
+          { type: 'org.forgerock.openig.handler.StaticResponseHandler', config: { stauts: 200 } },
+          'Handler',
+          HANDLER,
+        ),
+      ),
+      [`TG_CONFIG_UNKNOWN_PROPERTY ${FILE}#/handler/config/stauts`],
+    );
+  });
 });
 
 describe('references', () => {

@@ -246,6 +246,38 @@ describe('validate checks a config directory as start loads it', () => {
     }
   });
 
+  test('types named by class name or alias validate as their short names do, typos in their config included', async () => {
+    const base = await write({
+      'config.json': {
+        heap: [{ name: 'store', type: 'org.forgerock.openig.secrets.SystemAndEnvSecretStoreHeaplet' }],
+        handler: { type: 'RouterHandler', config: { directory: 'routes' } },
+      },
+      'routes/classes.json': {
+        handler: {
+          type: 'org.forgerock.openig.filter.ChainHandlerHeaplet',
+          config: {
+            filters: [
+              { type: 'org.forgerock.openig.filter.HeaderFilter', config: { messageType: 'RESPONSE' } },
+            ],
+            handler: { type: 'org.forgerock.openig.handler.StaticResponseHandler', config: { status: 200 } },
+          },
+        },
+      },
+      'routes/typo.json': {
+        handler: { type: 'org.forgerock.openig.handler.StaticResponseHandler', config: { stauts: 200 } },
+      },
+    });
+    try {
+      assert.deepEqual(await outcome(base, [base]), [
+        'config.json: ok',
+        'routes/classes.json: ok',
+        'routes/typo.json: TG_CONFIG_UNKNOWN_PROPERTY #/handler/config/stauts',
+      ]);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+
   test("config.json's heap is built: an unknown type or key there is an error, every one listed", async () => {
     const base = await write({
       'config.json': {
