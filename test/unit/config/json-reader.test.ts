@@ -128,6 +128,18 @@ describe('readJson', () => {
     );
   });
 
+  test('comments between the tokens of any JSON leave its value as it was', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        // JSON.stringify breaks lines between tokens only, so every line may take a comment at each end.
+        const lines = JSON.stringify(value, null, 2).split('\n');
+        const text = lines.map((line, index) => `/* ${index} */${line} // line ${index}`).join('\n');
+        assert.deepEqual(valueOf(readJson(text, 1000)), JSON.parse(JSON.stringify(value)));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   test('the reader and JSON.parse agree on which texts are JSON, once comments, quotes and trailing text are apart', () => {
     const piece = fc.constantFrom(
       '{',
