@@ -99,13 +99,16 @@ class Validation {
   readonly #options: ValidateOptions;
   readonly #registry: TypeRegistry;
   readonly #functions: FunctionTable;
-  /** The warnings of each file read, by its path as the reader was given it. */
+  /**
+   * The warnings of each file read, by its path as the reader was given it; a file read twice (named
+   * alone and in its directory) has them once.
+   */
   readonly #warnings = new Map<string, TollgateError[]>();
   readonly #reader = new ConfigFileReader(CONFIG_LIMITS, (warning) => {
     const file = warning.place?.file ?? '';
-    const known = this.#warnings.get(file);
-    if (known === undefined) this.#warnings.set(file, [warning]);
-    else known.push(warning);
+    const known = this.#warnings.get(file) ?? [];
+    if (!known.some((seen) => seen.message === warning.message)) known.push(warning);
+    this.#warnings.set(file, known);
   });
   readonly #instances = new Map<string, Promise<CheckedInstance>>();
   /** The instance files already reported. */
