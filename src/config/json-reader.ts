@@ -179,8 +179,7 @@ export function readJson(text: string, maxDepth: number): JsonReading {
     if (index >= text.length) {
       if (frames.length === 0)
         return { error: { offset: index, problem: 'the file is empty (a JSON file holds one value)' } };
-      const open =
-        frames.length > 0 ? ` (${frames.length} bracket${frames.length > 1 ? 's' : ''} still open)` : '';
+      const open = ` (${frames.length} bracket${frames.length > 1 ? 's' : ''} still open)`;
       return { error: { offset: index, problem: `the file ends before its JSON value does${open}` } };
     }
     const character = text[index]!;
