@@ -11,11 +11,13 @@ import { createLogger } from './observability/logger.js';
  * One line per error, `CODE file#/pointer: what is wrong`; a file that does not parse has the line
  * it goes wrong on under its error, indented, with a caret under the column.
  */
-function printErrors(errors: readonly TollgateError[]): void {
+function printErrors(errors: readonly TollgateError[], label = ''): void {
   for (const error of errors) {
     const what = error.detail ?? errorCatalogue[error.code].message;
     console.error(
-      error.place ? `${error.code} ${formatPlace(error.place)}: ${what}` : `${error.code}: ${what}`,
+      error.place
+        ? `${label}${error.code} ${formatPlace(error.place)}: ${what}`
+        : `${label}${error.code}: ${what}`,
     );
     if (error.source) console.error(formatExcerpt(error.source));
   }
@@ -68,6 +70,8 @@ async function validate(paths: readonly string[]): Promise<number> {
   const reports = await validateFiles(paths, { env: { env: clean, system: {} }, logger });
   let failed = false;
   for (const report of reports) {
+    // A warning does not fail the file: it loads, as start would load it.
+    printErrors(report.warnings, 'warning ');
     if (report.errors.length === 0) console.log(`ok ${report.file}`);
     else {
       failed = true;

@@ -7,18 +7,25 @@ import type { ParseAnswer, ParseRequest } from './parse-worker.js';
  * Reads and parses configuration files on one worker thread (parse-worker.ts), one file at a
  * time. The thread has its own heap limit and each file a time limit: a file that needs more is
  * a TG_CONFIG_LIMIT for that file, the thread is replaced, and the serving thread never noticed.
- * The thread is started on first use and keeps the process alive only while it works.
+ * The thread is started on first use and keeps the process alive only while it works. A file
+ * that is read with a warning (text after its JSON value) is handed to `onWarning` before its
+ * data is returned; without one, the warning is dropped.
  */
 export class ConfigFileReader {
   readonly #limits: ConfigLimits;
+  readonly #onWarning: (warning: TollgateError) => void;
   #worker: Worker | undefined;
   #nextId = 0;
   /** Files are parsed one after the other, so each file's time limit is its own. */
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
 
-  constructor(limits: ConfigLimits = CONFIG_LIMITS) {
+  constructor(
+    limits: ConfigLimits = CONFIG_LIMITS,
+    onWarning: (warning: TollgateError) => void = () => undefined,
+  ) {
     this.#limits = limits;
+    this.#onWarning = onWarning;
   }
 
   get limits(): ConfigLimits {
@@ -83,7 +90,13 @@ export class ConfigFileReader {
         if ('error' in answer) {
           const { code, pointer, detail, source } = answer.error;
           reject(new TollgateError(code, detail, { place: { file, pointer }, source }));
-        } else resolve(answer);
+          return;
+        }
+        if ('value' in answer) {
+          for (const { code, pointer, detail, source } of answer.warnings)
+            this.#onWarning(new TollgateError(code, detail, { place: { file, pointer }, source }));
+        }
+        resolve(answer);
       };
       const onError = (error: Error): void => {
         const outOfMemory = (error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY';

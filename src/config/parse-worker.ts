@@ -7,8 +7,16 @@ import { parseConfigText } from './parse.js';
 /**
  * The loader's worker thread: reads one file and parses it (parse.ts), so that however long a
  * file takes to parse, the event loop that serves requests does not wait for it. The answer is
- * plain data, a coded error, or word that the file is gone.
+ * plain data with the warnings the file earned, a coded error, or word that the file is gone.
  */
+
+/** A coded error or warning as it crosses to the loader's thread. */
+export interface CodedProblem {
+  readonly code: TollgateError['code'];
+  readonly pointer: string;
+  readonly detail: string;
+  readonly source?: SourcePosition;
+}
 
 export interface ParseRequest {
   readonly id: number;
@@ -17,17 +25,18 @@ export interface ParseRequest {
 }
 
 export type ParseAnswer =
-  | { readonly id: number; readonly value: unknown }
+  | { readonly id: number; readonly value: unknown; readonly warnings: readonly CodedProblem[] }
   | { readonly id: number; readonly missing: true }
-  | {
-      readonly id: number;
-      readonly error: {
-        readonly code: TollgateError['code'];
-        readonly pointer: string;
-        readonly detail: string;
-        readonly source?: SourcePosition;
-      };
-    };
+  | { readonly id: number; readonly error: CodedProblem };
+
+function coded(error: TollgateError): CodedProblem {
+  return {
+    code: error.code,
+    pointer: error.place?.pointer ?? '',
+    detail: error.detail ?? error.message,
+    ...(error.source ? { source: error.source } : {}),
+  };
+}
 
 class FileMissing extends Error {}
 
@@ -72,10 +81,13 @@ async function readText(file: string, limits: ConfigLimits): Promise<string> {
 
 async function answer({ id, file, limits }: ParseRequest): Promise<ParseAnswer> {
   try {
-    return { id, value: parseConfigText(await readText(file, limits), file, limits) };
+    const warnings: CodedProblem[] = [];
+    const text = await readText(file, limits);
+    const value = parseConfigText(text, file, limits, (warning) => warnings.push(coded(warning)));
+    return { id, value, warnings };
   } catch (error) {
     if (error instanceof FileMissing) return { id, missing: true };
-    const coded =
+    const failure =
       error instanceof TollgateError
         ? error
         : configError(
@@ -83,15 +95,7 @@ async function answer({ id, file, limits }: ParseRequest): Promise<ParseAnswer> 
             { file, pointer: '' },
             `the file cannot be parsed: ${String(error)}`,
           );
-    return {
-      id,
-      error: {
-        code: coded.code,
-        pointer: coded.place?.pointer ?? '',
-        detail: coded.detail ?? coded.message,
-        ...(coded.source ? { source: coded.source } : {}),
-      },
-    };
+    return { id, error: coded(failure) };
   }
 }
 

@@ -1,7 +1,7 @@
 import { extname } from 'node:path';
 import { isScalar, parseDocument, visit, type Document } from 'yaml';
 import { childPointer, configError, type Place, TollgateError } from '../errors/tollgate-error.js';
-import { findJsonSyntaxError } from './json-syntax.js';
+import { readJson } from './json-reader.js';
 import type { ConfigLimits } from './limits.js';
 import { describePosition, positionAt } from './text-position.js';
 
@@ -19,16 +19,42 @@ function syntaxError(text: string, offset: number, problem: string, place: Place
   return new TollgateError('TG_CONFIG_PARSE', `${problem} at ${describePosition(source)}`, { place, source });
 }
 
-function parseJson(text: string, place: Place): unknown {
+/**
+ * JSON.parse first, as nearly every file is strict JSON; only a text it refuses is read again as
+ * PingGateway reads it (json-reader.ts), which accepts more or says where the text goes wrong.
+ */
+function parseJson(
+  text: string,
+  place: Place,
+  limits: ConfigLimits,
+  warn: (warning: TollgateError) => void,
+): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
     if (!(error instanceof SyntaxError)) throw error;
-    const found = findJsonSyntaxError(text);
-    if (found) throw syntaxError(text, found.offset, found.problem, place);
-    // The scan and JSON.parse disagree: JSON.parse's words, on one line, are all there is.
-    throw configError('TG_CONFIG_PARSE', place, (error as Error).message, error);
   }
+  const reading = readJson(text, limits.maxDepth);
+  if ('error' in reading) throw syntaxError(text, reading.error.offset, reading.error.problem, place);
+  if ('tooDeep' in reading) {
+    const pointer = reading.tooDeep.reduce<string>(childPointer, place.pointer);
+    throw configError(
+      'TG_CONFIG_LIMIT',
+      { file: place.file, pointer },
+      `the file is nested deeper than ${limits.maxDepth} levels`,
+    );
+  }
+  if (reading.trailingAt !== undefined) {
+    const source = positionAt(text, reading.trailingAt);
+    warn(
+      new TollgateError(
+        'TG_CONFIG_TRAILING_CONTENT',
+        `the text after the JSON value is ignored, from ${describePosition(source)}`,
+        { place, source },
+      ),
+    );
+  }
+  return reading.value;
 }
 
 /**
@@ -80,13 +106,21 @@ function parseYaml(text: string, place: Place, limits: ConfigLimits): unknown {
 
 /**
  * Parses JSON or YAML text by the file's extension; a syntax error carries the line, the column
- * and an excerpt of the line.
+ * and an excerpt of the line. What the file may hold but should not (text after its JSON value)
+ * goes to `warn`, and the file is read.
  */
-export function parseConfigText(text: string, file: string, limits: ConfigLimits): unknown {
+export function parseConfigText(
+  text: string,
+  file: string,
+  limits: ConfigLimits,
+  warn: (warning: TollgateError) => void = () => undefined,
+): unknown {
   const place: Place = { file, pointer: '' };
   try {
     const value =
-      extname(file).toLowerCase() === '.json' ? parseJson(text, place) : parseYaml(text, place, limits);
+      extname(file).toLowerCase() === '.json'
+        ? parseJson(text, place, limits, warn)
+        : parseYaml(text, place, limits);
     checkStructure(value, place, limits);
     return value;
   } catch (error) {

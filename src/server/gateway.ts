@@ -3,9 +3,10 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { ConfigFileReader } from '../config/file-reader.js';
+import { CONFIG_LIMITS } from '../config/limits.js';
 import type { FunctionTable } from '../el/api.js';
 import { createBuiltinFunctions } from '../el/index.js';
-import { childPlace, configError } from '../errors/tollgate-error.js';
+import { childPlace, configError, formatPlace } from '../errors/tollgate-error.js';
 import type { Environment } from '../http/exchange.js';
 import { Heap, type DefaultDeclaration } from '../heap/heap.js';
 import type { TypeRegistry } from '../heap/registry.js';
@@ -103,7 +104,17 @@ export async function startGatewayWith(
   const layout = locateInstance(options.configDir, options.routesDir);
   const undo: (() => Promise<void>)[] = [];
   try {
-    const configReader = new ConfigFileReader();
+    // A file read with a warning is logged each time it is read, as a reloaded route is.
+    const configReader = new ConfigFileReader(CONFIG_LIMITS, (warning) =>
+      logger.warn(
+        {
+          code: warning.code,
+          place: formatPlace(warning.place ?? { pointer: '' }),
+          ...(warning.source ? { source: warning.source } : {}),
+        },
+        warning.message,
+      ),
+    );
     undo.push(() => configReader.close());
     const registry = options.registry ?? builtins.createRegistry();
     const admin = await loadAdminConfig(layout.adminFile, environment.env, configReader, registry);

@@ -2,6 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigFileReader } from '../config/file-reader.js';
+import { CONFIG_LIMITS } from '../config/limits.js';
 import type { FunctionTable } from '../el/api.js';
 import { createBuiltinFunctions } from '../el/index.js';
 import { configError, loadErrors, type TollgateError } from '../errors/tollgate-error.js';
@@ -38,12 +39,17 @@ export interface ValidateOptions {
 export interface FileReport {
   readonly file: string;
   readonly errors: readonly TollgateError[];
+  /** What start would log as a warning for the file (it still loads). */
+  readonly warnings: readonly TollgateError[];
 }
+
+/** A file's report before its warnings are added. */
+type CheckedFile = Omit<FileReport, 'warnings'>;
 
 /** One instance's files as `start` loads them, checked once however many of its files are named. */
 interface CheckedInstance {
-  readonly admin: FileReport | undefined;
-  readonly config: FileReport | undefined;
+  readonly admin: CheckedFile | undefined;
+  readonly config: CheckedFile | undefined;
   /** The heap its routes are built in: config.json's, or one without its objects when it failed. */
   readonly routeHeap: ChildHeap;
   /** config.json's Router's directory, else `routes` (what start loads). */
@@ -69,15 +75,15 @@ export async function validateFilesWith(
 ): Promise<FileReport[]> {
   const validation = new Validation(builtins, options);
   try {
-    const reports: FileReport[] = [];
+    const reports: CheckedFile[] = [];
     for (const path of paths) reports.push(...(await validation.check(path)));
-    return reports;
+    return reports.map((report) => ({ ...report, warnings: validation.warningsOf(report.file) }));
   } finally {
     await validation.close();
   }
 }
 
-const failed = (report: FileReport): boolean => report.errors.length > 0;
+const failed = (report: CheckedFile): boolean => report.errors.length > 0;
 
 /** Whether the layout found any of an instance's files. */
 function isInstance(layout: InstanceLayout): boolean {
@@ -93,7 +99,17 @@ class Validation {
   readonly #options: ValidateOptions;
   readonly #registry: TypeRegistry;
   readonly #functions: FunctionTable;
-  readonly #reader = new ConfigFileReader();
+  /**
+   * The warnings of each file read, by its path as the reader was given it; a file read twice (named
+   * alone and in its directory) has them once.
+   */
+  readonly #warnings = new Map<string, TollgateError[]>();
+  readonly #reader = new ConfigFileReader(CONFIG_LIMITS, (warning) => {
+    const file = warning.place?.file ?? '';
+    const known = this.#warnings.get(file) ?? [];
+    if (!known.some((seen) => seen.message === warning.message)) known.push(warning);
+    this.#warnings.set(file, known);
+  });
   readonly #instances = new Map<string, Promise<CheckedInstance>>();
   /** The instance files already reported. */
   readonly #reported = new Set<string>();
@@ -107,7 +123,11 @@ class Validation {
     this.#functions = options.functions ?? createBuiltinFunctions();
   }
 
-  async check(path: string): Promise<FileReport[]> {
+  warningsOf(file: string): readonly TollgateError[] {
+    return this.#warnings.get(file) ?? [];
+  }
+
+  async check(path: string): Promise<CheckedFile[]> {
     const info = await stat(path).catch(() => undefined);
     if (!info?.isDirectory()) return this.#checkFile(path);
     const own = locateInstance(path, undefined);
@@ -126,8 +146,8 @@ class Validation {
    * without their instance's files being named pick the failed ones: start would load none of
    * the routes then.
    */
-  #instanceReports(instance: CheckedInstance, select: (report: FileReport) => boolean): FileReport[] {
-    return [instance.admin, instance.config].filter((report): report is FileReport => {
+  #instanceReports(instance: CheckedInstance, select: (report: CheckedFile) => boolean): CheckedFile[] {
+    return [instance.admin, instance.config].filter((report): report is CheckedFile => {
       if (report === undefined || this.#reported.has(report.file) || !select(report)) return false;
       this.#reported.add(report.file);
       return true;
@@ -139,7 +159,7 @@ class Validation {
     await this.#reader.close();
   }
 
-  async #checkFile(file: string): Promise<FileReport[]> {
+  async #checkFile(file: string): Promise<CheckedFile[]> {
     const layout = this.#layoutAround(dirname(file));
     const instance = await this.#instance(layout);
     const named = resolve(file);
@@ -149,7 +169,7 @@ class Validation {
     return [...this.#instanceReports(instance, failed), await this.#checkRoute(file, instance)];
   }
 
-  async #checkRoute(file: string, instance: CheckedInstance): Promise<FileReport> {
+  async #checkRoute(file: string, instance: CheckedInstance): Promise<CheckedFile> {
     try {
       const route = await buildRoute(
         await this.#reader.read(file),
@@ -176,7 +196,7 @@ class Validation {
     directory: string,
     instance: CheckedInstance,
     mustExist: boolean,
-  ): Promise<FileReport[]> {
+  ): Promise<CheckedFile[]> {
     try {
       await readdir(directory);
     } catch (error) {
@@ -303,7 +323,7 @@ class Validation {
       this.#stops.push(() => bare.stop());
       routeHeap = bare.child(bare.logger);
     }
-    const report = (file: string | undefined, errors: TollgateError[]): FileReport | undefined =>
+    const report = (file: string | undefined, errors: TollgateError[]): CheckedFile | undefined =>
       file === undefined ? undefined : { file, errors };
     return {
       admin: report(layout.adminFile, adminErrors),

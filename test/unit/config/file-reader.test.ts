@@ -40,6 +40,22 @@ describe('ConfigFileReader', () => {
     }
   });
 
+  test('a warning of the file goes to onWarning, with the file, before its data is returned', async () => {
+    const warnings: TollgateError[] = [];
+    const reader = new ConfigFileReader(CONFIG_LIMITS, (warning) => warnings.push(warning));
+    try {
+      const file = join(dir, 'trailing.json');
+      await writeFile(file, '{"handler": "h"} x');
+      assert.deepEqual(await reader.read(file), { handler: 'h' });
+      assert.deepEqual(
+        warnings.map((warning) => [warning.code, warning.place, warning.source?.column]),
+        [['TG_CONFIG_TRAILING_CONTENT', { file, pointer: '' }, 18]],
+      );
+    } finally {
+      await reader.close();
+    }
+  });
+
   test('a missing file is "missing" to readIfPresent and TG_CONFIG_READ to read', async () => {
     const reader = new ConfigFileReader();
     try {

@@ -53,10 +53,26 @@ describe('parse worker', () => {
     const first = nextId;
     const answers = await Promise.all([ask(json), ask(yaml), ask(join(dir, 'none.json'))]);
     assert.deepEqual(answers, [
-      { id: first, value: { handler: 'h' } },
-      { id: first + 1, value: { handler: 'h', heap: [] } },
+      { id: first, value: { handler: 'h' }, warnings: [] },
+      { id: first + 1, value: { handler: 'h', heap: [] }, warnings: [] },
       { id: first + 2, missing: true },
     ]);
+  });
+
+  test('a file read with a warning has its data and the warning, coded, with where in the text', async () => {
+    const answer = await ask(await file('trailing.json', '// a route\n{"handler": "h"}\n}\n'));
+    assert.deepEqual(answer, {
+      id: nextId - 1,
+      value: { handler: 'h' },
+      warnings: [
+        {
+          code: 'TG_CONFIG_TRAILING_CONTENT',
+          pointer: '',
+          detail: 'the text after the JSON value is ignored, from line 3, column 1',
+          source: { line: 3, column: 1, excerpt: '}', caret: 1 },
+        },
+      ],
+    });
   });
 
   test('a byte-order mark is not part of the text', async () => {

@@ -52,6 +52,43 @@ describe('parseConfigText', () => {
     assert.doesNotMatch(error.message, /\n/);
   });
 
+  test('JSON as PingGateway reads it: comments, single quotes and raw tabs, the same data', () => {
+    const text = '// a route\n{\n  /* its name */ \'name\': \'a\', // then\n  "condition": "${true}\t"\n}\n';
+    const warnings: TollgateError[] = [];
+    const value = parseConfigText(text, 'r.json', CONFIG_LIMITS, (warning) => warnings.push(warning));
+    assert.deepEqual(value, { name: 'a', condition: '${true}\t' });
+    assert.deepEqual(warnings, []);
+  });
+
+  test('text after the JSON value is read past, with one warning of its place', () => {
+    const warnings: TollgateError[] = [];
+    const text = '{\n  "handler": "h"\n}\n  "heap": []\n}\n';
+    const value = parseConfigText(text, 'r.json', CONFIG_LIMITS, (warning) => warnings.push(warning));
+    assert.deepEqual(value, { handler: 'h' });
+    assert.equal(warnings.length, 1);
+    const [warning] = warnings;
+    assert.equal(warning?.code, 'TG_CONFIG_TRAILING_CONTENT');
+    assert.deepEqual(warning?.place, { file: 'r.json', pointer: '' });
+    assert.equal(warning?.detail, 'the text after the JSON value is ignored, from line 4, column 3');
+    assert.deepEqual(warning?.source, { line: 4, column: 3, excerpt: '  "heap": []', caret: 3 });
+  });
+
+  test('an error in a file with comments is placed by line and column as in any other', () => {
+    const error = failure('// c\n{\n  /* x */ "a": 1,\n  "b": }', 'r.json');
+    assert.equal(error.code, 'TG_CONFIG_PARSE');
+    assert.equal(error.detail, "expected a value, found '}' at line 4, column 8");
+    assert.deepEqual(error.source, { line: 4, column: 8, excerpt: '  "b": }', caret: 8 });
+  });
+
+  test('a file with comments nested too deeply gets the limit and pointer a strict one gets', () => {
+    const nested = `{"a": ${'['.repeat(300)}${']'.repeat(300)}}`;
+    const strict = failure(nested, 'r.json');
+    const lenient = failure(`// deep\n${nested}`, 'r.json');
+    assert.equal(lenient.code, 'TG_CONFIG_LIMIT');
+    assert.equal(lenient.place?.pointer, `/a${'/0'.repeat(99)}`);
+    assert.equal(lenient.message, strict.message);
+  });
+
   test('YAML anchors and aliases work; the ones that cannot are errors', () => {
     assert.deepEqual(parseConfigText('a: &x [1, 2]\nb: *x\n', 'r.yaml', CONFIG_LIMITS), {
       a: [1, 2],

@@ -207,6 +207,34 @@ describe('validate checks a config directory as start loads it', () => {
     );
   });
 
+  test('a warning is given with its file, once however often the file is read, and the file passes', async () => {
+    const trailing = (value: unknown): string => `// as PingGateway reads it\n${JSON.stringify(value)}\n}\n`;
+    const base = await write({
+      'admin.json': trailing({ connectors: [{ port: 0 }] }),
+      'config.json': trailing({ heap: [{ name: 'Shared', ...shared }] }),
+      'routes/a.json': trailing({ handler: 'Shared' }),
+    });
+    try {
+      const route = join(base, 'routes', 'a.json');
+      const reports = await validateFilesWith(builtins, [base, route], quiet);
+      assert.deepEqual(
+        reports.map((report) => [
+          relative(base, report.file),
+          report.errors.length,
+          report.warnings.map((warning) => `${warning.code} line ${warning.source?.line}`),
+        ]),
+        [
+          ['admin.json', 0, ['TG_CONFIG_TRAILING_CONTENT line 3']],
+          ['config.json', 0, ['TG_CONFIG_TRAILING_CONTENT line 3']],
+          ['routes/a.json', 0, ['TG_CONFIG_TRAILING_CONTENT line 3']],
+          ['routes/a.json', 0, ['TG_CONFIG_TRAILING_CONTENT line 3']],
+        ],
+      );
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+
   test('the instance in a config/ sub-folder, as start finds it', async () => {
     const base = await write({
       'config/config.json': { heap: [{ name: 'Shared', ...shared }] },
