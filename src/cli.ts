@@ -6,6 +6,7 @@ import { formatExcerpt, formatPlace, type TollgateError } from './errors/tollgat
 import { asErrors } from './heap/heap.js';
 import { startGateway, validateFiles, type Gateway } from './index.js';
 import { createLogger } from './observability/logger.js';
+import { toEnvironment } from './server/environment.js';
 
 /**
  * One line per error, `CODE file#/pointer: what is wrong`; a file that does not parse has the line
@@ -64,10 +65,7 @@ async function start(values: StartArguments): Promise<number> {
 
 async function validate(paths: readonly string[]): Promise<number> {
   const logger = createLogger({ level: 'silent' });
-  const { env } = process;
-  const clean: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env)) if (value !== undefined) clean[name] = value;
-  const reports = await validateFiles(paths, { env: { env: clean, system: {} }, logger });
+  const reports = await validateFiles(paths, { env: toEnvironment(process.env), logger });
   let failed = false;
   for (const report of reports) {
     // A warning does not fail the file: it loads, as start would load it.

@@ -7,7 +7,6 @@ import { CONFIG_LIMITS } from '../config/limits.js';
 import type { FunctionTable } from '../el/api.js';
 import { createBuiltinFunctions } from '../el/index.js';
 import { childPlace, configError, formatPlace } from '../errors/tollgate-error.js';
-import type { Environment } from '../http/exchange.js';
 import { Heap, type DefaultDeclaration } from '../heap/heap.js';
 import type { TypeRegistry } from '../heap/registry.js';
 import { AccessLog, type AccessLogConfig } from '../observability/access-log.js';
@@ -16,6 +15,7 @@ import { GatewayMetrics } from '../observability/metrics.js';
 import { AdminEndpoints, type GatewayPhase } from './admin-endpoints.js';
 import { apiProtection, protectAdmin } from './api-protection.js';
 import { ConnectionDrain } from './connection-drain.js';
+import { toEnvironment } from './environment.js';
 import { Generation } from './generation.js';
 import {
   instanceHeapOptions,
@@ -74,16 +74,6 @@ export interface Gateway {
    * the probes, until everything else is stopped.
    */
   close(): Promise<void>;
-}
-
-function toEnvironment(env: Readonly<Record<string, string | undefined>>): Environment {
-  const clean: Record<string, string> = Object.create(null);
-  for (const [name, value] of Object.entries(env)) if (value !== undefined) clean[name] = value;
-  const system: Record<string, string> = Object.create(null);
-  system['os.name'] = process.platform;
-  system['user.dir'] = process.cwd();
-  system['node.version'] = process.version;
-  return Object.freeze({ env: Object.freeze(clean), system: Object.freeze(system) });
 }
 
 /**
