@@ -34,6 +34,10 @@ async function start(values: StartArguments): Promise<number> {
   const logger = createLogger({ format: values.logFormat, level: values.logLevel });
   let gateway: Gateway | undefined;
   let interrupted = false;
+  // Every log line written, in order, before the process goes: an exit during an asynchronous
+  // write would put the lines still buffered ahead of the one being written.
+  const closeAndExit = (running: Gateway): Promise<void> =>
+    running.close().then(() => logger.flush(() => process.exit(0)));
   const stop = (signal: NodeJS.Signals): void => {
     if (gateway === undefined) {
       interrupted = true;
@@ -43,7 +47,7 @@ async function start(values: StartArguments): Promise<number> {
       );
       return;
     }
-    void gateway.close().then(() => process.exit(0));
+    void closeAndExit(gateway);
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
@@ -59,7 +63,7 @@ async function start(values: StartArguments): Promise<number> {
     printErrors(asErrors(error));
     return 1;
   }
-  if (interrupted) await gateway.close().then(() => process.exit(0));
+  if (interrupted) await closeAndExit(gateway);
   return -1;
 }
 
