@@ -228,7 +228,7 @@ test('start serves routes from --config-dir and stops cleanly on SIGTERM', async
     const ping = await request(`${url}/admin/ping`);
     assert.equal(ping.statusCode, 200);
     await ping.body.dump();
-    const exited = new Promise<number | null>((done) => child.once('exit', done));
+    const exited = new Promise<number | null>((done) => child.once('close', done));
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
   } finally {
@@ -285,7 +285,7 @@ function startProcess(t: TestContext, args: readonly string[], env: NodeJS.Proce
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  const exited = new Promise<number | null>((done) => child.once('close', (code) => done(code)));
   // A test that fails half-way must not leave a gateway running.
   t.after(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -157,7 +157,7 @@ test("`npm start`'s program serves the demo and stops on SIGINT (start-up time r
   assert.equal(res.statusCode, 401);
   await res.body.dump();
   t.diagnostic(`demo serving after ${Date.now() - started} ms`);
-  const exited = new Promise<number | null>((done) => child.once('exit', done));
+  const exited = new Promise<number | null>((done) => child.once('close', done));
   child.kill('SIGINT');
   assert.equal(await exited, 0);
   // Every line is JSON (the banner is a log line, after the start-up summary), the access log's included.

@@ -115,7 +115,7 @@ describe('the npm package', { timeout: 180_000 }, () => {
       assert.equal(response.statusCode, 200);
       assert.equal(await response.body.text(), 'hello from the package');
     } finally {
-      const exited = new Promise((done) => child.once('exit', done));
+      const exited = new Promise((done) => child.once('close', done));
       child.kill('SIGTERM');
       await exited;
     }
