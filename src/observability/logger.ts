@@ -59,5 +59,8 @@ export function createLogger(options: {
       },
     });
   }
-  return pino(json);
+  // Synchronous writes to standard output: pino's asynchronous default let lines logged in order
+  // reach a slow reader out of order (seen on Node 24 under load), and the gateway logs little
+  // on the request path; the access log has a buffered destination of its own.
+  return pino(json, pino.destination({ dest: 1, sync: true }));
 }
