@@ -6,8 +6,7 @@ import { createBuiltinFunctions } from '../../../src/el/index.js';
 import { ConfigErrors, type TollgateError } from '../../../src/errors/tollgate-error.js';
 import { Entity } from '../../../src/http/entity.js';
 import { Headers } from '../../../src/http/headers.js';
-import { Request, Response } from '../../../src/http/message.js';
-import { RequestUri } from '../../../src/http/uri.js';
+import { Response } from '../../../src/http/message.js';
 import { objectSchema } from '../../../src/config/schema.js';
 import { GatewayMetrics } from '../../../src/observability/metrics.js';
 import { Heap } from '../../../src/heap/heap.js';
@@ -20,7 +19,8 @@ import {
   type Kind,
 } from '../../../src/heap/types.js';
 import { Cancellation } from '../../../src/http/cancellation.js';
-import { Exchange } from '../../../src/http/exchange.js';
+import type { Exchange } from '../../../src/http/exchange.js';
+import { testExchange } from '../../fixtures/exchange.js';
 import { memoryLogger, type LogLine } from '../../fixtures/gateway.js';
 import { AdminEndpoints } from '../../../src/server/admin-endpoints.js';
 
@@ -136,24 +136,13 @@ export function harness(
       }
     },
     incoming(init: IncomingInit = {}, cancellation: Cancellation = new Cancellation()): Exchange {
-      return new Exchange({
-        request: new Request({
-          method: init.method ?? 'POST',
-          uri: RequestUri.parse(init.url ?? 'http://gateway.test/api'),
-          headers: Headers.fromRecord(init.headers ?? {}),
-          entity: new Entity(init.body ?? null),
-        }),
-        client: {
-          remoteAddress: '127.0.0.1',
-          remotePort: 50000,
-          localAddress: '127.0.0.1',
-          localPort: 8080,
-          isSecure: false,
-          userAgent: null,
-        },
-        log: logger,
-        environment: { env: { ...options.env }, system: {} },
-        maxEntityBytes: 1024 * 1024,
+      return testExchange({
+        method: init.method ?? 'POST',
+        url: init.url ?? 'http://gateway.test/api',
+        headers: init.headers,
+        body: init.body,
+        logger,
+        env: options.env,
         cancellation,
         transactionId: 'tx-1',
       });

@@ -2,42 +2,23 @@
 // behaviour is what these endpoints answer to whom).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { pino } from 'pino';
 import { ConfigErrors, type TollgateError } from '../../../src/errors/tollgate-error.js';
-import { Cancellation } from '../../../src/http/cancellation.js';
-import { Entity } from '../../../src/http/entity.js';
-import { Exchange } from '../../../src/http/exchange.js';
-import { Headers } from '../../../src/http/headers.js';
-import { jsonResponse, Request, textResponse, type Response } from '../../../src/http/message.js';
-import { RequestUri } from '../../../src/http/uri.js';
+import type { Exchange } from '../../../src/http/exchange.js';
+import { jsonResponse, textResponse, type Response } from '../../../src/http/message.js';
 import type { EndpointRequest, Filter } from '../../../src/heap/types.js';
 import { GatewayMetrics } from '../../../src/observability/metrics.js';
 import { AdminEndpoints, type GatewayPhase } from '../../../src/server/admin-endpoints.js';
 import { apiProtection, isLoopback, loopbackOnly, protectAdmin } from '../../../src/server/api-protection.js';
+import { testExchange } from '../../fixtures/exchange.js';
 import { testHeap } from '../../fixtures/heap.js';
 
 function exchange(
   init: { url?: string; method?: string; remoteAddress?: string; body?: string } = {},
 ): Exchange {
-  return new Exchange({
-    request: new Request({
-      method: init.method ?? 'GET',
-      uri: RequestUri.parse(init.url ?? 'http://gateway.test/openig/ping'),
-      headers: new Headers(),
-      entity: new Entity(init.body ?? null),
-    }),
-    client: {
-      remoteAddress: init.remoteAddress ?? '127.0.0.1',
-      remotePort: 50000,
-      localAddress: '127.0.0.1',
-      localPort: 8080,
-      isSecure: false,
-      userAgent: null,
-    },
-    log: pino({ level: 'silent' }),
-    environment: { env: {}, system: {} },
+  return testExchange({
+    url: 'http://gateway.test/openig/ping',
+    ...init,
     maxEntityBytes: 1024,
-    cancellation: new Cancellation(),
     transactionId: 'tx-1',
   });
 }
