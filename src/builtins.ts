@@ -7,6 +7,8 @@ import { conditionalFilterType } from './filters/conditional-filter.js';
 import { headerFilterType } from './filters/header-filter.js';
 import { oauth2TokenExchangeFilterType } from './filters/oauth2-token-exchange-filter.js';
 import { privateKeyJwtClientAuthenticationFilterType } from './filters/private-key-jwt-client-authentication-filter.js';
+import { staticRequestFilterType } from './filters/static-request-filter.js';
+import { switchFilterType } from './filters/switch-filter.js';
 import { transactionIdOutboundFilterType } from './filters/transaction-id-outbound-filter.js';
 import { chainType } from './handlers/chain.js';
 import { clientHandlerType } from './handlers/client-handler.js';
@@ -56,7 +58,9 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   scriptableResourceAccessType,
   secretsProviderType,
   sequenceHandlerType,
+  staticRequestFilterType,
   staticResponseHandlerType,
+  switchFilterType,
   systemAndEnvSecretStoreType,
   transactionIdOutboundFilterType,
 ] as TypeDefinition[]);

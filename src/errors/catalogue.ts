@@ -60,6 +60,11 @@ export const errorCatalogue = Object.freeze({
   TG_CLIENT_GONE: entry('the client closed the connection before the response was complete', 499, false),
   TG_HANDLER_FAILED: entry('a handler failed while processing the request', 500, false),
   TG_BASE_URI_INVALID: entry('the baseURI expression did not give an absolute URI', 500, false),
+  TG_REQUEST_URI_INVALID: entry(
+    "a StaticRequestFilter's uri expression did not give an absolute URI",
+    500,
+    false,
+  ),
   TG_REQUEST_BAD_TARGET: entry('the request target is not valid', 400, true),
   TG_HEADER_INVALID_VALUE: entry('a header value holds a character a header cannot carry; it is dropped'),
   TG_RESPONSE_INVALID: entry('the response has a status, reason or header that cannot be sent', 500, false),

@@ -31,7 +31,9 @@ describe('the built-in types', () => {
       ScriptableResourceAccess: 'ResourceAccess',
       SecretsProvider: 'SecretStore',
       SequenceHandler: 'Handler',
+      StaticRequestFilter: 'Filter',
       StaticResponseHandler: 'Handler',
+      SwitchFilter: 'Filter',
       SystemAndEnvSecretStore: 'SecretStore',
       TransactionIdOutboundFilter: 'Filter',
     });
@@ -71,7 +73,9 @@ describe('the built-in types', () => {
       Router: ['RouterHandler', 'org.forgerock.openig.handler.router.RouterHandler'],
       SecretsProvider: ['org.forgerock.openig.secrets.SecretsProviderHeaplet'],
       SequenceHandler: ['org.forgerock.openig.handler.SequenceHandler'],
+      StaticRequestFilter: ['org.forgerock.openig.filter.StaticRequestFilter'],
       StaticResponseHandler: ['org.forgerock.openig.handler.StaticResponseHandler'],
+      SwitchFilter: ['org.forgerock.openig.filter.SwitchFilter'],
       SystemAndEnvSecretStore: ['org.forgerock.openig.secrets.SystemAndEnvSecretStoreHeaplet'],
       TransactionIdOutboundFilter: ['org.forgerock.openig.filter.TransactionIdOutboundFilterHeaplet'],
     });
