@@ -5,11 +5,13 @@ import { clientSecretPostAuthenticationFilterType } from './filters/client-secre
 import { conditionEnforcementFilterType } from './filters/condition-enforcement-filter.js';
 import { conditionalFilterType } from './filters/conditional-filter.js';
 import { headerFilterType } from './filters/header-filter.js';
+import { locationHeaderFilterType } from './filters/location-header-filter.js';
 import { oauth2TokenExchangeFilterType } from './filters/oauth2-token-exchange-filter.js';
 import { privateKeyJwtClientAuthenticationFilterType } from './filters/private-key-jwt-client-authentication-filter.js';
 import { staticRequestFilterType } from './filters/static-request-filter.js';
 import { switchFilterType } from './filters/switch-filter.js';
 import { transactionIdOutboundFilterType } from './filters/transaction-id-outbound-filter.js';
+import { uriPathRewriteFilterType } from './filters/uri-path-rewrite-filter.js';
 import { chainType } from './handlers/chain.js';
 import { clientHandlerType } from './handlers/client-handler.js';
 import { dispatchHandlerType } from './handlers/dispatch-handler.js';
@@ -51,6 +53,7 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   forgeRockClientHandlerType,
   headerFilterType,
   jwkSetSecretStoreType,
+  locationHeaderFilterType,
   oauth2TokenExchangeFilterType,
   privateKeyJwtClientAuthenticationFilterType,
   reverseProxyHandlerType,
@@ -63,6 +66,7 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   switchFilterType,
   systemAndEnvSecretStoreType,
   transactionIdOutboundFilterType,
+  uriPathRewriteFilterType,
 ] as TypeDefinition[]);
 
 /** Heap objects every config can name without declaring them. */

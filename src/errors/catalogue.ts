@@ -60,6 +60,11 @@ export const errorCatalogue = Object.freeze({
   TG_CLIENT_GONE: entry('the client closed the connection before the response was complete', 499, false),
   TG_HANDLER_FAILED: entry('a handler failed while processing the request', 500, false),
   TG_BASE_URI_INVALID: entry('the baseURI expression did not give an absolute URI', 500, false),
+  TG_PATH_REWRITE_INVALID: entry(
+    'a UriPathRewriteFilter mapping gave a path that is not a valid URI path',
+    500,
+    false,
+  ),
   TG_REQUEST_URI_INVALID: entry(
     "a StaticRequestFilter's uri expression did not give an absolute URI",
     500,

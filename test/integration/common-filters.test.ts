@@ -1,4 +1,4 @@
-// SwitchFilter and StaticRequestFilter in routes, over real sockets: a client, the gateway and a
+// SwitchFilter, StaticRequestFilter, UriPathRewriteFilter and LocationHeaderFilter in routes, over real sockets: a client, the gateway and a
 // backend that records what reaches it.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -14,7 +14,7 @@ interface Seen {
   readonly body: string;
 }
 
-describe('SwitchFilter and StaticRequestFilter in routes', () => {
+describe('request-shaping filters in routes', () => {
   let backend: Server;
   let backendUrl: string;
   const seen: Seen[] = [];
@@ -32,6 +32,10 @@ describe('SwitchFilter and StaticRequestFilter in routes', () => {
           contentType: req.headers['content-type'],
           body,
         });
+        if (req.url?.startsWith('/login/')) {
+          res.writeHead(302, { Location: `${backendUrl}/login/welcome` }).end();
+          return;
+        }
         res.statusCode = req.url?.startsWith('/broken') ? 500 : 200;
         res.end(`backend ${req.method} ${req.url}`);
       });
@@ -69,6 +73,20 @@ describe('SwitchFilter and StaticRequestFilter in routes', () => {
                 },
               ],
               handler: 'ClientHandler',
+            },
+          },
+        },
+        'rewrite.json': {
+          condition: "${find(request.uri.path, '^/mylogin')}",
+          baseURI: backendUrl,
+          handler: {
+            type: 'Chain',
+            config: {
+              filters: [
+                { type: 'LocationHeaderFilter' },
+                { type: 'UriPathRewriteFilter', config: { mappings: { '/mylogin': '/login' } } },
+              ],
+              handler: 'ReverseProxyHandler',
             },
           },
         },
@@ -125,5 +143,13 @@ describe('SwitchFilter and StaticRequestFilter in routes', () => {
     assert.deepEqual([broken.statusCode, await broken.body.text()], [503, 'sorry']);
     const ok = await request(`${tg.url}/ok`);
     assert.deepEqual([ok.statusCode, await ok.body.text()], [200, 'backend GET /ok']);
+  });
+
+  test('the backend sees the rewritten path, and its redirect comes back under the gateway and the client’s path', async () => {
+    const response = await request(`${tg.url}/mylogin/start?x=1`);
+    assert.equal(seen.at(-1)!.url, '/login/start?x=1');
+    assert.equal(response.statusCode, 302);
+    assert.equal(response.headers.location, `${tg.url}/mylogin/welcome`);
+    await response.body.dump();
   });
 });

@@ -24,6 +24,7 @@ describe('the built-in types', () => {
       ForgeRockClientHandler: 'Handler',
       HeaderFilter: 'Filter',
       JwkSetSecretStore: 'SecretStore',
+      LocationHeaderFilter: 'Filter',
       OAuth2TokenExchangeFilter: 'Filter',
       PrivateKeyJwtClientAuthenticationFilter: 'Filter',
       ReverseProxyHandler: 'Handler',
@@ -36,6 +37,7 @@ describe('the built-in types', () => {
       SwitchFilter: 'Filter',
       SystemAndEnvSecretStore: 'SecretStore',
       TransactionIdOutboundFilter: 'Filter',
+      UriPathRewriteFilter: 'Filter',
     });
   });
 
@@ -69,6 +71,7 @@ describe('the built-in types', () => {
       FileSystemSecretStore: ['org.forgerock.openig.secrets.FileSystemSecretStoreHeaplet'],
       HeaderFilter: ['org.forgerock.openig.filter.HeaderFilter'],
       JwkSetSecretStore: ['org.forgerock.openig.secrets.JwkSetSecretStoreHeaplet'],
+      LocationHeaderFilter: ['org.forgerock.openig.filter.LocationHeaderFilter'],
       ReverseProxyHandler: ['org.forgerock.openig.handler.ReverseProxyHandlerHeaplet'],
       Router: ['RouterHandler', 'org.forgerock.openig.handler.router.RouterHandler'],
       SecretsProvider: ['org.forgerock.openig.secrets.SecretsProviderHeaplet'],
@@ -78,6 +81,7 @@ describe('the built-in types', () => {
       SwitchFilter: ['org.forgerock.openig.filter.SwitchFilter'],
       SystemAndEnvSecretStore: ['org.forgerock.openig.secrets.SystemAndEnvSecretStoreHeaplet'],
       TransactionIdOutboundFilter: ['org.forgerock.openig.filter.TransactionIdOutboundFilterHeaplet'],
+      UriPathRewriteFilter: ['org.forgerock.openig.filter.UriPathRewriteFilter'],
     });
     const registry = createBuiltinRegistry();
     for (const definition of builtinTypes) {
