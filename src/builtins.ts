@@ -10,6 +10,7 @@ import { oauth2TokenExchangeFilterType } from './filters/oauth2-token-exchange-f
 import { privateKeyJwtClientAuthenticationFilterType } from './filters/private-key-jwt-client-authentication-filter.js';
 import { staticRequestFilterType } from './filters/static-request-filter.js';
 import { switchFilterType } from './filters/switch-filter.js';
+import { throttlingFilterType } from './filters/throttling-filter.js';
 import { transactionIdOutboundFilterType } from './filters/transaction-id-outbound-filter.js';
 import { uriPathRewriteFilterType } from './filters/uri-path-rewrite-filter.js';
 import { chainType } from './handlers/chain.js';
@@ -28,6 +29,8 @@ import {
   systemAndEnvSecretStoreType,
 } from './secrets/secret-store-types.js';
 import { amServiceType } from './services/am-service.js';
+import { defaultRateThrottlingPolicyType } from './services/default-rate-throttling-policy.js';
+import { mappedThrottlingPolicyType } from './services/mapped-throttling-policy.js';
 import { scriptableResourceAccessType } from './services/scriptable-resource-access.js';
 import { TypeRegistry } from './heap/registry.js';
 import type { TypeDefinition } from './heap/types.js';
@@ -48,12 +51,14 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   clientSecretPostAuthenticationFilterType,
   conditionEnforcementFilterType,
   conditionalFilterType,
+  defaultRateThrottlingPolicyType,
   dispatchHandlerType,
   fileSystemSecretStoreType,
   forgeRockClientHandlerType,
   headerFilterType,
   jwkSetSecretStoreType,
   locationHeaderFilterType,
+  mappedThrottlingPolicyType,
   oauth2TokenExchangeFilterType,
   privateKeyJwtClientAuthenticationFilterType,
   reverseProxyHandlerType,
@@ -65,6 +70,7 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   staticResponseHandlerType,
   switchFilterType,
   systemAndEnvSecretStoreType,
+  throttlingFilterType,
   transactionIdOutboundFilterType,
   uriPathRewriteFilterType,
 ] as TypeDefinition[]);

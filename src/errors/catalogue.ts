@@ -65,6 +65,11 @@ export const errorCatalogue = Object.freeze({
     500,
     false,
   ),
+  TG_THROTTLING_NO_PARTITION: entry(
+    "a ThrottlingFilter's requestGroupingPolicy gave null: the request has no partition",
+    500,
+    false,
+  ),
   TG_REQUEST_URI_INVALID: entry(
     "a StaticRequestFilter's uri expression did not give an absolute URI",
     500,

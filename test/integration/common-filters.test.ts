@@ -1,4 +1,4 @@
-// SwitchFilter, StaticRequestFilter, UriPathRewriteFilter and LocationHeaderFilter in routes, over real sockets: a client, the gateway and a
+// SwitchFilter, StaticRequestFilter, UriPathRewriteFilter, LocationHeaderFilter and ThrottlingFilter in routes, over real sockets: a client, the gateway and a
 // backend that records what reaches it.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -90,6 +90,24 @@ describe('request-shaping filters in routes', () => {
             },
           },
         },
+        'throttled.json': {
+          condition: "${find(request.uri.path, '^/throttled')}",
+          handler: {
+            type: 'Chain',
+            config: {
+              filters: [
+                {
+                  type: 'ThrottlingFilter',
+                  config: {
+                    requestGroupingPolicy: "${request.headers['X-Api-Key'][0]}",
+                    rate: { numberOfRequests: 2, duration: '1 hour' },
+                  },
+                },
+              ],
+              handler: { type: 'StaticResponseHandler', config: { status: 200, entity: 'through' } },
+            },
+          },
+        },
         'proxy.json': {
           condition: "${find(request.uri.path, '^/(ok|broken)')}",
           baseURI: backendUrl,
@@ -151,5 +169,22 @@ describe('request-shaping filters in routes', () => {
     assert.equal(response.statusCode, 302);
     assert.equal(response.headers.location, `${tg.url}/mylogin/welcome`);
     await response.body.dump();
+  });
+
+  test('a client past its rate gets 429 with Retry-After while another client still gets through', async () => {
+    const send = async (key: string): Promise<[number, string | string[] | undefined]> => {
+      const response = await request(`${tg.url}/throttled`, { headers: { 'X-Api-Key': key } });
+      await response.body.dump();
+      return [response.statusCode, response.headers['retry-after']];
+    };
+    assert.deepEqual(
+      [await send('k1'), await send('k1'), await send('k1')],
+      [
+        [200, undefined],
+        [200, undefined],
+        [429, '1800'],
+      ],
+    );
+    assert.deepEqual(await send('k2'), [200, undefined]);
   });
 });
