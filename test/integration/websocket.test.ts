@@ -1,0 +1,346 @@
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { request } from 'undici';
+import { WebSocket, WebSocketServer } from 'ws';
+import { startDevAs, type DevAs } from '../../examples/dev-as/server.js';
+import { basicAuthEndpointHandler } from '../fixtures/exchange-routes.js';
+import { eventually, startTestGateway, type TestGateway } from '../fixtures/gateway.js';
+
+/** A WebSocket echo server that records each handshake; plain requests get a plain 200. */
+interface WsBackend {
+  readonly url: string;
+  readonly handshakes: IncomingMessage['headers'][];
+  /** The paths (with query) of the handshakes, in order. */
+  readonly paths: string[];
+  /** Requests that came as plain HTTP, not as a handshake. */
+  readonly plain: IncomingMessage['headers'][];
+  close(): Promise<void>;
+}
+
+async function startWsBackend(): Promise<WsBackend> {
+  const handshakes: IncomingMessage['headers'][] = [];
+  const paths: string[] = [];
+  const plain: IncomingMessage['headers'][] = [];
+  const server: Server = createServer((req, res) => {
+    plain.push(req.headers);
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end('plain backend');
+  });
+  const wss = new WebSocketServer({ server });
+  wss.on('headers', (_headers, req) => {
+    handshakes.push(req.headers);
+    paths.push(req.url ?? '');
+  });
+  wss.on('connection', (socket) => {
+    socket.on('message', (data, isBinary) => socket.send(isBinary ? data : `echo: ${String(data)}`));
+    socket.send('hello from the backend');
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    handshakes,
+    paths,
+    plain,
+    async close() {
+      for (const client of wss.clients) client.terminate();
+      await new Promise<void>((done) => wss.close(() => done()));
+      server.closeAllConnections();
+      await new Promise<void>((done) => server.close(() => done()));
+    },
+  };
+}
+
+type Handshake =
+  | { readonly kind: 'open'; readonly socket: WebSocket; readonly messages: string[] }
+  | { readonly kind: 'refused'; readonly status: number; readonly body: string };
+
+/** Opens a WebSocket through the gateway: the open socket with what it has received, or the refusal. */
+function connectWs(url: string, headers: Record<string, string> = {}): Promise<Handshake> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, { headers });
+    const messages: string[] = [];
+    socket.on('message', (data) => messages.push(String(data)));
+    socket.once('open', () => resolve({ kind: 'open', socket, messages }));
+    socket.once('unexpected-response', (_req, res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ kind: 'refused', status: res.statusCode ?? 0, body }));
+    });
+    socket.once('error', reject);
+  });
+}
+
+const wsUrl = (httpUrl: string, path: string): string => `${httpUrl.replace(/^http/, 'ws')}${path}`;
+
+/** The messages received so far, once `count` have come. */
+async function received(messages: string[], count: number): Promise<string[]> {
+  await eventually(() => assert.ok(messages.length >= count, `${messages.length} messages so far`));
+  return messages.slice(0, count);
+}
+
+const closed = (socket: WebSocket): Promise<number> =>
+  new Promise((done) => {
+    if (socket.readyState === WebSocket.CLOSED) done(-1);
+    else socket.once('close', (code) => done(code));
+  });
+
+function wsRoute(
+  path: string,
+  config: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): unknown {
+  return {
+    condition: `\${find(request.uri.path, '^/${path}')}`,
+    baseURI: '&{backend}',
+    handler: { type: 'ReverseProxyHandler', config },
+    ...extra,
+  };
+}
+
+describe('WebSocket upgrades through the routes', () => {
+  let backend: WsBackend;
+  let devAs: DevAs;
+  let tg: TestGateway;
+  let closedPort: number;
+
+  before(async () => {
+    backend = await startWsBackend();
+    devAs = await startDevAs({ port: 0 });
+    const probe = createServer();
+    await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
+    closedPort = (probe.address() as AddressInfo).port;
+    await new Promise((done) => probe.close(done));
+    tg = await startTestGateway({
+      files: {
+        'config.json': {
+          properties: { backend: backend.url, down: `http://127.0.0.1:${closedPort}`, am: devAs.url },
+        },
+      },
+      env: { CLIENT_SECRET_ID: 'cGFzc3dvcmQ=' },
+      routes: {
+        'chat.json': {
+          condition: "${find(request.uri.path, '^/chat')}",
+          baseURI: '&{backend}',
+          handler: {
+            type: 'Chain',
+            config: {
+              filters: [
+                {
+                  type: 'HeaderFilter',
+                  config: { messageType: 'REQUEST', add: { 'X-Gateway': ['tollgate ${request.method}'] } },
+                },
+              ],
+              handler: { type: 'ReverseProxyHandler', config: { websocket: { enabled: true } } },
+            },
+          },
+        },
+        'plain.json': wsRoute('plain', {}),
+        'off.json': wsRoute('off', { websocket: { enabled: false } }),
+        'down.json': {
+          condition: "${find(request.uri.path, '^/down')}",
+          baseURI: '&{down}',
+          handler: { type: 'ReverseProxyHandler', config: { websocket: { enabled: true } } },
+        },
+        'guarded.json': {
+          condition: "${find(request.uri.path, '^/guarded')}",
+          baseURI: '&{backend}',
+          handler: {
+            type: 'Chain',
+            config: {
+              filters: [
+                {
+                  type: 'ConditionEnforcementFilter',
+                  config: { condition: "${request.headers['X-Pass'][0] == 'yes'}" },
+                },
+              ],
+              handler: { type: 'ReverseProxyHandler', config: { websocket: { enabled: true } } },
+            },
+          },
+        },
+        'exchange.json': {
+          condition: "${find(request.uri.path, '^/exchange')}",
+          baseURI: '&{backend}',
+          heap: [
+            { name: 'Env', type: 'SystemAndEnvSecretStore' },
+            { name: 'Am', type: 'AmService', config: { url: '&{am}' } },
+          ],
+          handler: {
+            type: 'Chain',
+            config: {
+              filters: [
+                {
+                  type: 'OAuth2TokenExchangeFilter',
+                  config: {
+                    amService: 'Am',
+                    endpointHandler: basicAuthEndpointHandler(),
+                    subjectToken: "${request.headers['Authorization'][0].substring(7)}",
+                    scopes: ['mail'],
+                  },
+                },
+                {
+                  type: 'HeaderFilter',
+                  config: {
+                    messageType: 'REQUEST',
+                    remove: ['Authorization'],
+                    add: { Authorization: ['Bearer ${contexts.oauth2TokenExchange.issuedToken}'] },
+                  },
+                },
+              ],
+              handler: { type: 'ReverseProxyHandler', config: { websocket: { enabled: true } } },
+            },
+          },
+        },
+        'static.json': {
+          condition: "${find(request.uri.path, '^/static')}",
+          handler: { type: 'StaticResponseHandler', config: { status: 200, entity: 'not a tunnel' } },
+        },
+      },
+    });
+  });
+
+  after(async () => {
+    await tg.close();
+    await devAs.close();
+    await backend.close();
+  });
+
+  test('messages go both ways, and the filters shaped the handshake the backend saw', async () => {
+    const answer = await connectWs(wsUrl(tg.url, '/chat/room?id=7'));
+    assert.equal(answer.kind, 'open');
+    if (answer.kind !== 'open') return;
+    answer.socket.send('ping');
+    assert.deepEqual(await received(answer.messages, 2), ['hello from the backend', 'echo: ping']);
+    const handshake = backend.handshakes.at(-1)!;
+    assert.equal(handshake['x-gateway'], 'tollgate GET');
+    assert.equal(backend.paths.at(-1), '/chat/room?id=7');
+    assert.equal(handshake.host, new URL(backend.url).host);
+    assert.equal(handshake['x-forwarded-proto'], 'http');
+    answer.socket.close(1000, 'done');
+    assert.equal(await closed(answer.socket), 1000);
+  });
+
+  test('a binary message comes back as it went', async () => {
+    const answer = await connectWs(wsUrl(tg.url, '/chat/binary'));
+    assert.equal(answer.kind, 'open');
+    if (answer.kind !== 'open') return;
+    const payload = Buffer.from([0, 1, 2, 254, 255]);
+    const echoed = new Promise<Buffer>((done) =>
+      answer.socket.on('message', (data, isBinary) => {
+        if (isBinary) done(data as Buffer);
+      }),
+    );
+    answer.socket.send(payload);
+    assert.deepEqual(await echoed, payload);
+    answer.socket.close();
+  });
+
+  test('a request no route takes is answered 404 on the socket', async () => {
+    const answer = await connectWs(wsUrl(tg.url, '/nowhere'));
+    assert.deepEqual(answer, { kind: 'refused', status: 404, body: '' });
+  });
+
+  test("a filter's refusal is the answer, and nothing reaches the backend", async () => {
+    const before = backend.handshakes.length;
+    const refused = await connectWs(wsUrl(tg.url, '/guarded'));
+    assert.equal(refused.kind, 'refused');
+    if (refused.kind === 'refused') assert.equal(refused.status, 403);
+    assert.equal(backend.handshakes.length, before);
+    const allowed = await connectWs(wsUrl(tg.url, '/guarded'), { 'X-Pass': 'yes' });
+    assert.equal(allowed.kind, 'open');
+    if (allowed.kind === 'open') allowed.socket.close();
+  });
+
+  test('a handler that is not a tunnel answers the handshake with its own response', async () => {
+    const answer = await connectWs(wsUrl(tg.url, '/static'));
+    assert.deepEqual(answer, { kind: 'refused', status: 200, body: 'not a tunnel' });
+  });
+
+  test('with websocket off (the default) the handshake goes out as a plain request and is refused', async () => {
+    for (const path of ['/plain', '/off']) {
+      const before = backend.handshakes.length;
+      const answer = await connectWs(wsUrl(tg.url, path));
+      assert.deepEqual(answer, { kind: 'refused', status: 200, body: 'plain backend' }, path);
+      assert.equal(backend.handshakes.length, before, path);
+      const sent = backend.plain.at(-1)!;
+      assert.equal(sent.upgrade, undefined, path);
+    }
+  });
+
+  test('a backend that is down gets the client a coded 502, logged without the token', async () => {
+    const answer = await connectWs(wsUrl(tg.url, '/down'), { Authorization: 'Bearer secret-subject-token' });
+    assert.deepEqual(answer, { kind: 'refused', status: 502, body: 'the upstream server cannot be reached' });
+    const line = tg.logs.find((entry) => entry.code === 'TG_UPSTREAM_UNREACHABLE');
+    assert.ok(line, 'the failure is logged with its code');
+    assert.ok(!JSON.stringify(tg.logs).includes('secret-subject-token'));
+  });
+
+  test('the exchanged token reaches the backend; a failed exchange sends nothing', async () => {
+    const token = await passwordToken(devAs);
+    const answer = await connectWs(wsUrl(tg.url, '/exchange'), { Authorization: `Bearer ${token}` });
+    assert.equal(answer.kind, 'open');
+    if (answer.kind === 'open') answer.socket.close();
+    const sent = backend.handshakes.at(-1)!.authorization;
+    assert.match(String(sent), /^Bearer \S+$/);
+    assert.notEqual(sent, `Bearer ${token}`);
+
+    const before = backend.handshakes.length + backend.plain.length;
+    const failed = await connectWs(wsUrl(tg.url, '/exchange'), { Authorization: 'Bearer not-a-token' });
+    assert.equal(failed.kind, 'refused');
+    if (failed.kind === 'refused') assert.ok(failed.status >= 400, String(failed.status));
+    assert.equal(backend.handshakes.length + backend.plain.length, before);
+    assert.ok(!JSON.stringify(tg.logs).includes(token));
+  });
+});
+
+/** An access token for the dev AS's demo user, by the password grant. */
+async function passwordToken(devAs: DevAs): Promise<string> {
+  const res = await request(devAs.tokenEndpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from('client-application:password').toString('base64')}`,
+    },
+    body: new URLSearchParams({
+      grant_type: 'password',
+      username: 'demo',
+      password: 'Ch4ng31t',
+      scope: 'mail employeenumber',
+    }).toString(),
+  });
+  const body = await res.body.text();
+  assert.equal(res.statusCode, 200, body);
+  return (JSON.parse(body) as { access_token: string }).access_token;
+}
+
+test('shutdown closes an open tunnel once the grace period is over', { timeout: 30_000 }, async () => {
+  const backend = await startWsBackend();
+  const tg = await startTestGateway({
+    files: {
+      'admin.json': { connectors: [{ port: 0, host: '127.0.0.1', gracePeriod: '300 ms' }] },
+      'config.json': { properties: { backend: backend.url } },
+    },
+    routes: { 'chat.json': wsRoute('chat', { websocket: { enabled: true } }) },
+  });
+  try {
+    const answer = await connectWs(wsUrl(tg.url, '/chat'));
+    assert.equal(answer.kind, 'open');
+    if (answer.kind !== 'open') return;
+    await received(answer.messages, 1);
+    const closing = tg.gateway.close();
+    // Still open while the grace period runs: a tunnel is a request in flight.
+    answer.socket.send('still there?');
+    assert.deepEqual(await received(answer.messages, 2), ['hello from the backend', 'echo: still there?']);
+    assert.equal(await closed(answer.socket), 1006);
+    await closing;
+    assert.ok(
+      tg.logs.some((line) => line.msg === 'the grace period ended with requests in flight: they were cut'),
+    );
+  } finally {
+    await tg.close();
+    await backend.close();
+  }
+});
