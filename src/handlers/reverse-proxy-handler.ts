@@ -38,7 +38,7 @@ const websocketSchema: JsonSchema = objectSchema({
 const IGNORED_WEBSOCKET_KEYS = {
   numberOfSelectors: 'Node has one event loop, not selector threads',
   vertx: 'Tollgate does not run on Vert.x',
-  tls: "not applied yet: a wss:// backend is verified against Node's default certificate authorities",
+  tls: "the tunnel verifies a wss:// backend against Node's default certificate authorities",
 } as const;
 
 /**
