@@ -16,6 +16,8 @@ interface WsBackend {
   readonly paths: string[];
   /** Requests that came as plain HTTP, not as a handshake. */
   readonly plain: IncomingMessage['headers'][];
+  /** Tunnels the backend has open. */
+  openCount(): number;
   close(): Promise<void>;
 }
 
@@ -28,7 +30,11 @@ async function startWsBackend(): Promise<WsBackend> {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end('plain backend');
   });
-  const wss = new WebSocketServer({ server });
+  // A handshake whose path says so is refused, as a backend that wants credentials would.
+  const wss = new WebSocketServer({
+    server,
+    verifyClient: ({ req }: { req: IncomingMessage }) => !req.url?.includes('refuse'),
+  });
   wss.on('headers', (_headers, req) => {
     handshakes.push(req.headers);
     paths.push(req.url ?? '');
@@ -44,6 +50,7 @@ async function startWsBackend(): Promise<WsBackend> {
     handshakes,
     paths,
     plain,
+    openCount: () => wss.clients.size,
     async close() {
       for (const client of wss.clients) client.terminate();
       await new Promise<void>((done) => wss.close(() => done()));
@@ -238,6 +245,14 @@ describe('WebSocket upgrades through the routes', () => {
     answer.socket.close();
   });
 
+  test('a backend that refuses the handshake has its answer relayed', async () => {
+    const answer = await connectWs(wsUrl(tg.url, '/chat/refuse'));
+    assert.equal(answer.kind, 'refused');
+    if (answer.kind === 'refused') assert.equal(answer.status, 401);
+    const line = tg.logs.find((entry) => entry.code === 'TG_WEBSOCKET_REFUSED');
+    assert.equal(line?.status, 401);
+  });
+
   test('a request no route takes is answered 404 on the socket', async () => {
     const answer = await connectWs(wsUrl(tg.url, '/nowhere'));
     assert.deepEqual(answer, { kind: 'refused', status: 404, body: '' });
@@ -320,7 +335,7 @@ test('shutdown closes an open tunnel once the grace period is over', { timeout: 
   const backend = await startWsBackend();
   const tg = await startTestGateway({
     files: {
-      'admin.json': { connectors: [{ port: 0, host: '127.0.0.1', gracePeriod: '300 ms' }] },
+      'admin.json': { connectors: [{ port: 0, host: '127.0.0.1', gracePeriod: '1500 ms' }] },
       'config.json': { properties: { backend: backend.url } },
     },
     routes: { 'chat.json': wsRoute('chat', { websocket: { enabled: true } }) },
@@ -331,11 +346,13 @@ test('shutdown closes an open tunnel once the grace period is over', { timeout: 
     if (answer.kind !== 'open') return;
     await received(answer.messages, 1);
     const closing = tg.gateway.close();
-    // Still open while the grace period runs: a tunnel is a request in flight.
+    // Still open past the time an idle connection is closed in (500 ms): a tunnel is in flight.
+    await new Promise((done) => setTimeout(done, 800));
     answer.socket.send('still there?');
     assert.deepEqual(await received(answer.messages, 2), ['hello from the backend', 'echo: still there?']);
     assert.equal(await closed(answer.socket), 1006);
     await closing;
+    await eventually(() => assert.equal(backend.openCount(), 0));
     assert.ok(
       tg.logs.some((line) => line.msg === 'the grace period ended with requests in flight: they were cut'),
     );
