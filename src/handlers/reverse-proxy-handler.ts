@@ -107,10 +107,10 @@ function createWebSocketProxy(
     websocket[key] === undefined
       ? parseDuration(config[key] ?? '10 seconds', childPlace(context.place, key))
       : parseDuration(websocket[key], childPlace(place, key));
-  return new WebSocketProxy({
-    connectionTimeoutMs: duration('connectionTimeout'),
-    soTimeoutMs: duration('soTimeout'),
-  });
+  return new WebSocketProxy(
+    { connectionTimeoutMs: duration('connectionTimeout'), soTimeoutMs: duration('soTimeout') },
+    upstreamErrorCounter(context),
+  );
 }
 
 const reverseProxyHandlerSchema: JsonSchema = {

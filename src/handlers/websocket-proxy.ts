@@ -1,5 +1,6 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { ProxyServer } from 'http-proxy-3';
 import { TollgateError } from '../errors/tollgate-error.js';
 import type { Exchange } from '../http/exchange.js';
@@ -25,6 +26,8 @@ type Outcome =
 interface Pending {
   readonly settle: (outcome: Outcome) => void;
   readonly options: WebSocketProxyOptions;
+  /** The client's socket: when it closes before the backend answers, the handshake is dropped. */
+  readonly client: Duplex;
 }
 
 /**
@@ -39,15 +42,21 @@ export class WebSocketProxy {
   readonly #proxy = new ProxyServer();
   readonly #options: WebSocketProxyOptions;
   readonly #pending = new WeakMap<object, Pending>();
+  readonly #upstreamError: (exchange: Exchange, error: TollgateError) => void;
 
-  constructor(options: WebSocketProxyOptions) {
+  /** `upstreamError` hears of each handshake the backend did not answer (for the metrics). */
+  constructor(
+    options: WebSocketProxyOptions,
+    upstreamError: (exchange: Exchange, error: TollgateError) => void,
+  ) {
     this.#options = options;
+    this.#upstreamError = upstreamError;
     this.#proxy.on('proxyReqWs', (proxyReq, req) => {
       const pending = this.#pending.get(req);
       if (pending !== undefined) watchHandshake(proxyReq, pending);
     });
-    // Without a listener of its own, the proxy throws errors on the client socket (a client that
-    // resets) from an event handler; the callback given to each ws() call reports them instead.
+    // The proxy emits the client socket's errors (a client that resets) here, and rethrows them
+    // from the event handler unless someone else listens: the upgrade listener logs them.
     this.#proxy.on('error', () => undefined);
   }
 
@@ -76,7 +85,7 @@ export class WebSocketProxy {
         settled = true;
         resolve(this.#answer(exchange, upgrade, target, outcome));
       };
-      this.#pending.set(outgoing, { settle, options: this.#options });
+      this.#pending.set(outgoing, { settle, options: this.#options, client: upgrade.socket });
       this.#proxy.ws(
         outgoing as unknown as IncomingMessage,
         upgrade.socket,
@@ -107,6 +116,11 @@ export class WebSocketProxy {
         return new Response({ status: outcome.status });
       case 'failed': {
         const { error } = outcome;
+        if (error.code === 'TG_CLIENT_GONE') {
+          exchange.log.debug({ code: error.code, upstream: target.origin }, error.message);
+          return new Response({ status: error.status });
+        }
+        this.#upstreamError(exchange, error);
         exchange.log.warn({ code: error.code, upstream: target.origin }, error.message);
         // Written here and now: http-proxy-3 closes the socket as soon as the callback returns.
         upgrade.refuse(error.status, error.publicMessage ?? '');
@@ -118,10 +132,13 @@ export class WebSocketProxy {
 
 /** Settles the handshake when the backend upgrades, answers otherwise, or takes too long. */
 function watchHandshake(proxyReq: ClientRequest, pending: Pending): void {
-  const { settle } = pending;
+  const { settle, client } = pending;
   const fail = (error: TollgateError): void => {
     proxyReq.destroy(error);
   };
+  const clientGone = (): void =>
+    fail(new TollgateError('TG_CLIENT_GONE', 'the client left during the WebSocket handshake'));
+  client.once('close', clientGone);
   const { connectionTimeoutMs, soTimeoutMs } = pending.options;
   if (isTimerDelay(connectionTimeoutMs)) {
     proxyReq.once('socket', (socket: Socket) => {
@@ -142,10 +159,12 @@ function watchHandshake(proxyReq: ClientRequest, pending: Pending): void {
   }
   proxyReq.once('upgrade', () => {
     proxyReq.setTimeout(0);
+    client.off('close', clientGone);
     settle({ kind: 'open' });
   });
   proxyReq.once('response', (response: IncomingMessage) => {
     proxyReq.setTimeout(0);
+    client.off('close', clientGone);
     settle({ kind: 'answered', status: response.statusCode ?? 502 });
   });
 }

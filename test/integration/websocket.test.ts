@@ -1,12 +1,26 @@
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { WebSocket, WebSocketServer } from 'ws';
 import { startDevAs, type DevAs } from '../../examples/dev-as/server.js';
 import { basicAuthEndpointHandler } from '../fixtures/exchange-routes.js';
-import { eventually, startTestGateway, type TestGateway } from '../fixtures/gateway.js';
+import {
+  eventually,
+  memoryLogger,
+  startTestGateway,
+  type LogLine,
+  type TestGateway,
+} from '../fixtures/gateway.js';
+import { startGateway } from '../../src/index.js';
+
+const tls = resolve(dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/tls');
 
 /** A WebSocket echo server that records each handshake; plain requests get a plain 200. */
 interface WsBackend {
@@ -21,15 +35,24 @@ interface WsBackend {
   close(): Promise<void>;
 }
 
-async function startWsBackend(): Promise<WsBackend> {
+async function startWsBackend(secure = false): Promise<WsBackend> {
   const handshakes: IncomingMessage['headers'][] = [];
   const paths: string[] = [];
   const plain: IncomingMessage['headers'][] = [];
-  const server: Server = createServer((req, res) => {
+  const answerPlain = (req: IncomingMessage, res: ServerResponse): void => {
     plain.push(req.headers);
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end('plain backend');
-  });
+  };
+  const server: Server = secure
+    ? createHttpsServer(
+        {
+          key: await readFile(join(tls, 'key.pem')),
+          cert: await readFile(join(tls, 'cert.pem')),
+        },
+        answerPlain,
+      )
+    : createServer(answerPlain);
   // A handshake whose path says so is refused, as a backend that wants credentials would.
   const wss = new WebSocketServer({
     server,
@@ -46,7 +69,7 @@ async function startWsBackend(): Promise<WsBackend> {
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${secure ? 'https' : 'http'}://127.0.0.1:${port}`,
     handshakes,
     paths,
     plain,
@@ -361,3 +384,191 @@ test('shutdown closes an open tunnel once the grace period is over', { timeout: 
     await backend.close();
   }
 });
+
+/**
+ * A gateway started on its own admin.json, as `tollgate start` does: startTestGateway's port
+ * override would replace the connectors, TLS included.
+ */
+async function startConfiguredGateway(options: {
+  files: Record<string, unknown>;
+  routes: Record<string, unknown>;
+}): Promise<{ url: string; dir: string; logs: LogLine[]; close(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'tollgate-ws-'));
+  await mkdir(join(dir, 'routes'));
+  for (const [name, content] of Object.entries(options.files)) {
+    await writeFile(join(dir, name), JSON.stringify(content));
+  }
+  for (const [name, content] of Object.entries(options.routes)) {
+    await writeFile(join(dir, 'routes', name), JSON.stringify(content));
+  }
+  const { logger, logs } = memoryLogger();
+  const gateway = await startGateway({ configDir: dir, logger, env: {} });
+  return {
+    url: gateway.urls[0]!,
+    dir,
+    logs,
+    async close() {
+      await gateway.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A backend that accepts connections and never answers; `sockets` are those it has open. */
+async function startSilentBackend(): Promise<{ url: string; sockets: Set<Socket>; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createNetServer((socket) => {
+    sockets.add(socket);
+    // Read (and drop) what comes: a paused socket would never see the gateway's end.
+    socket.resume();
+    socket.on('error', () => undefined);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    sockets,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((done) => server.close(() => done()));
+    },
+  };
+}
+
+describe('WebSocket upgrades over TLS, with time-outs and in the access log', () => {
+  let backend: WsBackend;
+  let secureBackend: WsBackend;
+  let silent: Awaited<ReturnType<typeof startSilentBackend>>;
+  let tg: { url: string; dir: string; logs: LogLine[]; close(): Promise<void> };
+  let ca: Buffer;
+
+  before(async () => {
+    backend = await startWsBackend();
+    secureBackend = await startWsBackend(true);
+    silent = await startSilentBackend();
+    ca = await readFile(join(tls, 'cert.pem'));
+    tg = await startConfiguredGateway({
+      files: {
+        'admin.json': {
+          connectors: [
+            {
+              port: 0,
+              host: '127.0.0.1',
+              tls: { keyFile: join(tls, 'key.pem'), certFile: join(tls, 'cert.pem') },
+            },
+          ],
+          accessLog: { enabled: true, file: 'logs/access.log' },
+        },
+        'config.json': {
+          properties: { backend: backend.url, secure: secureBackend.url, silent: silent.url },
+        },
+      },
+      routes: {
+        'chat.json': wsRoute('chat', { websocket: { enabled: true } }),
+        'secure.json': {
+          condition: "${find(request.uri.path, '^/secure')}",
+          baseURI: '&{secure}',
+          handler: { type: 'ReverseProxyHandler', config: { websocket: { enabled: true } } },
+        },
+        'silent.json': {
+          condition: "${find(request.uri.path, '^/silent')}",
+          baseURI: '&{silent}',
+          handler: {
+            type: 'ReverseProxyHandler',
+            config: { soTimeout: '1 minute', websocket: { enabled: true, soTimeout: '200 ms' } },
+          },
+        },
+        'patient.json': {
+          condition: "${find(request.uri.path, '^/patient')}",
+          baseURI: '&{silent}',
+          handler: { type: 'ReverseProxyHandler', config: { websocket: { enabled: true } } },
+        },
+      },
+    });
+  });
+
+  after(async () => {
+    await tg.close();
+    await silent.close();
+    await secureBackend.close();
+    await backend.close();
+  });
+
+  test('a wss:// client reaches a ws:// backend, which learns the client came over https', async () => {
+    const answer = await new Promise<Handshake>((done, fail) => {
+      const socket = new WebSocket(wsUrl(tg.url, '/chat'), { ca });
+      const messages: string[] = [];
+      socket.on('message', (data) => messages.push(String(data)));
+      socket.once('open', () => done({ kind: 'open', socket, messages }));
+      socket.once('error', fail);
+    });
+    assert.equal(answer.kind, 'open');
+    if (answer.kind !== 'open') return;
+    answer.socket.send('over tls');
+    assert.deepEqual(await received(answer.messages, 2), ['hello from the backend', 'echo: over tls']);
+    assert.equal(backend.handshakes.at(-1)!['x-forwarded-proto'], 'https');
+    answer.socket.close();
+    assert.equal(await closed(answer.socket), 1005);
+  });
+
+  test('a wss:// backend whose certificate Node does not trust is refused with 502', async () => {
+    const answer = await connectWsOver(tg.url, '/secure', ca);
+    assert.deepEqual(answer, { kind: 'refused', status: 502, body: 'the upstream server cannot be reached' });
+    assert.equal(secureBackend.handshakes.length, 0);
+  });
+
+  test('a backend that does not answer the handshake within websocket.soTimeout gets the client 504', async () => {
+    const answer = await connectWsOver(tg.url, '/silent', ca);
+    assert.deepEqual(answer, {
+      kind: 'refused',
+      status: 504,
+      body: 'the upstream server did not answer in time',
+    });
+    await eventually(() => assert.equal(silent.sockets.size, 0));
+  });
+
+  test('a client that leaves during the handshake takes the backend connection with it', async () => {
+    const socket = new WebSocket(wsUrl(tg.url, '/patient'), { ca });
+    socket.on('error', () => undefined);
+    await eventually(() => assert.equal(silent.sockets.size, 1));
+    socket.terminate();
+    await eventually(() => assert.equal(silent.sockets.size, 0));
+    await eventually(() => assert.ok(tg.logs.some((line) => line.code === 'TG_CLIENT_GONE')));
+  });
+
+  test('each tunnel is one access log line, written when it closes, with status 101', async () => {
+    const answer = await connectWsOver(tg.url, '/chat/logged', ca);
+    assert.equal(answer.kind, 'open');
+    if (answer.kind !== 'open') return;
+    await received(answer.messages, 1);
+    answer.socket.close();
+    await closed(answer.socket);
+    const accessFile = join(tg.dir, 'logs', 'access.log');
+    await eventually(async () => {
+      const lines = (await readFile(accessFile, 'utf8').catch(() => ''))
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { path: string; status: number; route: string });
+      const line = lines.find((entry) => entry.path === '/chat/logged');
+      assert.deepEqual(line && [line.status, line.route], [101, 'chat']);
+    });
+  });
+});
+
+/** connectWs over TLS, trusting `ca`. */
+function connectWsOver(url: string, path: string, ca: Buffer): Promise<Handshake> {
+  return new Promise((done, fail) => {
+    const socket = new WebSocket(wsUrl(url, path), { ca });
+    const messages: string[] = [];
+    socket.on('message', (data) => messages.push(String(data)));
+    socket.once('open', () => done({ kind: 'open', socket, messages }));
+    socket.once('unexpected-response', (_req, res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => done({ kind: 'refused', status: res.statusCode ?? 0, body }));
+    });
+    socket.once('error', fail);
+  });
+}
