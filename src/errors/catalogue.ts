@@ -88,6 +88,8 @@ export const errorCatalogue = Object.freeze({
     502,
     true,
   ),
+  TG_WEBSOCKET_REFUSED: entry('the backend refused the WebSocket handshake; its answer was relayed'),
+  TG_WEBSOCKET_FAILED: entry('an open WebSocket tunnel failed and was closed'),
 
   // Secrets
   TG_SECRET_NOT_FOUND: entry('no secret store holds this secret id'),

@@ -3,6 +3,7 @@ import { elGet, type ElReadable } from '../el/host.js';
 import { TollgateError } from '../errors/tollgate-error.js';
 import { Cancellation } from './cancellation.js';
 import type { Request, Response } from './message.js';
+import type { UpgradeConnection } from './upgrade.js';
 
 export interface ClientContext {
   readonly remoteAddress: string;
@@ -66,6 +67,8 @@ export class Exchange implements ElReadable {
   readonly cancellation: Cancellation;
   /** This exchange's own calls: a sub-exchange's are not the client request's. */
   readonly timing = new ExchangeTiming();
+  /** The connection of an upgrade request (a WebSocket handshake); undefined for every other request. */
+  readonly upgrade: UpgradeConnection | undefined;
   #shared: Shared;
   /** A sub-exchange's time-out timer and its link to the parent's cancellation. */
   #release: (() => void) | undefined;
@@ -79,10 +82,12 @@ export class Exchange implements ElReadable {
     maxEntityBytes: number;
     cancellation: Cancellation;
     transactionId: string;
+    upgrade?: UpgradeConnection;
   }) {
     this.request = init.request;
     this.response = undefined;
     this.cancellation = init.cancellation;
+    this.upgrade = init.upgrade;
     const attributes: Record<string, unknown> = Object.create(null);
     const contexts: Record<string, unknown> = Object.create(null);
     contexts.attributes = Object.freeze({ attributes });
