@@ -24,6 +24,8 @@ import {
   systemAndEnvSecretStoreType,
 } from './secrets/secret-store-types.js';
 import { amServiceType } from './services/am-service.js';
+import { inMemorySessionManagerType } from './services/in-memory-session-manager.js';
+import { jwtSessionType } from './services/jwt-session.js';
 import { scriptableResourceAccessType } from './services/scriptable-resource-access.js';
 import { TypeRegistry } from './heap/registry.js';
 import type { TypeDefinition } from './heap/types.js';
@@ -48,7 +50,9 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   fileSystemSecretStoreType,
   forgeRockClientHandlerType,
   headerFilterType,
+  inMemorySessionManagerType,
   jwkSetSecretStoreType,
+  jwtSessionType,
   oauth2TokenExchangeFilterType,
   privateKeyJwtClientAuthenticationFilterType,
   reverseProxyHandlerType,
