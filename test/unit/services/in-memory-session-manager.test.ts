@@ -1,29 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Response } from '../../../src/http/message.js';
 import type { SessionManager } from '../../../src/http/session-manager.js';
 import type { Session } from '../../../src/http/session.js';
 import { InMemorySessionManager } from '../../../src/services/in-memory-session-manager.js';
+import { cookiePair, sessionRoundTrip } from '../../fixtures/session.js';
 import { FILE, harness } from '../filters/harness.js';
 
-/** One request through `manager`: what `use` does to its session, and the Set-Cookie headers it got. */
-async function roundTrip(
+function roundTrip(
   manager: SessionManager,
   cookie: string | undefined,
   use: (session: Session) => void,
 ): Promise<string[]> {
-  const h = harness();
-  const exchange = h.incoming({ headers: cookie === undefined ? {} : { cookie } });
-  const session = await manager.open(exchange);
-  use(session);
-  const response = new Response({ status: 200 });
-  await manager.save(session, response, exchange);
-  return [...(response.headers.get('set-cookie') ?? [])];
-}
-
-function cookiePair(setCookie: string | undefined): string {
-  assert.ok(setCookie, 'a Set-Cookie header');
-  return setCookie.slice(0, setCookie.indexOf(';'));
+  return sessionRoundTrip(
+    manager,
+    harness().incoming({ headers: cookie === undefined ? {} : { cookie } }),
+    use,
+  );
 }
 
 function build(config: Record<string, unknown> = {}): InMemorySessionManager {
