@@ -271,8 +271,7 @@ async function fetchKeys(sources: KeySources): Promise<SessionKeys> {
 async function hmacKey(provider: SecretsProvider, secretId: string): Promise<KeyObject> {
   const bytes = (await provider.getSecret(secretId)).reveal();
   try {
-    if (bytes.length < 32)
-      throw notAKey(`secret '${secretId}' is shorter than the 32 bytes HS256 needs`);
+    if (bytes.length < 32) throw notAKey(`secret '${secretId}' is shorter than the 32 bytes HS256 needs`);
     return createSecretKey(bytes);
   } finally {
     bytes.fill(0);
@@ -284,6 +283,12 @@ function notAKey(detail: string): TollgateError {
 }
 
 const OLD_KEYSTORE_KEYS = ['keystore', 'alias', 'password'] as const;
+
+type SecretIdKey =
+  | 'authenticatedEncryptedSecretId'
+  | 'authenticatedEncryptionSecretId'
+  | 'encryptionSecretId'
+  | 'signatureSecretId';
 
 function keySources(config: JwtSessionConfig, context: CreateContext): KeySources {
   const { place } = context;
@@ -316,10 +321,12 @@ function keySources(config: JwtSessionConfig, context: CreateContext): KeySource
     config.authenticatedEncryptedSecretId !== undefined
       ? 'authenticatedEncryptedSecretId'
       : 'authenticatedEncryptionSecretId';
+  const secretId = (key: SecretIdKey): string | undefined =>
+    config[key] === undefined ? undefined : configString(context, config[key], at(key));
   const ids = {
-    symmetricId: config[symmetricKey],
-    rsaId: config.encryptionSecretId,
-    signatureId: config.signatureSecretId,
+    symmetricId: secretId(symmetricKey),
+    rsaId: secretId('encryptionSecretId'),
+    signatureId: secretId('signatureSecretId'),
   };
   if (ids.symmetricId !== undefined && ids.rsaId !== undefined) {
     errors.push(
@@ -380,42 +387,23 @@ function keySources(config: JwtSessionConfig, context: CreateContext): KeySource
           ),
         );
       } else {
-        sharedSecret = createSecretKey(secret.reveal());
+        const bytes = secret.reveal();
+        sharedSecret = createSecretKey(bytes);
+        bytes.fill(0);
       }
     } catch (error) {
-      errors.push(
-        configError(
-          (error as TollgateError).code ?? 'TG_CONFIG_BAD_VALUE',
-          at('sharedSecret'),
-          (error as TollgateError).detail,
-        ),
-      );
+      if (!(error instanceof TollgateError)) throw error;
+      errors.push(configError(error.code, at('sharedSecret'), error.detail));
     }
   }
   if (errors.length > 0) throw new ConfigErrors(errors);
 
-  const stringId = (key: keyof typeof ids): string | undefined =>
-    ids[key] === undefined
-      ? undefined
-      : configString(
-          context,
-          ids[key],
-          at(
-            key === 'symmetricId'
-              ? symmetricKey
-              : key === 'rsaId'
-                ? 'encryptionSecretId'
-                : 'signatureSecretId',
-          ),
-        );
   const provider = anyId
     ? resolveSecretsProvider(config.secretsProvider, context, at('secretsProvider'))
     : undefined;
   const sources: KeySources = {
     enc,
-    symmetricId: stringId('symmetricId'),
-    rsaId: stringId('rsaId'),
-    signatureId: stringId('signatureId'),
+    ...ids,
     sharedSecret,
     provider,
     temporary:
