@@ -19,10 +19,10 @@ interface Stored {
   expiresAt: number;
 }
 
-/** What a request's session came with: the id of a live session, and whether it sent a cookie. */
+/** What a request's session came with, found when it loads: the id of a live session, and whether it sent a cookie. */
 interface Opened {
-  readonly id: string | undefined;
-  readonly sentCookie: boolean;
+  id: string | undefined;
+  sentCookie: boolean;
 }
 
 /** The longest gap between two sweeps of expired sessions. */
@@ -30,8 +30,8 @@ const MAX_SWEEP_MS = 60_000;
 
 /**
  * PingGateway's InMemorySessionManager: the values stay in this process, and the client holds
- * only a random id in a cookie. A session lives `timeout` after the last request that came with
- * it; the cookie lasts as long as the browser session, and is set when a session is first saved.
+ * only a random id in a cookie. A session lives `timeout` after the last request that used it (a
+ * request that never reads or writes the session does not even look for it); the cookie lasts as long as the browser session, and is set when a session is first saved.
  * The values are kept as written (any value an expression can give, not only JSON), so a change
  * inside one of them is kept too.
  */
@@ -58,19 +58,23 @@ export class InMemorySessionManager implements SessionManager {
   }
 
   open(exchange: Exchange): Session {
-    const sent = exchange.request.cookies[this.#cookie.name]?.[0]?.value;
-    const stored = sent === undefined ? undefined : this.#live(sent);
-    if (stored !== undefined) stored.expiresAt = this.#now() + this.#timeoutMs;
-    const session = new Session(() => Object.entries(stored?.values ?? {}));
-    this.#opened.set(session, {
-      id: stored === undefined ? undefined : sent,
-      sentCookie: sent !== undefined,
+    const opened: Opened = { id: undefined, sentCookie: false };
+    const session = new Session(() => {
+      const sent = exchange.request.cookies[this.#cookie.name]?.[0]?.value;
+      opened.sentCookie = sent !== undefined;
+      const stored = sent === undefined ? undefined : this.#live(sent);
+      if (stored === undefined) return [];
+      opened.id = sent;
+      stored.expiresAt = this.#now() + this.#timeoutMs;
+      return Object.entries(stored.values);
     });
+    this.#opened.set(session, opened);
     return session;
   }
 
   save(session: Session, response: Response): void {
     const opened = this.#opened.get(session);
+    // Only a loaded session can have changed.
     if (opened === undefined || !session.changed) return;
     if (session.size === 0) {
       if (opened.id !== undefined) this.#sessions.delete(opened.id);

@@ -60,7 +60,7 @@ describe('InMemorySessionManager', () => {
     await roundTrip(manager, cookiePair(issued), (s) => assert.equal(s.get('user'), 'alice'));
   });
 
-  test('a session ends `timeout` after the last request that came with it', async () => {
+  test('a session ends `timeout` after the last request that used it', async () => {
     let now = 1_000_000;
     const manager = new InMemorySessionManager({
       timeoutMs: 60_000,
@@ -77,6 +77,16 @@ describe('InMemorySessionManager', () => {
     now += 60_000;
     await roundTrip(manager, cookiePair(issued), (s) => assert.equal(s.size, 0));
     assert.equal(manager.count, 0, 'the expired session is forgotten');
+  });
+
+  test('a request that never uses the session does not look it up, so does not renew it', async () => {
+    let now = 0;
+    const manager = new InMemorySessionManager({ timeoutMs: 60_000, cookie: build().cookie, now: () => now });
+    const [issued] = await roundTrip(manager, undefined, (s) => s.set('user', 'alice'));
+    now = 59_000;
+    await roundTrip(manager, cookiePair(issued), () => {});
+    now = 60_000;
+    await roundTrip(manager, cookiePair(issued), (s) => assert.equal(s.size, 0));
   });
 
   test('the sweep forgets expired sessions no request asks for', async () => {
