@@ -53,13 +53,8 @@ export class Generation {
         place,
       ),
     );
-    // Without a `session`, PingGateway gives every request an in-memory session.
     const session = collectErrors(errors, () =>
-      heap.resolve<SessionManager>(
-        config.session ?? { type: 'InMemorySessionManager' },
-        'SessionManager',
-        childPlace(place, 'session'),
-      ),
+      heap.resolve<SessionManager>(sessionOf(config), 'SessionManager', childPlace(place, 'session')),
     );
     collectErrors(errors, () => heap.createAll());
     if (errors.length > 0 || root === undefined || session === undefined) throw new ConfigErrors(errors);
@@ -104,4 +99,17 @@ export class Generation {
     })();
     return this.#stopping;
   }
+}
+
+/**
+ * config.json's session manager as PingGateway picks it: the `session` key; else, as before
+ * 2024.11, a heap object named `Session`; else an in-memory session for every request.
+ */
+function sessionOf(config: GatewayConfig): unknown {
+  if (config.session !== undefined) return config.session;
+  const declared = config.heap?.some(
+    (entry) =>
+      typeof entry === 'object' && entry !== null && (entry as { name?: unknown }).name === 'Session',
+  );
+  return declared ? 'Session' : { type: 'InMemorySessionManager' };
 }
