@@ -138,8 +138,8 @@ export class JwtSessionManager implements SessionManager {
       try {
         keys = await this.#fetchKeys();
       } catch (error) {
+        // Not stale: the cookie may be good, and the store back for the next request.
         this.#logKeyFailure(exchange, error, 'read');
-        opened.stale = true;
       }
     }
     const session = new Session(

@@ -264,6 +264,17 @@ describe('JwtSession', () => {
     assert.ok(h.logs.some((line) => line.code === 'TG_SECRET_NOT_A_KEY' && line.level === 50));
   });
 
+  test('keys a store cannot give are logged with the code; the session is empty and the cookie kept', async () => {
+    const h = harness();
+    const [cookie] = await sessionRoundTrip(withKeys(symmetric(), h), request(h), (s) => s.set('n', 1));
+    const missing = manager(symmetric({ authenticatedEncryptedSecretId: 'no.such.key' }), h, [store({})]);
+    const set = await sessionRoundTrip(missing, request(h, cookiePair(cookie)), (s) =>
+      assert.equal(s.size, 0),
+    );
+    assert.deepEqual(set, [], 'a store that fails is no reason to remove a good cookie');
+    assert.ok(h.logs.some((line) => line.code === 'TG_SECRET_NOT_FOUND' && line.level === 50));
+  });
+
   test('configuration errors, each with its place', () => {
     const h = harness();
     const errorsOf = (config: unknown): string[] =>
