@@ -29,6 +29,8 @@ import {
   systemAndEnvSecretStoreType,
 } from './secrets/secret-store-types.js';
 import { amServiceType } from './services/am-service.js';
+import { inMemorySessionManagerType } from './services/in-memory-session-manager.js';
+import { jwtSessionType } from './services/jwt-session.js';
 import { defaultRateThrottlingPolicyType } from './services/default-rate-throttling-policy.js';
 import { mappedThrottlingPolicyType } from './services/mapped-throttling-policy.js';
 import { scriptableResourceAccessType } from './services/scriptable-resource-access.js';
@@ -56,7 +58,9 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   fileSystemSecretStoreType,
   forgeRockClientHandlerType,
   headerFilterType,
+  inMemorySessionManagerType,
   jwkSetSecretStoreType,
+  jwtSessionType,
   locationHeaderFilterType,
   mappedThrottlingPolicyType,
   oauth2TokenExchangeFilterType,

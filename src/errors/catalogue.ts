@@ -35,6 +35,9 @@ export const errorCatalogue = Object.freeze({
   TG_CONFIG_LIMIT: entry('the file exceeds a configuration limit'),
   TG_CONFIG_TRAILING_CONTENT: entry('text after the JSON value of the file is ignored (a warning)'),
   TG_CONFIG_BUILD_FAILED: entry('the file could not be built: an unexpected error (logged with its stack)'),
+  TG_CONFIG_JWT_SESSION_KEYSTORE: entry(
+    'JwtSession keystore, alias and password: give keys through secret stores',
+  ),
 
   // Start-up and listeners
   TG_START_LISTEN: entry('a listener cannot be opened'),
@@ -108,6 +111,11 @@ export const errorCatalogue = Object.freeze({
   TG_RESOURCE_ACCESS_FAILED: entry(
     'the ScriptableResourceAccess expression failed or gave no list of scopes',
   ),
+  // Sessions (warnings and debug lines: a session problem never fails a request)
+  TG_SESSION_UNREADABLE: entry('a JWT session cookie does not open or has expired; the session is empty'),
+  TG_SESSION_TOO_LARGE: entry('the JWT session cookie would be over 4096 bytes; it is not saved'),
+  TG_SESSION_NOT_JSON: entry('a JWT session keeps JSON values only; the write is ignored'),
+  TG_SESSION_TEMPORARY_KEY: entry('a JwtSession without keys uses a temporary one; its sessions end with it'),
 });
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -3,6 +3,7 @@ import { elGet, type ElReadable } from '../el/host.js';
 import { TollgateError } from '../errors/tollgate-error.js';
 import { Cancellation } from './cancellation.js';
 import type { Request, Response } from './message.js';
+import type { Session } from './session.js';
 import type { UpgradeConnection } from './upgrade.js';
 
 export interface ClientContext {
@@ -53,6 +54,8 @@ interface Shared {
   subTransactions: number;
   /** The name of the route answering, once a Router has chosen one. */
   route: string | null;
+  /** The session of the route or gateway answering; sub-exchanges share it. */
+  session: Session | undefined;
 }
 
 /**
@@ -103,6 +106,7 @@ export class Exchange implements ElReadable {
       originalHost: init.request.uri.rawAuthority,
       subTransactions: 0,
       route: null,
+      session: undefined,
     };
   }
 
@@ -172,6 +176,18 @@ export class Exchange implements ElReadable {
     return this.#shared.originalHost;
   }
 
+  /**
+   * The session expressions see as `session`: set by the session manager of the route or gateway
+   * the request is in, undefined outside of them.
+   */
+  get session(): Session | undefined {
+    return this.#shared.session;
+  }
+
+  set session(session: Session | undefined) {
+    this.#shared.session = session;
+  }
+
   get transactionId(): string {
     return this.#shared.transactionId;
   }
@@ -219,6 +235,8 @@ export class Exchange implements ElReadable {
         return this.environment.env;
       case 'system':
         return this.environment.system;
+      case 'session':
+        return this.session;
       default:
         return undefined;
     }
