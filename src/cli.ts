@@ -36,6 +36,13 @@ function printErrors(errors: readonly TollgateError[], label = ''): void {
  */
 async function start(values: StartArguments): Promise<number> {
   const logger = createLogger({ format: values.logFormat, level: values.logLevel });
+  // A signal while admin.json is read for the units is acted on once the gateway or its units start.
+  let early: NodeJS.Signals | undefined;
+  const remember = (signal: NodeJS.Signals): void => {
+    early ??= signal;
+  };
+  process.on('SIGTERM', remember);
+  process.on('SIGINT', remember);
   if (cluster.isPrimary) {
     let units: number;
     try {
@@ -49,9 +56,14 @@ async function start(values: StartArguments): Promise<number> {
     } catch (error) {
       printErrors(asErrors(error));
       return 1;
+    } finally {
+      process.off('SIGTERM', remember);
+      process.off('SIGINT', remember);
     }
-    if (units > 1) return supervise(units, logger);
+    if (units > 1) return supervise(units, logger, early);
   }
+  process.off('SIGTERM', remember);
+  process.off('SIGINT', remember);
   // A worker of several: the primary forked it with the same command line, and speaks for the instance.
   const unit = cluster.isWorker ? new UnitLink() : undefined;
   let gateway: Gateway | undefined;
@@ -75,6 +87,7 @@ async function start(values: StartArguments): Promise<number> {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   unit?.onDrain(() => stop('drain'));
+  if (early !== undefined) stop(early);
   try {
     gateway = await startGateway({
       configDir: values.configDir,
@@ -86,7 +99,11 @@ async function start(values: StartArguments): Promise<number> {
     });
   } catch (error) {
     printErrors(asErrors(error));
-    unit?.close();
+    if (unit) {
+      // The IPC channel would hold the process open, and a worker that disconnects exits 0.
+      unit.close();
+      process.exit(1);
+    }
     return 1;
   }
   if (interrupted) await closeAndExit(gateway);
@@ -97,11 +114,16 @@ async function start(values: StartArguments): Promise<number> {
  * Runs `units` workers (node:cluster), each a gateway as above, until SIGTERM or SIGINT, then
  * drains them all and exits 0; exits 1 when a unit fails to start, which printed why.
  */
-async function supervise(units: number, logger: ReturnType<typeof createLogger>): Promise<number> {
+async function supervise(
+  units: number,
+  logger: ReturnType<typeof createLogger>,
+  early: NodeJS.Signals | undefined,
+): Promise<number> {
   const supervisor = new UnitSupervisor(units, logger);
   const stop = (): void => void supervisor.close().then(() => logger.flush(() => process.exit(0)));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  if (early !== undefined) stop();
   const outcome = await supervisor.start();
   if (outcome !== 'failed') return -1;
   await supervisor.abort();

@@ -28,6 +28,8 @@ export class UnitLink {
     process.on('message', this.#receive);
     // The primary is gone (killed, say): nothing will restart this unit or tell it to stop.
     process.once('disconnect', this.#disconnected);
+    // An order sent before this process listened would be lost: the primary holds them until now.
+    this.#send({ tollgate: 'listening' });
   }
 
   /** What to do when the primary drains the instance, or is gone. */
@@ -62,11 +64,9 @@ export class UnitLink {
     this.#send({ tollgate: 'drained', connectionsCut });
   }
 
-  /** Lets the process end: the IPC channel would hold it open. */
   close(): void {
     process.off('message', this.#receive);
     process.off('disconnect', this.#disconnected);
-    if (process.connected) process.disconnect();
   }
 
   #handle(order: UnitOrder): void {

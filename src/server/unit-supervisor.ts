@@ -17,6 +17,8 @@ const EXIT_MARGIN_MS = 10_000;
 interface Slot {
   readonly unit: number;
   worker: Worker | undefined;
+  /** Whether the worker listens for orders yet (it is still loading until it says so). */
+  listening: boolean;
   serving: boolean;
   servingSince: number;
   failures: number;
@@ -54,6 +56,7 @@ export class UnitSupervisor {
     this.#slots = Array.from({ length: units }, (_, index) => ({
       unit: index + 1,
       worker: undefined,
+      listening: false,
       serving: false,
       servingSince: 0,
       failures: 0,
@@ -63,6 +66,7 @@ export class UnitSupervisor {
 
   /** Starts the units; resolves once they all serve, one of them failed to, or close() was called. */
   async start(): Promise<StartOutcome> {
+    if (this.#closing !== undefined) return 'closed';
     const [first, ...others] = this.#slots;
     this.#fork(first!);
     const firstOutcome = await this.#until(() => first!.serving);
@@ -120,7 +124,8 @@ export class UnitSupervisor {
     {
       const running = this.#slots.flatMap((slot) => (slot.worker === undefined ? [] : [slot.worker]));
       const exited = running.map((worker) => new Promise<void>((done) => worker.once('exit', () => done())));
-      for (const worker of running) this.#order(worker, { tollgate: 'drain' });
+      // A unit still loading gets its order once it listens.
+      for (const slot of this.#slots) if (slot.worker && slot.listening) this.#order(slot.worker, { tollgate: 'drain' });
       const limit =
         gracePeriodMs === undefined || !Number.isFinite(gracePeriodMs) ? undefined : gracePeriodMs + EXIT_MARGIN_MS;
       const stragglers =
@@ -157,6 +162,7 @@ export class UnitSupervisor {
     slot.restart = undefined;
     const worker = cluster.fork({ [UNIT_VARIABLE]: String(slot.unit) });
     slot.worker = worker;
+    slot.listening = false;
     slot.serving = false;
     worker.on('message', (message: unknown) => {
       if (isUnitMessage(message)) this.#report(slot, worker, message as UnitReport);
@@ -166,6 +172,10 @@ export class UnitSupervisor {
 
   #report(slot: Slot, worker: Worker, report: UnitReport): void {
     switch (report.tollgate) {
+      case 'listening':
+        slot.listening = true;
+        if (this.#closing !== undefined) this.#order(worker, { tollgate: 'drain' });
+        return;
       case 'serving': {
         slot.serving = true;
         slot.servingSince = performance.now();

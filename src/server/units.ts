@@ -59,6 +59,7 @@ export type UnitMetrics = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
 
 /** Worker to primary, over the cluster's IPC channel. */
 export type UnitReport =
+  | { readonly tollgate: 'listening' }
   | { readonly tollgate: 'serving'; readonly serving: UnitServing }
   | { readonly tollgate: 'drained'; readonly connectionsCut: number }
   | { readonly tollgate: 'metrics-wanted'; readonly id: number }
