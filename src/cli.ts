@@ -35,7 +35,7 @@ function printErrors(errors: readonly TollgateError[], label = ''): void {
  * process there and then.
  */
 async function start(values: StartArguments): Promise<number> {
-  const logger = createLogger({ format: values.logFormat, level: values.logLevel });
+  const rootLogger = createLogger({ format: values.logFormat, level: values.logLevel });
   // A signal while admin.json is read for the units is acted on once the gateway or its units start.
   let early: NodeJS.Signals | undefined;
   const remember = (signal: NodeJS.Signals): void => {
@@ -60,12 +60,13 @@ async function start(values: StartArguments): Promise<number> {
       process.off('SIGTERM', remember);
       process.off('SIGINT', remember);
     }
-    if (units > 1) return supervise(units, logger, early);
+    if (units > 1) return supervise(units, rootLogger, early);
   }
   process.off('SIGTERM', remember);
   process.off('SIGINT', remember);
   // A worker of several: the primary forked it with the same command line, and speaks for the instance.
   const unit = cluster.isWorker ? new UnitLink() : undefined;
+  const logger = unit ? rootLogger.child({ unit: unit.number }) : rootLogger;
   let gateway: Gateway | undefined;
   let interrupted = false;
   // Every log line written, in order, before the process goes: an exit during an asynchronous

@@ -1,6 +1,6 @@
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { GatewayPhase } from './admin-endpoints.js';
-import { isUnitMessage, type UnitOrder, type UnitReport, type UnitServing } from './units.js';
+import { isUnitMessage, UNIT_VARIABLE, type UnitOrder, type UnitReport, type UnitServing } from './units.js';
 
 /**
  * A worker's side of the cluster: what it tells the primary (that it serves, that it drained) and
@@ -15,6 +15,8 @@ export class UnitLink {
   #nextId = 0;
   readonly #waiting = new Map<number, { done: (text: string) => void; fail: (error: Error) => void }>();
   #onDrain: () => void = () => undefined;
+  /** This unit's number, 1 to N, which the primary gave it. */
+  readonly number = Number(process.env[UNIT_VARIABLE]);
   readonly #receive = (message: unknown): void => {
     if (isUnitMessage(message)) this.#handle(message as UnitOrder);
   };
