@@ -81,7 +81,8 @@ const startOptions: Readonly<Record<string, OptionSpec>> = {
     type: 'string',
     env: 'TOLLGATE_UNITS',
     value: 'N',
-    description: "worker processes sharing the listeners, instead of admin.json's gatewayUnits (default: one per CPU)",
+    description:
+      "worker processes sharing the listeners, instead of admin.json's gatewayUnits (default: one per CPU)",
   },
   help: helpOption,
 };
@@ -227,7 +228,10 @@ function readStart(
   const units = setting('units', values, env);
   const unitCount = units === undefined ? undefined : unitsOf(units.value);
   if (units !== undefined && unitCount === undefined) {
-    throw usageError(`${units.from} is "${units.value}"; it must be a whole number from 1 to ${MAX_GATEWAY_UNITS}`, 'start');
+    throw usageError(
+      `${units.from} is "${units.value}"; it must be a whole number from 1 to ${MAX_GATEWAY_UNITS}`,
+      'start',
+    );
   }
   return {
     configDir: setting('config-dir', values, env)?.value,

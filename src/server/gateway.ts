@@ -205,7 +205,14 @@ export async function startGatewayWith(
     }
     phase = 'serving';
     const { loaded, failed } = endpoints.routeCounts();
-    const summary = { urls, listening, routes: layout.routesDirectory, mode, routesLoaded: loaded, routesFailed: failed };
+    const summary = {
+      urls,
+      listening,
+      routes: layout.routesDirectory,
+      mode,
+      routesLoaded: loaded,
+      routesFailed: failed,
+    };
     if (unit) unit.serving({ ...summary, adminUrl, gracePeriodMs: plan.gracePeriodMs });
     else logger.info(summary, startedMessage(loaded, failed, listening));
 

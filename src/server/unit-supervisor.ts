@@ -125,16 +125,22 @@ export class UnitSupervisor {
       const running = this.#slots.flatMap((slot) => (slot.worker === undefined ? [] : [slot.worker]));
       const exited = running.map((worker) => new Promise<void>((done) => worker.once('exit', () => done())));
       // A unit still loading gets its order once it listens.
-      for (const slot of this.#slots) if (slot.worker && slot.listening) this.#order(slot.worker, { tollgate: 'drain' });
+      for (const slot of this.#slots)
+        if (slot.worker && slot.listening) this.#order(slot.worker, { tollgate: 'drain' });
       const limit =
-        gracePeriodMs === undefined || !Number.isFinite(gracePeriodMs) ? undefined : gracePeriodMs + EXIT_MARGIN_MS;
+        gracePeriodMs === undefined || !Number.isFinite(gracePeriodMs)
+          ? undefined
+          : gracePeriodMs + EXIT_MARGIN_MS;
       const stragglers =
         limit === undefined
           ? undefined
           : setTimeout(() => {
               for (const worker of running) {
                 if (!worker.isDead()) {
-                  this.#logger.warn({ pid: worker.process.pid }, 'a unit did not exit after draining: it is killed');
+                  this.#logger.warn(
+                    { pid: worker.process.pid },
+                    'a unit did not exit after draining: it is killed',
+                  );
                   worker.process.kill('SIGKILL');
                 }
               }

@@ -74,5 +74,9 @@ export type UnitOrder =
 
 /** Whether an IPC message is one of ours (prom-client and node:cluster send their own). */
 export function isUnitMessage(message: unknown): message is UnitReport | UnitOrder {
-  return typeof message === 'object' && message !== null && typeof (message as { tollgate?: unknown }).tollgate === 'string';
+  return (
+    typeof message === 'object' &&
+    message !== null &&
+    typeof (message as { tollgate?: unknown }).tollgate === 'string'
+  );
 }

@@ -71,7 +71,9 @@ test(
         join(dir, 'routes', 'proxy.json'),
         JSON.stringify({ baseURI: backend.url, handler: 'ReverseProxyHandler' }),
       );
-      gateway = await startGatewayProcess(['--config-dir', dir]);
+      // One unit: several get the primary's drain a moment apart, and one not yet draining can
+      // answer with keep-alive a connection that then closes idle (docs/operations.md).
+      gateway = await startGatewayProcess(['--config-dir', dir], { ...process.env, TOLLGATE_UNITS: '1' });
       const { url } = gateway;
       idle = await openIdleConnection(url);
 

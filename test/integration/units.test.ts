@@ -158,7 +158,10 @@ describe('gatewayUnits: 2 workers behind one set of listeners', { timeout: 180_0
     await writeRoute(dir, 'two');
     await eventually(async () => {
       const answers = await Promise.all(Array.from({ length: 8 }, () => ask(gateway.url)));
-      assert.ok(answers.every((answer) => answer.version === 'two'), JSON.stringify(answers));
+      assert.ok(
+        answers.every((answer) => answer.version === 'two'),
+        JSON.stringify(answers),
+      );
       assert.deepEqual([...new Set(answers.map((answer) => answer.unit))].sort(), ['1', '2']);
     }, 20_000);
   });

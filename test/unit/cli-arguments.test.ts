@@ -95,7 +95,10 @@ describe('parseCommandLine', () => {
     );
     assert.match(usageError(['start'], { TOLLGATE_PORT: 'eighty' }), /^TOLLGATE_PORT is "eighty"/);
     assert.match(usageError(['start'], { TOLLGATE_LOG_LEVEL: 'loud' }), /^TOLLGATE_LOG_LEVEL is "loud"/);
-    assert.match(usageError(['start', '--units', '0']), /^--units is "0"; it must be a whole number from 1 to 256/);
+    assert.match(
+      usageError(['start', '--units', '0']),
+      /^--units is "0"; it must be a whole number from 1 to 256/,
+    );
     assert.match(usageError(['start', '--units', '257']), /^--units is "257"/);
     assert.match(usageError(['start', '--units', '2.5']), /^--units is "2.5"/);
     assert.match(usageError(['start'], { TOLLGATE_UNITS: 'all' }), /^TOLLGATE_UNITS is "all"/);
