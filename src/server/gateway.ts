@@ -213,7 +213,7 @@ export async function startGatewayWith(
       routesLoaded: loaded,
       routesFailed: failed,
     };
-    if (unit) unit.serving({ ...summary, adminUrl, gracePeriodMs: plan.gracePeriodMs });
+    if (unit) unit.serving({ ...summary, gracePeriodMs: plan.gracePeriodMs });
     else logger.info(summary, startedMessage(loaded, failed, listening));
 
     let closing: Promise<void> | undefined;

@@ -97,10 +97,9 @@ export class UnitSupervisor {
    * the last has exited; no unit is restarted from the first moment.
    */
   close(): Promise<void> {
-    this.#closing ??= (async () => {
+    return this.#stop(async () => {
       const started = performance.now();
       this.#setPhase('draining');
-      this.#startChanged();
       const gracePeriodMs = this.#serving?.gracePeriodMs;
       this.#logger.info({ gracePeriodMs, units: this.#slots.length }, 'tollgate is draining');
       await this.#drainAll(gracePeriodMs);
@@ -109,45 +108,51 @@ export class UnitSupervisor {
         'tollgate is drained',
       );
       this.#logger.info('tollgate stopped');
-    })();
-    return this.#closing;
+    });
   }
 
   /** After a unit failed to start: the others are stopped, and the instance is not said to drain. */
   abort(): Promise<void> {
-    this.#closing ??= this.#drainAll(this.#serving?.gracePeriodMs);
+    return this.#stop(() => this.#drainAll(this.#serving?.gracePeriodMs));
+  }
+
+  #stop(run: () => Promise<void>): Promise<void> {
+    if (this.#closing === undefined) {
+      this.#closing = run();
+      // A start() still waiting for its units ends here.
+      this.#startChanged();
+    }
     return this.#closing;
   }
 
+  /** Tells every unit to drain and waits for the last to exit; one still running well after the grace period is killed. */
   async #drainAll(gracePeriodMs: number | undefined): Promise<void> {
     for (const slot of this.#slots) clearTimeout(slot.restart);
-    {
-      const running = this.#slots.flatMap((slot) => (slot.worker === undefined ? [] : [slot.worker]));
-      const exited = running.map((worker) => new Promise<void>((done) => worker.once('exit', () => done())));
-      // A unit still loading gets its order once it listens.
-      for (const slot of this.#slots)
-        if (slot.worker && slot.listening) this.#order(slot.worker, { tollgate: 'drain' });
-      const limit =
-        gracePeriodMs === undefined || !Number.isFinite(gracePeriodMs)
-          ? undefined
-          : gracePeriodMs + EXIT_MARGIN_MS;
-      const stragglers =
-        limit === undefined
-          ? undefined
-          : setTimeout(() => {
-              for (const worker of running) {
-                if (!worker.isDead()) {
-                  this.#logger.warn(
-                    { pid: worker.process.pid },
-                    'a unit did not exit after draining: it is killed',
-                  );
-                  worker.process.kill('SIGKILL');
-                }
-              }
-            }, limit);
-      await Promise.all(exited);
-      clearTimeout(stragglers);
+    const running = this.#slots.flatMap((slot) => (slot.worker === undefined ? [] : [slot.worker]));
+    const exited = running.map((worker) => new Promise<void>((done) => worker.once('exit', () => done())));
+    // A unit still loading gets its order once it listens.
+    for (const slot of this.#slots) {
+      if (slot.worker && slot.listening) this.#order(slot.worker, { tollgate: 'drain' });
     }
+    const limit =
+      gracePeriodMs === undefined || !Number.isFinite(gracePeriodMs)
+        ? undefined
+        : gracePeriodMs + EXIT_MARGIN_MS;
+    const stragglers =
+      limit === undefined
+        ? undefined
+        : setTimeout(() => {
+            for (const worker of running) {
+              if (worker.isDead()) continue;
+              this.#logger.warn(
+                { pid: worker.process.pid },
+                'a unit did not exit after draining: it is killed',
+              );
+              worker.process.kill('SIGKILL');
+            }
+          }, limit);
+    await Promise.all(exited);
+    clearTimeout(stragglers);
   }
 
   #until(reached: () => boolean): Promise<StartOutcome> {

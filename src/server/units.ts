@@ -46,7 +46,6 @@ export const UNIT_VARIABLE = 'TOLLGATE_UNIT';
 export interface UnitServing {
   readonly urls: readonly string[];
   readonly listening: readonly string[];
-  readonly adminUrl: string | undefined;
   readonly routes: string;
   readonly mode: string;
   readonly routesLoaded: number;

@@ -279,7 +279,8 @@ async function scratch(t: TestContext): Promise<string> {
 function startProcess(t: TestContext, args: readonly string[], env: NodeJS.ProcessEnv = {}) {
   const child = spawn(process.execPath, [cli, 'start', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH, ...env },
+    // One unit unless a test says otherwise: one per CPU would depend on the machine.
+    env: { PATH: process.env.PATH, TOLLGATE_UNITS: '1', ...env },
   });
   let stdout = '';
   let stderr = '';
@@ -479,10 +480,7 @@ test('a default routes directory that does not exist is one warning: the gateway
     join(dir, 'config.json'),
     JSON.stringify({ handler: { type: 'Router', config: { scanInterval: '100 ms' } } }),
   );
-  // One unit: each of several logs the warnings of its own routes.
-  const gateway = startProcess(t, ['--config-dir', dir, '--port', '0', '--host', '127.0.0.1'], {
-    TOLLGATE_UNITS: '1',
-  });
+  const gateway = startProcess(t, ['--config-dir', dir, '--port', '0', '--host', '127.0.0.1']);
   const listening = await gateway.line((line) => String(line.msg).includes(' failed, listening on '));
   const [url] = listening.urls as string[];
   const warnings = gateway.lines().filter((line) => ['warn', 'error', 'fatal'].includes(String(line.level)));
@@ -527,10 +525,7 @@ test('a secret id no store can give is a warning at start-up naming the route, a
       },
     }),
   );
-  // One unit: each of several logs the warnings of its own routes.
-  const gateway = startProcess(t, ['--config-dir', dir, '--port', '0', '--host', '127.0.0.1'], {
-    TOLLGATE_UNITS: '1',
-  });
+  const gateway = startProcess(t, ['--config-dir', dir, '--port', '0', '--host', '127.0.0.1']);
   await gateway.line((line) => String(line.msg).includes(' failed, listening on '));
   const warning = await gateway.line((line) => line.code === 'TG_SECRET_NOT_FOUND');
   assert.equal(warning.route, 'api');

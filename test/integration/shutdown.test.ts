@@ -71,9 +71,7 @@ test(
         join(dir, 'routes', 'proxy.json'),
         JSON.stringify({ baseURI: backend.url, handler: 'ReverseProxyHandler' }),
       );
-      // One unit: several get the primary's drain a moment apart, and one not yet draining can
-      // answer with keep-alive a connection that then closes idle (docs/operations.md).
-      gateway = await startGatewayProcess(['--config-dir', dir], { ...process.env, TOLLGATE_UNITS: '1' });
+      gateway = await startGatewayProcess(['--config-dir', dir]);
       const { url } = gateway;
       idle = await openIdleConnection(url);
 

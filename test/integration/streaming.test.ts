@@ -30,11 +30,7 @@ before(async () => {
     join(dir, 'routes', 'proxy.json'),
     JSON.stringify({ baseURI: backend.url, handler: 'ReverseProxyHandler' }),
   );
-  // One unit: the memory measured is the process that streams.
-  gateway = await startGatewayProcess(['--config-dir', dir, '--port', '0', '--host', '127.0.0.1'], {
-    ...process.env,
-    TOLLGATE_UNITS: '1',
-  });
+  gateway = await startGatewayProcess(['--config-dir', dir, '--port', '0', '--host', '127.0.0.1']);
   // Warm up: the pool, the JIT and the first buffers are part of the baseline, not of the stream.
   for (let i = 0; i < 20; i++) await (await request(`${gateway.url}/big?mib=1`)).body.dump();
   await (await request(`${gateway.url}/big?mib=${WARM_UP_MIB}`)).body.dump();

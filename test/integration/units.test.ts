@@ -110,7 +110,8 @@ describe('gatewayUnits: 2 workers behind one set of listeners', { timeout: 180_0
       JSON.stringify({ handler: { type: 'Router', config: { scanInterval: '200 ms' } } }),
     );
     await writeRoute(dir, 'one');
-    gateway = await startGatewayProcess(['--config-dir', dir]);
+    // No TOLLGATE_UNITS: admin.json's gatewayUnits decides.
+    gateway = await startGatewayProcess(['--config-dir', dir], { ...process.env, TOLLGATE_UNITS: '' });
     const adminLine = logLines(gateway).find((line) => line.msg === 'tollgate admin endpoints are listening');
     adminUrl = String(adminLine?.url);
   });
