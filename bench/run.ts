@@ -1,7 +1,7 @@
 /**
  * Tollgate against nginx on this machine; see bench/README.md. Build first (`npm run bench` does):
  *   node dist/bench/run.js [--duration 10] [--warmup 3] [--connections 50] [--threads 2]
- *                          [--repeat 3] [--cases 1,2,3,4,5,6,7] [--profile DIR] [--out DIR]
+ *                          [--repeat 3] [--cases 1,2,3,4,5,6,7,8] [--profile DIR] [--out DIR]
  * Starts, on 127.0.0.1 only: a Node backend, the dev authorization server, nginx (one worker), one
  * Tollgate process per case and the minimal proxy the gateway is read against, all as child
  * processes that are stopped on exit, on error and on SIGINT/SIGTERM. Writes latest.json,
@@ -43,7 +43,7 @@ import {
 import { runWrk, totalErrors, writePacedWrkScript, writeWrkScript, type LoadOptions } from './lib/wrk.js';
 
 const USAGE = `usage: npm run bench -- [--duration S] [--warmup S] [--connections N] [--threads N] [--repeat N]
-                        [--cases 1,2,3,4,5,6,7] [--profile DIR] [--out DIR]
+                        [--cases 1,2,3,4,5,6,7,8] [--profile DIR] [--out DIR]
   --duration     seconds of measured load per case (default 10)
   --warmup       seconds of unmeasured load before each case (default 3)
   --connections  wrk connections (default 50); --threads wrk threads (default 2)
@@ -80,7 +80,7 @@ function parseSettings(argv: string[]): Settings {
       connections: { type: 'string', default: '50' },
       threads: { type: 'string', default: '2' },
       repeat: { type: 'string', default: '3' },
-      cases: { type: 'string', default: '1,2,3,4,5,6,7' },
+      cases: { type: 'string', default: '1,2,3,4,5,6,7,8' },
       profile: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -96,7 +96,7 @@ function parseSettings(argv: string[]): Settings {
       throw new Error(`--${name} must be an integer from ${min} to ${max}`);
     return n;
   };
-  const cases = new Set(values.cases.split(',').map((c) => integer('cases', c.trim(), 1, 7)));
+  const cases = new Set(values.cases.split(',').map((c) => integer('cases', c.trim(), 1, 8)));
   const threads = integer('threads', values.threads, 1, 64);
   const connections = integer('connections', values.connections, 1, 10_000);
   if (connections < threads) throw new Error('--connections must be at least --threads');
@@ -288,11 +288,15 @@ async function main(): Promise<number> {
     return dir;
   };
 
-  /** One Tollgate process serving the case's configuration, for the duration of `use`. */
+  /**
+   * One Tollgate instance serving the case's configuration, for the duration of `use`: one
+   * process, or a primary and `units` workers.
+   */
   const withGateway = async <T>(
     kind: GatewayCase,
     label: string,
     use: (base: string, gateway: Child) => Promise<T>,
+    units = 1,
   ): Promise<T> => {
     const port = await freePort();
     const profile = settings.profileDir
@@ -319,12 +323,15 @@ async function main(): Promise<number> {
         '127.0.0.1',
         '--log-level',
         'warn',
+        '--units',
+        String(units),
       ],
       { env: { ...process.env, CLIENT_SECRET_ID: CLIENT_SECRET_BASE64 }, cwd: repoRoot },
     );
     const base = `http://127.0.0.1:${port}`;
     try {
-      await waitForHttp(`${base}/openig/ping`, 20_000, gateway);
+      // Ready once every unit serves.
+      await waitForHttp(`${base}/openig/health/ready`, 30_000, gateway);
       return await use(base, gateway);
     } finally {
       const code = await gateway.stop(15_000);
@@ -523,6 +530,39 @@ async function main(): Promise<number> {
     );
   };
 
+  /**
+   * Case 8: a StaticResponseHandler with 1 unit, then 2 (the primary and its workers' CPU
+   * counted), read against each other in the same repetition.
+   */
+  const unitCases = async (repetition: number): Promise<void> => {
+    for (const [id, units] of [
+      ['static', 1],
+      ['static-units2', 2],
+    ] as const) {
+      await attempt(LOAD_CASE_TITLES[id], () =>
+        withGateway(
+          'static',
+          `${id}-r${repetition}`,
+          async (base, gateway) => {
+            const workers = childPids(gateway.pid);
+            check(
+              workers.length === (units === 1 ? 0 : units),
+              `${units} unit(s): ${workers.length} workers`,
+            );
+            await measureLoad(
+              id,
+              repetition,
+              `${base}/bench/small`,
+              () => [gateway.pid, ...childPids(gateway.pid)],
+              gateway.pid,
+            );
+          },
+          units,
+        ),
+      );
+    }
+  };
+
   /** The floor of cases 1 and 3: the same requests through a proxy written by hand (minimal-proxy.ts). */
   const minimalCases = async (repetition: number): Promise<void> => {
     await attempt(LOAD_CASE_TITLES.minimal, () =>
@@ -565,6 +605,7 @@ async function main(): Promise<number> {
     const units: { n: number; run: () => Promise<void> }[] = [
       ...GATEWAY_CASES.map(({ n, id }) => ({ n, run: () => gatewayCase(id, repetition) })),
       { n: 3, run: () => minimalCases(repetition) },
+      { n: 8, run: () => unitCases(repetition) },
     ];
     const first = (repetition - 1) % units.length;
     for (const unit of [...units.slice(first), ...units.slice(0, first)]) {

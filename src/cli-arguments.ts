@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { TollgateError } from './errors/tollgate-error.js';
 import type { LogFormat } from './observability/logger.js';
+import { MAX_GATEWAY_UNITS } from './server/instance.js';
 
 /** What `tollgate start` was asked for, flags first, then the TOLLGATE_* variables. */
 export interface StartArguments {
@@ -11,6 +12,8 @@ export interface StartArguments {
   readonly host: string | undefined;
   readonly logFormat: LogFormat;
   readonly logLevel: string;
+  /** Worker processes, overriding admin.json's `gatewayUnits`. */
+  readonly units: number | undefined;
 }
 
 export type CommandName = 'start' | 'validate';
@@ -73,6 +76,13 @@ const startOptions: Readonly<Record<string, OptionSpec>> = {
     env: 'TOLLGATE_LOG_LEVEL',
     value: 'LEVEL',
     description: `one of ${logLevels.join(', ')} (default: info)`,
+  },
+  units: {
+    type: 'string',
+    env: 'TOLLGATE_UNITS',
+    value: 'N',
+    description:
+      "worker processes sharing the listeners, instead of admin.json's gatewayUnits (default: one per CPU)",
   },
   help: helpOption,
 };
@@ -215,6 +225,14 @@ function readStart(
   if (level !== undefined && !logLevels.includes(level.value)) {
     throw usageError(`${level.from} is "${level.value}"; it must be one of ${logLevels.join(', ')}`, 'start');
   }
+  const units = setting('units', values, env);
+  const unitCount = units === undefined ? undefined : unitsOf(units.value);
+  if (units !== undefined && unitCount === undefined) {
+    throw usageError(
+      `${units.from} is "${units.value}"; it must be a whole number from 1 to ${MAX_GATEWAY_UNITS}`,
+      'start',
+    );
+  }
   return {
     configDir: setting('config-dir', values, env)?.value,
     routesDir: setting('routes', values, env)?.value,
@@ -222,7 +240,13 @@ function readStart(
     host: setting('host', values, env)?.value,
     logFormat: (format?.value ?? 'json') as LogFormat,
     logLevel: level?.value ?? 'info',
+    units: unitCount,
   };
+}
+
+function unitsOf(text: string): number | undefined {
+  const units = /^\d{1,4}$/.test(text) ? Number(text) : NaN;
+  return units >= 1 && units <= MAX_GATEWAY_UNITS ? units : undefined;
 }
 
 /** Digits only, as a person writes a port: no sign, no exponent, no blanks. */

@@ -1,12 +1,16 @@
 #!/usr/bin/env node
+import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { parseCommandLine, usageOf, type StartArguments } from './cli-arguments.js';
 import { errorCatalogue } from './errors/catalogue.js';
 import { formatExcerpt, formatPlace, type TollgateError } from './errors/tollgate-error.js';
 import { asErrors } from './heap/heap.js';
-import { startGateway, validateFiles, type Gateway } from './index.js';
+import { createBuiltinRegistry, startGateway, validateFiles, type Gateway } from './index.js';
 import { createLogger } from './observability/logger.js';
 import { toEnvironment } from './server/environment.js';
+import { UnitLink } from './server/unit-link.js';
+import { UnitSupervisor } from './server/unit-supervisor.js';
+import { configuredUnits, unitCount } from './server/units.js';
 
 /**
  * One line per error, `CODE file#/pointer: what is wrong`; a file that does not parse has the line
@@ -31,15 +35,47 @@ function printErrors(errors: readonly TollgateError[], label = ''): void {
  * process there and then.
  */
 async function start(values: StartArguments): Promise<number> {
-  const logger = createLogger({ format: values.logFormat, level: values.logLevel });
+  const rootLogger = createLogger({ format: values.logFormat, level: values.logLevel });
+  // A signal while admin.json is read for the units is acted on once the gateway or its units start.
+  let early: NodeJS.Signals | undefined;
+  const remember = (signal: NodeJS.Signals): void => {
+    early ??= signal;
+  };
+  process.on('SIGTERM', remember);
+  process.on('SIGINT', remember);
+  if (cluster.isPrimary) {
+    let units: number;
+    try {
+      const configured = await configuredUnits({
+        configDir: values.configDir,
+        routesDir: values.routesDir,
+        env: toEnvironment(process.env).env,
+        registry: createBuiltinRegistry(),
+      });
+      units = unitCount(values.units, configured);
+    } catch (error) {
+      printErrors(asErrors(error));
+      return 1;
+    } finally {
+      process.off('SIGTERM', remember);
+      process.off('SIGINT', remember);
+    }
+    if (units > 1) return supervise(units, rootLogger, early);
+  }
+  process.off('SIGTERM', remember);
+  process.off('SIGINT', remember);
+  // A worker of several: the primary forked it with the same command line, and speaks for the instance.
+  const unit = cluster.isWorker ? new UnitLink() : undefined;
+  const logger = unit ? rootLogger.child({ unit: unit.number }) : rootLogger;
   let gateway: Gateway | undefined;
   let interrupted = false;
   // Every log line written, in order, before the process goes: an exit during an asynchronous
   // write would put the lines still buffered ahead of the one being written.
   const closeAndExit = (running: Gateway): Promise<void> =>
     running.close().then(() => logger.flush(() => process.exit(0)));
-  const stop = (signal: NodeJS.Signals): void => {
+  const stop = (signal: NodeJS.Signals | 'drain'): void => {
     if (gateway === undefined) {
+      if (interrupted) return;
       interrupted = true;
       logger.warn(
         { code: 'TG_START_INTERRUPTED', signal },
@@ -51,6 +87,8 @@ async function start(values: StartArguments): Promise<number> {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  unit?.onDrain(() => stop('drain'));
+  if (early !== undefined) stop(early);
   try {
     gateway = await startGateway({
       configDir: values.configDir,
@@ -58,13 +96,39 @@ async function start(values: StartArguments): Promise<number> {
       port: values.port,
       host: values.host,
       logger,
+      ...(unit ? { unit } : {}),
     });
   } catch (error) {
     printErrors(asErrors(error));
+    if (unit) {
+      // The IPC channel would hold the process open, and a worker that disconnects exits 0.
+      unit.close();
+      process.exit(1);
+    }
     return 1;
   }
   if (interrupted) await closeAndExit(gateway);
   return -1;
+}
+
+/**
+ * Runs `units` workers (node:cluster), each a gateway as above, until SIGTERM or SIGINT, then
+ * drains them all and exits 0; exits 1 when a unit fails to start, which printed why.
+ */
+async function supervise(
+  units: number,
+  logger: ReturnType<typeof createLogger>,
+  early: NodeJS.Signals | undefined,
+): Promise<number> {
+  const supervisor = new UnitSupervisor(units, logger);
+  const stop = (): void => void supervisor.close().then(() => logger.flush(() => process.exit(0)));
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  if (early !== undefined) stop();
+  const outcome = await supervisor.start();
+  if (outcome !== 'failed') return -1;
+  await supervisor.abort();
+  return 1;
 }
 
 async function validate(paths: readonly string[]): Promise<number> {

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export type GatewayCase =
-  'pass' | 'headers' | 'exchange' | 'exchange-cached' | 'routes100' | 'pass-access-log';
+  'pass' | 'headers' | 'exchange' | 'exchange-cached' | 'routes100' | 'pass-access-log' | 'static';
 
 export interface GatewaySetup {
   readonly backendUrl: string;
@@ -139,6 +139,13 @@ export function writeGatewayConfig(dir: string, kind: GatewayCase, setup: Gatewa
         join(dir, 'admin.json'),
         `${JSON.stringify({ accessLog: { enabled: true, file: ACCESS_LOG } }, null, 2)}\n`,
       );
+      break;
+    case 'static':
+      // Case 8: no upstream, so the gateway's own CPU bounds the rate, and more units show.
+      write('static.json', {
+        name: 'static',
+        handler: { type: 'StaticResponseHandler', config: { status: 200, entity: 'small' } },
+      });
       break;
     case 'routes100':
       // Routes are tried in name order; r099 is the last one and the only one that matches.

@@ -13,7 +13,9 @@ export type LoadCaseId =
   | 'pass-access-log'
   | 'minimal'
   | 'minimal-exchange'
-  | 'minimal-paced';
+  | 'minimal-paced'
+  | 'static'
+  | 'static-units2';
 
 export const LOAD_CASE_TITLES: Readonly<Record<LoadCaseId, string>> = {
   nginx: 'nginx: pass-through (baseline)',
@@ -27,6 +29,8 @@ export const LOAD_CASE_TITLES: Readonly<Record<LoadCaseId, string>> = {
   minimal: 'm1. minimal undici proxy: pass-through',
   'minimal-exchange': 'm3. minimal undici proxy + one token exchange',
   'minimal-paced': "m3r. minimal pass-through at m3's req/s (paced)",
+  static: '8. StaticResponseHandler, 1 unit',
+  'static-units2': '8u. StaticResponseHandler, 2 units',
 };
 
 /** The case each one is read against ("vs" column): Tollgate's pass-through, or the minimal proxy's. */
@@ -38,6 +42,7 @@ const PASS_REFERENCE: Partial<Record<LoadCaseId, LoadCaseId>> = {
   routes100: 'pass',
   'pass-access-log': 'pass',
   'minimal-exchange': 'minimal',
+  'static-units2': 'static',
 };
 
 /** The pass-through paced to the same req/s, for the exchange cases. */
@@ -245,6 +250,13 @@ function targets(cases: readonly CaseSummary[], bodies: readonly BodySummary[]):
       get('pass')?.vsNginx.requestsPerSecond,
       '×',
       (v) => v >= 0.45,
+    ),
+    check(
+      'units-rps',
+      'StaticResponseHandler req/s with 2 units ≥ 1.6× one unit',
+      get('static-units2')?.vsPassThrough?.requestsPerSecond,
+      '×',
+      (v) => v >= 1.6,
     ),
     check('pass-p99', 'pass-through p99 ≤ 2.5× nginx', get('pass')?.vsNginx.p99, '×', (v) => v <= 2.5),
     check(

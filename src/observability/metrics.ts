@@ -410,10 +410,20 @@ export class GatewayMetrics {
   }
 
   render(): Promise<string> {
+    this.#collectProcessMetrics();
+    return this.registry.metrics();
+  }
+
+  /** Every series as prom-client's JSON, which its AggregatorRegistry sums over a cluster's workers. */
+  snapshot(): ReturnType<Registry['getMetricsAsJSON']> {
+    this.#collectProcessMetrics();
+    return this.registry.getMetricsAsJSON();
+  }
+
+  #collectProcessMetrics(): void {
     if (this.#processMetrics) {
       this.#processMetrics = false;
       collectDefaultMetrics({ register: this.registry });
     }
-    return this.registry.metrics();
   }
 }

@@ -26,6 +26,7 @@ import {
 } from './instance.js';
 import { planListeners, type ListenerPlan } from './listener-plan.js';
 import { createListeners, refuseConnect, type Listeners } from './listener.js';
+import type { UnitLink } from './unit-link.js';
 
 export interface GatewayOptions {
   /** Holds admin.json and config.json (or a `config/` folder with them). Default: the working directory. */
@@ -46,6 +47,12 @@ export interface GatewayOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly registry?: TypeRegistry;
   readonly functions?: FunctionTable;
+  /**
+   * Set in a worker of several (admin.json's `gatewayUnits`): the primary speaks for the
+   * instance, so the health endpoints and the metrics answer for every unit, and the start-up and
+   * drain lines are the primary's to log.
+   */
+  readonly unit?: UnitLink;
 }
 
 /**
@@ -118,7 +125,13 @@ export async function startGatewayWith(
     const config = await loadGatewayConfig(layout.configFile, admin, environment.env, configReader, registry);
     const metrics = new GatewayMetrics({ processMetrics: true });
     let phase: GatewayPhase = 'starting';
-    const endpoints = new AdminEndpoints({ metrics, phase: () => phase });
+    const { unit } = options;
+    unit?.attach(metrics);
+    const endpoints = new AdminEndpoints({
+      metrics,
+      phase: unit ? () => unit.phase(phase) : () => phase,
+      ...(unit ? { render: () => unit.metrics() } : {}),
+    });
     const heapOptions = instanceHeapOptions(layout, admin, config, {
       registry,
       logger,
@@ -192,10 +205,16 @@ export async function startGatewayWith(
     }
     phase = 'serving';
     const { loaded, failed } = endpoints.routeCounts();
-    logger.info(
-      { urls, listening, routes: layout.routesDirectory, mode, routesLoaded: loaded, routesFailed: failed },
-      `${loaded} ${loaded === 1 ? 'route' : 'routes'} loaded, ${failed} failed, listening on ${listening.join(', ')}`,
-    );
+    const summary = {
+      urls,
+      listening,
+      routes: layout.routesDirectory,
+      mode,
+      routesLoaded: loaded,
+      routesFailed: failed,
+    };
+    if (unit) unit.serving({ ...summary, gracePeriodMs: plan.gracePeriodMs });
+    else logger.info(summary, startedMessage(loaded, failed, listening));
 
     let closing: Promise<void> | undefined;
     return {
@@ -207,7 +226,7 @@ export async function startGatewayWith(
           phase = 'draining';
           const drainStarted = performance.now();
           const drained = connections.drain(plan.gracePeriodMs);
-          logger.info({ gracePeriodMs: plan.gracePeriodMs }, 'tollgate is draining');
+          if (!unit) logger.info({ gracePeriodMs: plan.gracePeriodMs }, 'tollgate is draining');
           const cut = await drained;
           if (cut > 0) {
             logger.warn(
@@ -215,17 +234,16 @@ export async function startGatewayWith(
               'the grace period ended with requests in flight: they were cut',
             );
           }
-          logger.info(
-            { connectionsCut: cut, ms: Math.round(performance.now() - drainStarted) },
-            'tollgate is drained',
-          );
+          const ms = Math.round(performance.now() - drainStarted);
+          if (unit) unit.drained(cut);
+          else logger.info({ connectionsCut: cut, ms }, 'tollgate is drained');
           await generation.stop();
           await adminHeap.stop();
           // Last, so that a readiness probe sees 503 until the end rather than a refused connect.
           await adminConnections.drain(plan.gracePeriodMs);
           await configReader.close();
           await accessLog?.close();
-          logger.info('tollgate stopped');
+          if (!unit) logger.info('tollgate stopped');
         })();
         return closing;
       },
@@ -238,6 +256,11 @@ export async function startGatewayWith(
     }
     throw error;
   }
+}
+
+/** The start-up line, which the primary of several units logs once for all of them. */
+export function startedMessage(loaded: number, failed: number, listening: readonly string[]): string {
+  return `${loaded} ${loaded === 1 ? 'route' : 'routes'} loaded, ${failed} failed, listening on ${listening.join(', ')}`;
 }
 
 /** Opens one listener, with the drain watching its connections. */

@@ -40,7 +40,11 @@ export interface AdminConfig {
   mode?: string;
   maxBodyLength?: number;
   accessLog?: AccessLogConfig;
+  gatewayUnits?: number;
 }
+
+/** The most worker processes one instance runs: beyond the cores, more units only add overhead. */
+export const MAX_GATEWAY_UNITS = 256;
 
 export interface GatewayConfig {
   handler?: unknown;
@@ -94,6 +98,12 @@ export const adminSchema = objectSchema({
     [],
     { description: 'One JSON line per request, apart from the logs; off unless enabled' },
   ),
+  gatewayUnits: {
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_GATEWAY_UNITS,
+    description: 'Worker processes sharing the connectors (default: one per CPU); 1 runs one process',
+  },
 });
 
 export const gatewayConfigSchema = objectSchema({

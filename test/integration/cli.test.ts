@@ -279,7 +279,8 @@ async function scratch(t: TestContext): Promise<string> {
 function startProcess(t: TestContext, args: readonly string[], env: NodeJS.ProcessEnv = {}) {
   const child = spawn(process.execPath, [cli, 'start', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH, ...env },
+    // One unit unless a test says otherwise: one per CPU would depend on the machine.
+    env: { PATH: process.env.PATH, TOLLGATE_UNITS: '1', ...env },
   });
   let stdout = '';
   let stderr = '';

@@ -44,6 +44,7 @@ describe('parseCommandLine', () => {
       TOLLGATE_ROUTES_DIR: '/srv/routes',
       TOLLGATE_LOG_FORMAT: 'pretty',
       TOLLGATE_LOG_LEVEL: 'warn',
+      TOLLGATE_UNITS: '4',
     });
     assert.deepEqual(line, {
       command: 'start',
@@ -54,6 +55,7 @@ describe('parseCommandLine', () => {
         host: '127.0.0.1',
         logFormat: 'pretty',
         logLevel: 'debug',
+        units: 4,
       },
     });
   });
@@ -68,6 +70,7 @@ describe('parseCommandLine', () => {
         host: undefined,
         logFormat: 'json',
         logLevel: 'info',
+        units: undefined,
       },
     });
   });
@@ -93,6 +96,13 @@ describe('parseCommandLine', () => {
     assert.match(usageError(['start'], { TOLLGATE_PORT: 'eighty' }), /^TOLLGATE_PORT is "eighty"/);
     assert.match(usageError(['start'], { TOLLGATE_LOG_LEVEL: 'loud' }), /^TOLLGATE_LOG_LEVEL is "loud"/);
     assert.match(
+      usageError(['start', '--units', '0']),
+      /^--units is "0"; it must be a whole number from 1 to 256/,
+    );
+    assert.match(usageError(['start', '--units', '257']), /^--units is "257"/);
+    assert.match(usageError(['start', '--units', '2.5']), /^--units is "2.5"/);
+    assert.match(usageError(['start'], { TOLLGATE_UNITS: 'all' }), /^TOLLGATE_UNITS is "all"/);
+    assert.match(
       usageError(['validate', '--frob', 'a.json']),
       /^unknown option --frob \(see 'tollgate validate --help'\)/,
     );
@@ -117,11 +127,12 @@ describe('usageOf', () => {
       '--host',
       '--log-format',
       '--log-level',
+      '--units',
       '--help',
     ]) {
       assert.match(start, new RegExp(`${flag}\\b`), flag);
     }
-    for (const variable of ['CONFIG_DIR', 'ROUTES_DIR', 'PORT', 'HOST', 'LOG_FORMAT', 'LOG_LEVEL']) {
+    for (const variable of ['CONFIG_DIR', 'ROUTES_DIR', 'PORT', 'HOST', 'LOG_FORMAT', 'LOG_LEVEL', 'UNITS']) {
       assert.ok(start.includes(`[env TOLLGATE_${variable}]`), variable);
     }
     assert.match(start, /0\.0\.0\.0/);

@@ -85,6 +85,15 @@ describe('AdminEndpoints', () => {
     }
   });
 
+  test('a unit of several serves the text it is given, every unit’s sum, in place of its own', async () => {
+    const metrics = new GatewayMetrics();
+    const series = metrics.route('main', 'r', 'r');
+    series.end(series.begin(), 200);
+    const endpoints = new AdminEndpoints({ metrics, render: () => Promise.resolve('summed 2\n') });
+    const { status, body, type } = await read(await endpoints.handle('metrics/prometheus', exchange()));
+    assert.deepEqual([status, body, type], [200, 'summed 2\n', metrics.contentType]);
+  });
+
   test('an exposed object answers under its name, or its name in lower case, with the request decoded', async () => {
     const endpoints = new AdminEndpoints({ metrics: new GatewayMetrics() });
     const seen: EndpointRequest[] = [];

@@ -306,6 +306,22 @@ describe('validate checks a config directory as start loads it', () => {
     }
   });
 
+  test('admin.json’s gatewayUnits is checked: a whole number from 1 to 256', async () => {
+    for (const [units, expected] of [
+      [4, 'admin.json: ok'],
+      [0, 'admin.json: TG_CONFIG_SCHEMA #/gatewayUnits'],
+      [257, 'admin.json: TG_CONFIG_SCHEMA #/gatewayUnits'],
+      ['all', 'admin.json: TG_CONFIG_SCHEMA #/gatewayUnits'],
+    ] as const) {
+      const base = await write({ 'admin.json': { gatewayUnits: units } });
+      try {
+        assert.deepEqual(await outcome(base, [join(base, 'admin.json')]), [expected], String(units));
+      } finally {
+        await rm(base, { recursive: true, force: true });
+      }
+    }
+  });
+
   test("config.json's heap is built: an unknown type or key there is an error, every one listed", async () => {
     const base = await write({
       'config.json': {
