@@ -24,6 +24,7 @@ import {
   systemAndEnvSecretStoreType,
 } from './secrets/secret-store-types.js';
 import { amServiceType } from './services/am-service.js';
+import { redisExchangeCacheType } from './services/redis-exchange-cache.js';
 import { scriptableResourceAccessType } from './services/scriptable-resource-access.js';
 import { TypeRegistry } from './heap/registry.js';
 import type { TypeDefinition } from './heap/types.js';
@@ -51,6 +52,7 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   jwkSetSecretStoreType,
   oauth2TokenExchangeFilterType,
   privateKeyJwtClientAuthenticationFilterType,
+  redisExchangeCacheType,
   reverseProxyHandlerType,
   routerType,
   scriptableResourceAccessType,
