@@ -26,6 +26,7 @@ describe('the built-in types', () => {
       JwkSetSecretStore: 'SecretStore',
       OAuth2TokenExchangeFilter: 'Filter',
       PrivateKeyJwtClientAuthenticationFilter: 'Filter',
+      RedisExchangeCache: 'Service',
       ReverseProxyHandler: 'Handler',
       Router: 'Handler',
       ScriptableResourceAccess: 'ResourceAccess',
