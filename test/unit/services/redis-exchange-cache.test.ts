@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import type { CacheLookup } from '../../../src/oauth2/exchange-cache.js';
 import type {
@@ -15,7 +16,7 @@ import {
   type RedisExchangeCacheSettings,
 } from '../../../src/services/redis-exchange-cache.js';
 import { memoryLogger, type LogLine } from '../../fixtures/gateway.js';
-import { startRedis, type TestRedis } from '../../fixtures/redis.js';
+import { startRedis, TLS_CERT_FILE, type TestRedis } from '../../fixtures/redis.js';
 
 const PREFIX = 'test:exchange:';
 const k1 = randomBytes(32).toString('base64');
@@ -269,5 +270,82 @@ describe('RedisExchangeCache against a real redis-server', () => {
     const { calls, exchange } = exchanger('after-stop');
     assert.equal((await cache.getOrExchange(lookup(), exchange, () => 60_000)).source, 'exchanged');
     assert.equal(calls.count, 1);
+  });
+});
+
+describe('RedisExchangeCache over TLS, with a password, both from the secret store', () => {
+  let redis: TestRedis;
+  const opened: RedisExchangeCache[] = [];
+
+  before(async () => {
+    redis = await startRedis({ tls: true, password: 's3cret-redis-password' });
+  });
+
+  after(async () => {
+    for (const cache of opened) cache.stop();
+    await redis?.stop();
+  });
+
+  const open = async (caSecretId: string | undefined): Promise<Cache> => {
+    const { logger, logs } = memoryLogger();
+    const metrics = new GatewayMetrics();
+    const pem = (await readFile(TLS_CERT_FILE)).toString('base64');
+    const secrets = new SecretsProvider([
+      new Base64EncodedSecretStore({
+        secrets: { k1, ca: pem, 'redis.password': Buffer.from('s3cret-redis-password').toString('base64') },
+      }),
+    ]);
+    const cache = new RedisExchangeCache(
+      'shared',
+      {
+        uri: redis.url,
+        keyPrefix: PREFIX,
+        username: undefined,
+        passwordSecretId: 'redis.password',
+        secretsProvider: secrets,
+        encryptionSecretIds: ['k1'],
+        caSecretId,
+        serverName: 'localhost',
+        connectTimeoutMs: 1_000,
+        commandTimeoutMs: 500,
+        leaseMs: 2_000,
+        localCacheMaxSize: 0,
+        localCacheTtlMs: 0,
+      },
+      { logger, metrics },
+    );
+    await cache.start();
+    opened.push(cache);
+    return { cache, metrics, logs };
+  };
+
+  test('rediss:// with the CA from the secret store: stored and read back', async () => {
+    assert.match(redis.url, /^rediss:/);
+    const { cache } = await open('ca');
+    const at = lookup();
+    await cache.getOrExchange(
+      at,
+      async () => ({ ok: true, success: success('over-tls') }),
+      () => 60_000,
+    );
+    const read = await cache.getOrExchange(
+      at,
+      () => Promise.reject(new Error('not called')),
+      () => 60_000,
+    );
+    assert.equal(read.source, 'cached');
+    assert.equal(await redis.cli('EXISTS', PREFIX + at.key), '1\n');
+  });
+
+  test('without the CA the certificate is not trusted: exchanged directly, and no password in the logs', async () => {
+    const { cache, logs } = await open(undefined);
+    const result = await cache.getOrExchange(
+      lookup(),
+      async () => ({ ok: true, success: success('direct') }),
+      () => 60_000,
+    );
+    assert.equal(result.source, 'exchanged');
+    assert.ok(logs.some((line) => line.code === 'TG_EXCHANGE_CACHE_STORE_FAILED'));
+    assert.ok(!JSON.stringify(logs).includes('s3cret-redis-password'));
   });
 });
