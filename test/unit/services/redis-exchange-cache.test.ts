@@ -16,6 +16,7 @@ import {
   type RedisExchangeCacheSettings,
 } from '../../../src/services/redis-exchange-cache.js';
 import { memoryLogger, type LogLine } from '../../fixtures/gateway.js';
+import { FILE, harness } from '../filters/harness.js';
 import { startRedis, TLS_CERT_FILE, type TestRedis } from '../../fixtures/redis.js';
 
 const PREFIX = 'test:exchange:';
@@ -347,5 +348,52 @@ describe('RedisExchangeCache over TLS, with a password, both from the secret sto
     assert.equal(result.source, 'exchanged');
     assert.ok(logs.some((line) => line.code === 'TG_EXCHANGE_CACHE_STORE_FAILED'));
     assert.ok(!JSON.stringify(logs).includes('s3cret-redis-password'));
+  });
+});
+
+describe('RedisExchangeCache config errors carry a code and a pointer', () => {
+  const config = { uri: 'redis://127.0.0.1:6379', encryptionSecretId: 'k', secretsProvider: 'Env' };
+  const errorsOf = (extra: Record<string, unknown>): string[] =>
+    harness().errorsOf([
+      { name: 'Env', type: 'SystemAndEnvSecretStore' },
+      { name: 'cache', type: 'RedisExchangeCache', config: { ...config, ...extra } },
+    ]);
+
+  test('a URI that is not redis(s)://, or holds a password; durations out of range; an unknown key', () => {
+    assert.deepEqual(errorsOf({ uri: 'http://127.0.0.1:6379' }), [
+      `TG_CONFIG_BAD_VALUE ${FILE}#/heap/1/config/uri`,
+    ]);
+    assert.deepEqual(errorsOf({ uri: 'redis://user:hunter2@127.0.0.1' }), [
+      `TG_CONFIG_BAD_VALUE ${FILE}#/heap/1/config/uri`,
+    ]);
+    assert.deepEqual(errorsOf({ commandTimeout: 'unlimited' }), [
+      `TG_CONFIG_BAD_VALUE ${FILE}#/heap/1/config/commandTimeout`,
+    ]);
+    assert.deepEqual(errorsOf({ lease: '0 ms' }), [`TG_CONFIG_BAD_VALUE ${FILE}#/heap/1/config/lease`]);
+    assert.deepEqual(errorsOf({ localCacheMaxSize: -1 }), [
+      `TG_CONFIG_SCHEMA ${FILE}#/heap/1/config/localCacheMaxSize`,
+    ]);
+    assert.deepEqual(errorsOf({ keyprefix: 'x' }), [
+      `TG_CONFIG_UNKNOWN_PROPERTY ${FILE}#/heap/1/config/keyprefix`,
+    ]);
+    assert.deepEqual(errorsOf({ secretsProvider: undefined }), [
+      `TG_CONFIG_MISSING_PROPERTY ${FILE}#/heap/1/config/secretsProvider`,
+    ]);
+  });
+
+  test("a filter's cache.store must be a RedisExchangeCache", () => {
+    const errors = harness().errorsOf([
+      {
+        name: 'f',
+        type: 'OAuth2TokenExchangeFilter',
+        config: {
+          endpoint: 'http://127.0.0.1:9/token',
+          subjectToken: '${request.headers.x[0]}',
+          cache: { enabled: true, store: 'AmStore' },
+        },
+      },
+      { name: 'AmStore', type: 'AmService', config: { url: 'http://127.0.0.1:9/am/' } },
+    ]);
+    assert.deepEqual(errors, [`TG_CONFIG_WRONG_KIND ${FILE}#/heap/0/config/cache/store`]);
   });
 });
