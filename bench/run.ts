@@ -1,13 +1,14 @@
 /**
  * Tollgate against nginx on this machine; see bench/README.md. Build first (`npm run bench` does):
  *   node dist/bench/run.js [--duration 10] [--warmup 3] [--connections 50] [--threads 2]
- *                          [--repeat 3] [--cases 1,2,3,4,5,6,7,8] [--profile DIR] [--out DIR]
- * Starts, on 127.0.0.1 only: a Node backend, the dev authorization server, nginx (one worker), one
- * Tollgate process per case and the minimal proxy the gateway is read against, all as child
+ *                          [--repeat 3] [--cases 1,2,3,4,5,6,7,8,9] [--profile DIR] [--out DIR]
+ * Starts, on 127.0.0.1 only: a Node backend, the dev authorization server, nginx (one worker),
+ * redis-server (case 9), one Tollgate process per case and the minimal proxy the gateway is read against, all as child
  * processes that are stopped on exit, on error and on SIGINT/SIGTERM. Writes latest.json,
  * latest.md and latest.svg under bench/results/.
  */
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import {
   accessSync,
   chmodSync,
@@ -43,18 +44,21 @@ import {
 import { runWrk, totalErrors, writePacedWrkScript, writeWrkScript, type LoadOptions } from './lib/wrk.js';
 
 const USAGE = `usage: npm run bench -- [--duration S] [--warmup S] [--connections N] [--threads N] [--repeat N]
-                        [--cases 1,2,3,4,5,6,7,8] [--profile DIR] [--out DIR]
+                        [--cases 1,2,3,4,5,6,7,8,9] [--profile DIR] [--out DIR]
   --duration     seconds of measured load per case (default 10)
   --warmup       seconds of unmeasured load before each case (default 3)
   --connections  wrk connections (default 50); --threads wrk threads (default 2)
   --repeat       interleaved repetitions of the whole set (default 3)
   --cases        which cases to run (default all; nginx's and Tollgate's pass-through always run
-                 with any of cases 1-5 and 7, as the references)
+                 with any of cases 1-5, 7 and 9, as the references; case 4 with case 9)
   --profile DIR  run each Tollgate process with --cpu-prof, writing .cpuprofile files to DIR
   --out DIR      where latest.{json,md,svg} go (default bench/results)
 quick run:  npm run bench -- --duration 3 --warmup 1 --repeat 1`;
 
 const INSTALL_HINT = 'apt-get update && apt-get install -y nginx wrk';
+const REDIS_HINT = 'apt-get update && apt-get install -y redis-server';
+/** Case 9's AES-256 key, as SystemAndEnvSecretStore reads EXCHANGE_CACHE_KEY (base64). */
+const EXCHANGE_CACHE_KEY = randomBytes(32).toString('base64');
 const CLIENT_SECRET_BASE64 = Buffer.from('password').toString('base64');
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repoRoot = resolve(here, '..', '..');
@@ -80,7 +84,7 @@ function parseSettings(argv: string[]): Settings {
       connections: { type: 'string', default: '50' },
       threads: { type: 'string', default: '2' },
       repeat: { type: 'string', default: '3' },
-      cases: { type: 'string', default: '1,2,3,4,5,6,7,8' },
+      cases: { type: 'string', default: '1,2,3,4,5,6,7,8,9' },
       profile: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -96,7 +100,7 @@ function parseSettings(argv: string[]): Settings {
       throw new Error(`--${name} must be an integer from ${min} to ${max}`);
     return n;
   };
-  const cases = new Set(values.cases.split(',').map((c) => integer('cases', c.trim(), 1, 8)));
+  const cases = new Set(values.cases.split(',').map((c) => integer('cases', c.trim(), 1, 9)));
   const threads = integer('threads', values.threads, 1, 64);
   const connections = integer('connections', values.connections, 1, 10_000);
   if (connections < threads) throw new Error('--connections must be at least --threads');
@@ -133,6 +137,19 @@ function freePort(): Promise<number> {
       server.close(() => done(port));
     });
   });
+}
+
+/** Waits until `child` has written a line matching `pattern`, at most `timeoutMs`. */
+async function waitForOutput(child: Child, pattern: RegExp, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pattern.test(child.stdout())) {
+    if (child.process.exitCode !== null || Date.now() > deadline) {
+      throw new Error(
+        `${child.name} did not start:\n${child.stderr().slice(-2000)}${child.stdout().slice(-2000)}`,
+      );
+    }
+    await sleep(25);
+  }
 }
 
 /** Polls `url` until it answers 200, at most `timeoutMs`; fails early when `child` exits. */
@@ -196,6 +213,8 @@ const GATEWAY_CASES: readonly { n: number; id: GatewayCase & LoadCaseId }[] = [
   { n: 4, id: 'exchange-cached' },
   { n: 5, id: 'routes100' },
   { n: 7, id: 'pass-access-log' },
+  { n: 9, id: 'exchange-redis' },
+  { n: 9, id: 'exchange-redis-miss' },
 ];
 
 const BODY_LOADS = (settings: Settings): BodyLoad[] => {
@@ -210,6 +229,10 @@ const BODY_LOADS = (settings: Settings): BodyLoad[] => {
 
 async function main(): Promise<number> {
   const settings = parseSettings(process.argv.slice(2));
+  if (settings.cases.has(9) && !onPath('redis-server')) {
+    console.error(`case 9 needs redis-server on PATH. Install it first (as root):\n  ${REDIS_HINT}`);
+    return 1;
+  }
   const missing = ['nginx', 'wrk'].filter((command) => !onPath(command));
   if (missing.length > 0) {
     console.error(
@@ -221,9 +244,11 @@ async function main(): Promise<number> {
     console.error(`${cliPath} not found: build first (npm run build), or use npm run bench`);
     return 1;
   }
-  const wantLoad = [1, 2, 3, 4, 5, 7].some((n) => settings.cases.has(n));
-  // Cases 2 to 5 and 7 are read against case 1 (and every case against nginx's), so the references always run.
+  const wantLoad = [1, 2, 3, 4, 5, 7, 9].some((n) => settings.cases.has(n));
+  // Cases 2 to 5 and 7 are read against case 1 (and every case against nginx's), so the references
+  // always run; case 9 (the Redis-backed cache) is read against case 4 (the in-memory one).
   if (wantLoad) settings.cases.add(1);
+  if (settings.cases.has(9)) settings.cases.add(4);
   const wantBodies = settings.cases.has(6);
   // Every load case sends the same request, a subject token from the AS included.
   const wantAs = wantLoad;
@@ -276,8 +301,29 @@ async function main(): Promise<number> {
     check(seen.seen.headers['x-forwarded-for'] === '127.0.0.1', 'nginx sets X-Forwarded-For');
   }
 
+  let redisUrl: string | undefined;
+  if (settings.cases.has(9)) {
+    const redisPort = await freePort();
+    const redisDir = join(tmp, 'redis');
+    mkdirSync(redisDir);
+    const redis = startChild('redis-server', 'redis-server', [
+      '--port',
+      String(redisPort),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      redisDir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+    ]);
+    await waitForOutput(redis, /Ready to accept connections/, 15_000);
+    redisUrl = `redis://127.0.0.1:${redisPort}`;
+  }
+
   const configDirs = new Map<GatewayCase, string>();
-  const setup = { backendUrl, tokenEndpoint };
+  const setup = { backendUrl, tokenEndpoint, redisUrl };
   const headers = [`Authorization: Bearer ${token}`];
   const configDir = (kind: GatewayCase): string => {
     let dir = configDirs.get(kind);
@@ -326,7 +372,10 @@ async function main(): Promise<number> {
         '--units',
         String(units),
       ],
-      { env: { ...process.env, CLIENT_SECRET_ID: CLIENT_SECRET_BASE64 }, cwd: repoRoot },
+      {
+        env: { ...process.env, CLIENT_SECRET_ID: CLIENT_SECRET_BASE64, EXCHANGE_CACHE_KEY },
+        cwd: repoRoot,
+      },
     );
     const base = `http://127.0.0.1:${port}`;
     try {
@@ -688,7 +737,9 @@ async function precheck(id: GatewayCase, url: string, token: string): Promise<vo
       return;
     }
     case 'exchange':
-    case 'exchange-cached': {
+    case 'exchange-cached':
+    case 'exchange-redis':
+    case 'exchange-redis-miss': {
       const first = await echo(url, { authorization: `Bearer ${token}` });
       const second = await echo(url, { authorization: `Bearer ${token}` });
       const a = first.seen.headers.authorization;
@@ -698,7 +749,7 @@ async function precheck(id: GatewayCase, url: string, token: string): Promise<vo
         `${id}: the backend gets an issued token`,
       );
       if (id === 'exchange') check(a !== b, 'exchange: without a cache every request gets a new token');
-      else check(a === b, 'exchange-cached: the second request is served from the cache');
+      else check(a === b, `${id}: the second request is served from the cache`);
       return;
     }
   }

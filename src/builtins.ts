@@ -29,6 +29,7 @@ import {
   systemAndEnvSecretStoreType,
 } from './secrets/secret-store-types.js';
 import { amServiceType } from './services/am-service.js';
+import { redisExchangeCacheType } from './services/redis-exchange-cache.js';
 import { inMemorySessionManagerType } from './services/in-memory-session-manager.js';
 import { jwtSessionType } from './services/jwt-session.js';
 import { defaultRateThrottlingPolicyType } from './services/default-rate-throttling-policy.js';
@@ -65,6 +66,7 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   mappedThrottlingPolicyType,
   oauth2TokenExchangeFilterType,
   privateKeyJwtClientAuthenticationFilterType,
+  redisExchangeCacheType,
   reverseProxyHandlerType,
   routerType,
   scriptableResourceAccessType,

@@ -4,11 +4,37 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export type GatewayCase =
-  'pass' | 'headers' | 'exchange' | 'exchange-cached' | 'routes100' | 'pass-access-log' | 'static';
+  | 'pass'
+  | 'headers'
+  | 'exchange'
+  | 'exchange-cached'
+  | 'exchange-redis'
+  | 'exchange-redis-miss'
+  | 'routes100'
+  | 'pass-access-log'
+  | 'static';
 
 export interface GatewaySetup {
   readonly backendUrl: string;
   readonly tokenEndpoint: string;
+  /** Case 9's redis-server. */
+  readonly redisUrl: string | undefined;
+}
+
+/**
+ * Case 9's store: a RedisExchangeCache sealing with EXCHANGE_CACHE_KEY; `front: false` leaves the
+ * filter no in-process entries, so every lookup is answered by Redis.
+ */
+function redisStore(setup: GatewaySetup, front: boolean): object {
+  return {
+    type: 'RedisExchangeCache',
+    config: {
+      uri: setup.redisUrl,
+      encryptionSecretId: 'exchange.cache.key',
+      secretsProvider: 'Secrets',
+      ...(front ? {} : { localCacheMaxSize: 0 }),
+    },
+  };
 }
 
 /** Case 1's route: a condition and a ReverseProxyHandler. The body cases use it too. */
@@ -47,13 +73,18 @@ function headersRoute(setup: GatewaySetup): object {
 }
 
 /**
- * Cases 3 and 4: the caller's bearer token is exchanged (RFC 8693) at the dev AS by
+ * Cases 3, 4 and 9: the caller's bearer token is exchanged (RFC 8693) at the dev AS by
  * serviceConfidentialClient (client_secret_basic, its secret from CLIENT_SECRET_ID) and the request
  * goes on with the issued token, as routes/api-proxy.yaml does.
  */
-function exchangeRoute(setup: GatewaySetup, cache: boolean): object {
+function exchangeRoute(setup: GatewaySetup, kind: GatewayCase): object {
+  const cache = kind !== 'exchange';
+  const store =
+    kind === 'exchange-redis' || kind === 'exchange-redis-miss'
+      ? { store: redisStore(setup, kind === 'exchange-redis') }
+      : {};
   return {
-    name: cache ? 'exchange-cached' : 'exchange',
+    name: kind,
     condition: "${request.uri.path.startsWith('/bench/')}",
     baseURI: setup.backendUrl,
     heap: [
@@ -87,7 +118,7 @@ function exchangeRoute(setup: GatewaySetup, cache: boolean): object {
               endpointHandler: 'ExchangeEndpoint',
               subjectToken: "${request.headers['Authorization'][0].substring(7)}",
               scopes: ['mail'],
-              cache: { enabled: cache },
+              cache: { enabled: cache, ...store },
             },
           },
           {
@@ -127,10 +158,10 @@ export function writeGatewayConfig(dir: string, kind: GatewayCase, setup: Gatewa
       write('headers.json', headersRoute(setup));
       break;
     case 'exchange':
-      write('exchange.json', exchangeRoute(setup, false));
-      break;
     case 'exchange-cached':
-      write('exchange-cached.json', exchangeRoute(setup, true));
+    case 'exchange-redis':
+    case 'exchange-redis-miss':
+      write(`${kind}.json`, exchangeRoute(setup, kind));
       break;
     case 'pass-access-log':
       // Case 1 with admin.json's access log on, to a file (what a deployment would do).

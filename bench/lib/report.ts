@@ -9,6 +9,8 @@ export type LoadCaseId =
   | 'exchange'
   | 'pass-paced'
   | 'exchange-cached'
+  | 'exchange-redis'
+  | 'exchange-redis-miss'
   | 'routes100'
   | 'pass-access-log'
   | 'minimal'
@@ -24,6 +26,8 @@ export const LOAD_CASE_TITLES: Readonly<Record<LoadCaseId, string>> = {
   exchange: '3. token exchange, cache off',
   'pass-paced': "3r. pass-through at case 3's req/s (paced)",
   'exchange-cached': '4. token exchange, cache hits',
+  'exchange-redis': '9. token exchange, Redis cache hits through the in-process front',
+  'exchange-redis-miss': '9m. token exchange, Redis cache, no front: every lookup a Redis GET',
   routes100: '5. 100 routes, last one matches',
   'pass-access-log': '7. pass-through, access log on (to a file)',
   minimal: 'm1. minimal undici proxy: pass-through',
@@ -39,6 +43,8 @@ const PASS_REFERENCE: Partial<Record<LoadCaseId, LoadCaseId>> = {
   headers: 'pass',
   exchange: 'pass',
   'exchange-cached': 'pass',
+  'exchange-redis': 'exchange-cached',
+  'exchange-redis-miss': 'exchange-cached',
   routes100: 'pass',
   'pass-access-log': 'pass',
   'minimal-exchange': 'minimal',
@@ -267,6 +273,13 @@ function targets(cases: readonly CaseSummary[], bodies: readonly BodySummary[]):
       (v) => v >= 0.9,
     ),
     check(
+      'redis-rps',
+      'exchange with Redis-backed cache hits req/s ≥ 0.9× in-memory cache hits',
+      get('exchange-redis')?.vsPassThrough?.requestsPerSecond,
+      '×',
+      (v) => v >= 0.9,
+    ),
+    check(
       'exchange-cpu',
       'exchange without cache: gateway CPU/request ≤ 1.5× pass-through at the same req/s',
       get('exchange')?.vsPacedPassThrough?.cpuPerRequest,
@@ -308,6 +321,7 @@ const CASE_TARGETS: Partial<Record<LoadCaseId, string[]>> = {
   pass: ['pass-rps', 'pass-p99'],
   exchange: ['exchange-cpu'],
   'exchange-cached': ['cached-rps'],
+  'exchange-redis': ['redis-rps'],
   routes100: ['routes100-rps'],
   'pass-access-log': ['access-log-rps', 'access-log-cpu'],
 };

@@ -1,6 +1,8 @@
 // `npm start`: runs the demo. `--gateway-only` starts the gateway alone, for use against a real
 // authorization server named by AM_URL (and BACKEND_URL). `--gateway-port`, `--as-port` and
-// `--backend-port` move the listeners (0 picks free ports). Ctrl-C stops everything.
+// `--backend-port` move the listeners (0 picks free ports). `--redis` also starts a redis-server
+// (port 6380, or `--redis-port`) and shares the routes' exchange caches through it. Ctrl-C stops
+// everything.
 import { parseArgs } from 'node:util';
 import { startDemo } from './start.js';
 
@@ -12,6 +14,8 @@ async function main(): Promise<void> {
       'gateway-port': { type: 'string' },
       'as-port': { type: 'string' },
       'backend-port': { type: 'string' },
+      redis: { type: 'boolean', default: false },
+      'redis-port': { type: 'string' },
     },
   });
   const port = (value: string | undefined): number | undefined =>
@@ -22,7 +26,9 @@ async function main(): Promise<void> {
       ...(values['gateway-port'] && { gateway: port(values['gateway-port']) }),
       ...(values['as-port'] && { authorizationServer: port(values['as-port']) }),
       ...(values['backend-port'] && { backend: port(values['backend-port']) }),
+      ...(values['redis-port'] && { redis: port(values['redis-port']) }),
     },
+    redis: values.redis,
     logFormat: values['log-format'] === 'json' ? 'json' : 'pretty',
   });
   // A log line, not console output: the logger writes on its own schedule (pretty output through a
@@ -32,12 +38,14 @@ async function main(): Promise<void> {
     demo.authorizationServer &&
       `authorization server ${demo.authorizationServer.url} (user demo / Ch4ng31t, clients' secret: password)`,
     demo.backend && `sample API ${demo.backend.url}`,
+    demo.redisUrl && `shared exchange cache ${demo.redisUrl}`,
   ];
   demo.gateway.logger.info(
     {
       gateway: demo.gateway.urls,
       authorizationServer: demo.authorizationServer?.url,
       backend: demo.backend?.url,
+      redis: demo.redisUrl,
     },
     `Tollgate demo is running: ${parts.filter(Boolean).join(', ')}. Try the walkthrough in README.md; Ctrl-C stops everything.`,
   );

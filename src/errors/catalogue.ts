@@ -101,6 +101,9 @@ export const errorCatalogue = Object.freeze({
   // OAuth 2.0 token exchange
   TG_OAUTH2_EXCHANGE_FAILED: entry('the token exchange failed', 500, false),
   TG_OAUTH2_NO_SUBJECT_TOKEN: entry('the subject token expression gave no token', 400, false),
+  TG_EXCHANGE_CACHE_STORE_FAILED: entry(
+    'the shared exchange cache failed or gave an unusable value; the token is exchanged directly',
+  ),
 
   // Secret stores and the token exchange protocol layer (src/secrets, src/oauth2)
   TG_SECRET_BAD_ID: entry('the secret id cannot name a secret in this store'),

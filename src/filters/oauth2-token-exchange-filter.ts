@@ -22,7 +22,12 @@ import { RequestUri } from '../http/uri.js';
 import { defineType, type CreateContext, type Filter, type Handler } from '../heap/types.js';
 import { bearerChallenge } from '../oauth2/bearer-challenge.js';
 import { FAILURE_MAPPING, failureFromError, OAuthErrorCode, TokenExchangeFailure } from '../oauth2/errors.js';
-import { ExchangeCache, ExchangeKeyer, type ExchangeCacheConfig } from '../oauth2/exchange-cache.js';
+import {
+  ExchangeCache,
+  ExchangeKeyer,
+  type ExchangeCacheConfig,
+  type ExchangeStore,
+} from '../oauth2/exchange-cache.js';
 import {
   buildTokenExchangeRequest,
   normalizeScopes,
@@ -39,6 +44,7 @@ import {
 import { resolveTokenType, TokenType } from '../oauth2/token-types.js';
 import { routeLabel, type ExchangeSource, type GatewayMetrics } from '../observability/metrics.js';
 import { AmService } from '../services/am-service.js';
+import { RedisExchangeCache } from '../services/redis-exchange-cache.js';
 import type { ResourceAccess } from '../services/scriptable-resource-access.js';
 
 type StringOrList = string | string[];
@@ -49,6 +55,7 @@ interface CacheSettings {
   maxTtl?: string | number;
   margin?: string | number;
   negativeTtl?: string | number;
+  store?: unknown;
 }
 
 interface OAuth2TokenExchangeFilterConfig {
@@ -187,6 +194,28 @@ function cacheConfig(settings: CacheSettings | undefined, place: Place): Exchang
     marginMs: duration('margin'),
     negativeTtlMs: duration('negativeTtl'),
   };
+}
+
+/** The `cache.store` object, when there is one: a RedisExchangeCache, by name or inline. */
+function sharedStore(
+  settings: CacheSettings | undefined,
+  context: CreateContext,
+): RedisExchangeCache | undefined {
+  if (settings?.store === undefined) return undefined;
+  const place = childPlace(context.place, 'cache', 'store');
+  const store = context.resolve<unknown>(settings.store, 'Service', place);
+  if (!(store instanceof RedisExchangeCache)) {
+    throw new ConfigErrors([
+      configError('TG_CONFIG_WRONG_KIND', place, 'cache.store must be a RedisExchangeCache'),
+    ]);
+  }
+  if (settings.enabled !== true) {
+    context.logger.warn(
+      { place: formatPlace(place) },
+      'cache.store is set but cache.enabled is not true: the filter caches nothing',
+    );
+  }
+  return store;
 }
 
 /**
@@ -349,7 +378,7 @@ class OAuth2TokenExchangeFilter implements Filter {
   readonly #lenient: boolean;
   readonly #timeoutMs: number | undefined;
   /** undefined when `cache.enabled` is not true. */
-  readonly #cache: ExchangeCache | undefined;
+  readonly #cache: ExchangeStore | undefined;
   readonly #keyer: ExchangeKeyer;
   readonly #metrics: GatewayMetrics;
   readonly #needs: EntityNeeds;
@@ -419,9 +448,18 @@ class OAuth2TokenExchangeFilter implements Filter {
     );
     this.#lenient = config.lenient ?? true;
     this.#timeoutMs = timeoutMs(config.timeout, at('timeout'));
+    const shared = sharedStore(config.cache, context);
     let cache: ExchangeCache;
     try {
-      cache = new ExchangeCache(cacheConfig(config.cache, at('cache')));
+      const settings = cacheConfig(config.cache, at('cache'));
+      cache =
+        shared === undefined
+          ? new ExchangeCache(settings)
+          : new ExchangeCache(
+              // The in-process front is the store's; an empty one keeps nothing (localTtlMs 0).
+              { ...settings, maxEntries: Math.max(1, shared.localCacheMaxSize) },
+              { shared, localTtlMs: shared.localCacheTtlMs },
+            );
     } catch (error) {
       if (error instanceof TollgateError && error.place === undefined) {
         throw configErrors(at('cache'), error.detail ?? error.message);
@@ -675,6 +713,7 @@ export const oauth2TokenExchangeFilterType = defineType<OAuth2TokenExchangeFilte
         maxTtl: durationSchema,
         margin: durationSchema,
         negativeTtl: durationSchema,
+        store: referenceSchema,
       }),
     },
     ['subjectToken'],

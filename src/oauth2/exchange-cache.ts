@@ -3,7 +3,7 @@ import { decodeJwt } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { TollgateError } from '../errors/tollgate-error.js';
 import type { FixedExchangeParts, TokenExchangeRequest } from './token-exchange-request.js';
-import type { TokenExchangeOutcome } from './token-exchange-response.js';
+import type { TokenExchangeOutcome, TokenExchangeSuccess } from './token-exchange-response.js';
 
 export interface ExchangeCacheConfig {
   /** Default 10 000. */
@@ -19,6 +19,13 @@ export interface ExchangeCacheConfig {
 export interface ExchangeCacheOptions {
   /** Milliseconds since the epoch; compared with JWT `exp`, so it must be wall-clock time. */
   readonly now?: () => number;
+  /** A cache shared with other gateway instances, asked on a miss here (see SharedExchangeTier). */
+  readonly shared?: SharedExchangeTier;
+  /**
+   * Longest an answer is kept in this process when there is a shared tier (0: never, so every
+   * lookup asks the tier). Default: as long as the answer may be served.
+   */
+  readonly localTtlMs?: number;
 }
 
 /** Everything that makes two exchanges give different tokens. */
@@ -45,6 +52,39 @@ export type ExchangeSource = 'exchanged' | 'cached' | 'shared' | 'uncached';
 export interface ExchangeCacheResult {
   readonly outcome: TokenExchangeOutcome;
   readonly source: ExchangeSource;
+}
+
+/** What the filter asks of its cache; ExchangeCache is the one implementation, with or without a shared tier. */
+export interface ExchangeStore {
+  getOrExchange(
+    lookup: CacheLookup,
+    exchange: () => Promise<TokenExchangeOutcome>,
+  ): ExchangeCacheResult | Promise<ExchangeCacheResult>;
+  clear(): void;
+  /** Entries kept in this process. */
+  readonly size: number;
+}
+
+export interface SharedTierResult {
+  readonly outcome: TokenExchangeOutcome;
+  /** `cached`: found in the tier; `shared`: another instance's call, waited for; `exchanged`: `exchange`'s. */
+  readonly source: 'exchanged' | 'cached' | 'shared';
+  /** For a success: how much longer it may be served, in ms (0 or less: not at all). */
+  readonly remainingMs: number;
+}
+
+/**
+ * A cache shared by several gateway instances, behind each one's in-process cache: on a miss
+ * there, the instance asks the tier, which answers from its store or calls `exchange` (at most
+ * once per call) and stores a success for `ttlMs(outcome)` milliseconds. A tier that fails
+ * itself still answers, by calling `exchange`: only `exchange`'s own errors reach the caller.
+ */
+export interface SharedExchangeTier {
+  getOrExchange(
+    lookup: CacheLookup,
+    exchange: () => Promise<TokenExchangeOutcome>,
+    ttlMs: (outcome: TokenExchangeSuccess) => number,
+  ): Promise<SharedTierResult>;
 }
 
 export const EXCHANGE_CACHE_DEFAULTS = Object.freeze({
@@ -166,15 +206,19 @@ function checkedCount(name: string, value: number, minimum: number): number {
  * exchangeCacheKey), so one user's token is never served for another's subject token.
  * Concurrent requests with the same key share one call to the authorization server
  * (single-flight). Failures are not kept, except invalid_grant for negativeTtlMs: a burst with a
- * revoked or expired token then costs one call, not one per request.
+ * revoked or expired token then costs one call, not one per request. With a shared tier, a miss
+ * here asks the tier (still once per key at a time), and what it answers is kept here for at
+ * most localTtlMs; failures stay in this process.
  */
-export class ExchangeCache {
+export class ExchangeCache implements ExchangeStore {
   readonly #maxTtlMs: number;
   readonly #marginMs: number;
   readonly #negativeTtlMs: number;
   readonly #now: () => number;
   readonly #entries: LRUCache<string, TokenExchangeOutcome>;
   readonly #inFlight = new Map<string, Promise<TokenExchangeOutcome>>();
+  readonly #shared: SharedExchangeTier | undefined;
+  readonly #localTtlMs: number;
 
   constructor(config: ExchangeCacheConfig, options: ExchangeCacheOptions = {}) {
     this.#maxTtlMs = checkedCount('maxTtlMs', config.maxTtlMs ?? EXCHANGE_CACHE_DEFAULTS.maxTtlMs, 0);
@@ -185,6 +229,11 @@ export class ExchangeCache {
       0,
     );
     this.#now = options.now ?? Date.now;
+    this.#shared = options.shared;
+    this.#localTtlMs =
+      options.localTtlMs === undefined
+        ? Number.POSITIVE_INFINITY
+        : checkedCount('localTtl', options.localTtlMs, 0);
     this.#entries = new LRUCache<string, TokenExchangeOutcome>({
       max: checkedCount('maxEntries', config.maxEntries ?? EXCHANGE_CACHE_DEFAULTS.maxEntries, 1),
       // The cache's clock is ours, so tests can move time; resolution 0 makes it read the clock
@@ -211,6 +260,7 @@ export class ExchangeCache {
 
     // `then(exchange)` rather than calling it here: even a synchronous throw then goes through
     // `finally`, so the in-flight entry is always removed.
+    if (this.#shared !== undefined) return this.#fromShared(lookup, exchange, this.#shared);
     const call = Promise.resolve()
       .then(exchange)
       .then((outcome) => {
@@ -220,6 +270,33 @@ export class ExchangeCache {
       .finally(() => this.#inFlight.delete(key));
     this.#inFlight.set(key, call);
     return call.then((outcome) => ({ outcome, source: 'exchanged' }));
+  }
+
+  #fromShared(
+    lookup: CacheLookup,
+    exchange: () => Promise<TokenExchangeOutcome>,
+    shared: SharedExchangeTier,
+  ): Promise<ExchangeCacheResult> {
+    const { key } = lookup;
+    const asked = Promise.resolve().then(() =>
+      shared.getOrExchange(lookup, exchange, (success) => this.#ttl(lookup, success)),
+    );
+    const call = asked
+      .then((result) => {
+        if (result.outcome.ok) {
+          const ttlMs = Math.floor(Math.min(result.remainingMs, this.#localTtlMs));
+          if (ttlMs > 0) this.#entries.set(key, result.outcome, { ttl: ttlMs });
+        } else {
+          this.#remember(lookup, result.outcome);
+        }
+        return result;
+      })
+      .finally(() => this.#inFlight.delete(key));
+    const outcome = call.then((result) => result.outcome);
+    // Concurrent callers join `outcome` and see its error themselves; this caller sees it on `call`.
+    outcome.catch(() => undefined);
+    this.#inFlight.set(key, outcome);
+    return call.then((result) => ({ outcome: result.outcome, source: result.source }));
   }
 
   /** Drops every entry (e.g. when the route that owns the cache stops). Calls in flight finish. */
@@ -244,18 +321,23 @@ export class ExchangeCache {
       }
       return;
     }
+    // Whole milliseconds, and never 0: lru-cache reads a ttl of 0 as "never expires".
+    const ttlMs = this.#ttl(lookup, outcome.success);
+    if (ttlMs > 0) this.#entries.set(key, outcome, { ttl: ttlMs });
+  }
+
+  /** cacheTtlMs in whole milliseconds, for this cache's limits. */
+  #ttl(lookup: CacheLookup, success: TokenExchangeSuccess): number {
     const ttl = cacheTtlMs(
       {
         now: this.#now(),
-        expiresIn: outcome.success.expiresIn,
-        issuedToken: outcome.success.accessToken,
+        expiresIn: success.expiresIn,
+        issuedToken: success.accessToken,
         subjectToken: lookup.subjectToken,
         actorToken: lookup.actorToken,
       },
       { maxTtlMs: this.#maxTtlMs, marginMs: this.#marginMs },
     );
-    // Whole milliseconds, and never 0: lru-cache reads a ttl of 0 as "never expires".
-    const ttlMs = Math.floor(ttl);
-    if (ttlMs > 0) this.#entries.set(key, outcome, { ttl: ttlMs });
+    return Math.floor(ttl);
   }
 }

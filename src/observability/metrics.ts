@@ -252,6 +252,7 @@ export class GatewayMetrics {
   readonly #exchangeDurations = new KeptSeries(['route', 'filter', 'source'], () => new HistogramCounts());
   readonly #cacheGets = new KeptSeries(['route', 'filter', 'result'], () => new Count());
   readonly #upstreamErrors = new KeptSeries(UPSTREAM_LABELS, () => new Count());
+  readonly #storeErrors = new KeptSeries(['store', 'reason'], () => new Count());
   /** Read at scrape: each exchange cache's size, and each router's route statuses. */
   readonly #caches = new Set<{ route: string; filter: string; size: () => number }>();
   readonly #routeStates = new Set<{ router: string; read: () => readonly RouteStateRecord[] }>();
@@ -335,6 +336,13 @@ export class GatewayMetrics {
     );
     keptCounter(
       registry,
+      'tollgate_exchange_cache_store_errors_total',
+      'Shared exchange cache (Redis) failures, each answered by exchanging directly: unavailable, timeout, or an unusable value',
+      ['store', 'reason'],
+      () => this.#storeErrors.rows().map(([labels, count]) => [labels, count.value]),
+    );
+    keptCounter(
+      registry,
       'tollgate_upstream_errors_total',
       'Upstream requests that got no answer, by route, handler and code (TG_UPSTREAM_*)',
       UPSTREAM_LABELS,
@@ -389,6 +397,11 @@ export class GatewayMetrics {
   /** An upstream request that got no answer (a TG_UPSTREAM_* code). */
   upstreamError(route: string, handler: string, code: string): void {
     this.#upstreamErrors.get([route, handler, code]).value++;
+  }
+
+  /** A shared exchange cache's failure (`reason`: unavailable, timeout or unusable). */
+  exchangeStoreError(store: string, reason: 'unavailable' | 'timeout' | 'unusable'): void {
+    this.#storeErrors.get([store, reason]).value++;
   }
 
   /** Reports an exchange cache's size at each scrape until the returned function is called. */

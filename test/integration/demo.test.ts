@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -124,6 +124,55 @@ describe('the README walkthrough', () => {
     const bad = await request(`${gateway}/api/hello`, { headers: { authorization: 'Bearer not-a-token' } });
     assert.equal(bad.statusCode, 403);
     assert.equal(((await bad.body.json()) as { error: string }).error, 'invalid_grant');
+  });
+});
+
+describe('the demo with --redis', () => {
+  let demo: Demo;
+
+  before(async () => {
+    demo = await startDemo({
+      ports: { gateway: 0, authorizationServer: 0, backend: 0, redis: 0 },
+      routesDir: join(root, 'routes'),
+      logLevel: 'silent',
+      env: {},
+      redis: true,
+    });
+  });
+
+  after(async () => {
+    await demo?.close();
+  });
+
+  test("the API route's exchange cache is in the demo's Redis, sealed", async () => {
+    const amUrl = demo.authorizationServer!.url;
+    const token = await form(
+      `${amUrl}oauth2/access_token`,
+      { grant_type: 'password', username: 'demo', password: 'Ch4ng31t', scope: 'mail employeenumber' },
+      'client-application:password',
+    );
+    const subjectToken = (JSON.parse(token.text) as { access_token: string }).access_token;
+    for (let i = 0; i < 2; i++) {
+      const api = await request(`${demo.gateway.urls[0]}/api/hello`, {
+        headers: { authorization: `Bearer ${subjectToken}` },
+      });
+      assert.equal(api.statusCode, 200);
+      await api.body.dump();
+    }
+    const port = new URL(demo.redisUrl!).port;
+    const cli = (...args: string[]): string =>
+      execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', port, ...args], { encoding: 'utf8' });
+    const keys = cli('--scan')
+      .split('\n')
+      .filter((key) => key !== '');
+    assert.equal(keys.length, 1);
+    assert.match(keys[0]!, /^tollgate:exchange:[0-9a-f]{64}$/);
+    assert.ok(!cli('GET', keys[0]!).includes(subjectToken.split('.').pop()!));
+    const metrics = await (await request(`${demo.gateway.urls[0]}/openig/metrics/prometheus`)).body.text();
+    assert.match(
+      metrics,
+      /^tollgate_token_exchanges_total\{[^}]*outcome="success",error="",source="cached"\} 1$/m,
+    );
   });
 });
 

@@ -31,6 +31,7 @@ describe('the built-in types', () => {
       MappedThrottlingPolicy: 'ThrottlingPolicy',
       OAuth2TokenExchangeFilter: 'Filter',
       PrivateKeyJwtClientAuthenticationFilter: 'Filter',
+      RedisExchangeCache: 'Service',
       ReverseProxyHandler: 'Handler',
       Router: 'Handler',
       ScriptableResourceAccess: 'ResourceAccess',

@@ -10,6 +10,8 @@ import {
   jwtExpiryMs,
   type CacheLookup,
   type ExchangeKeyParts,
+  type SharedExchangeTier,
+  type SharedTierResult,
 } from '../../../src/oauth2/exchange-cache.js';
 import {
   buildTokenExchangeRequest,
@@ -420,5 +422,120 @@ describe('ExchangeCache', () => {
     const two = new ExchangeCache({});
     await one.getOrExchange(lookup(parts()), async () => issued('t'));
     assert.equal(two.size, 0);
+  });
+});
+
+/**
+ * A shared tier kept in a Map, as Redis keeps one for several instances: it stores a success for
+ * the TTL the cache gives it and says where each answer came from.
+ */
+class MapTier implements SharedExchangeTier {
+  readonly entries = new Map<string, { outcome: TokenExchangeOutcome; expiresAt: number }>();
+  readonly ttls: number[] = [];
+  asked = 0;
+
+  constructor(private readonly now: () => number) {}
+
+  async getOrExchange(
+    at: CacheLookup,
+    exchange: () => Promise<TokenExchangeOutcome>,
+    ttlMs: (success: TokenExchangeSuccess) => number,
+  ): Promise<SharedTierResult> {
+    this.asked++;
+    const kept = this.entries.get(at.key);
+    if (kept !== undefined && kept.expiresAt > this.now()) {
+      return { outcome: kept.outcome, source: 'cached', remainingMs: kept.expiresAt - this.now() };
+    }
+    const outcome = await exchange();
+    const remainingMs = outcome.ok ? ttlMs(outcome.success) : 0;
+    this.ttls.push(remainingMs);
+    if (remainingMs > 0) this.entries.set(at.key, { outcome, expiresAt: this.now() + remainingMs });
+    return { outcome, source: 'exchanged', remainingMs };
+  }
+}
+
+describe('ExchangeCache in front of a shared tier', () => {
+  test('concurrent misses ask the tier once; the tier stores for the in-memory TTL rule', async () => {
+    const time = clock();
+    const tier = new MapTier(time.now);
+    const cache = new ExchangeCache({}, { now: time.now, shared: tier });
+    const exchange = counting(() => issued('shared-token', 3600));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => cache.getOrExchange(lookup(parts()), exchange.fn)),
+    );
+    assert.equal(tier.asked, 1);
+    assert.equal(exchange.calls(), 1);
+    assert.deepEqual(tier.ttls, [EXCHANGE_CACHE_DEFAULTS.maxTtlMs - EXCHANGE_CACHE_DEFAULTS.marginMs]);
+    assert.equal(results.filter((r) => r.source === 'exchanged').length, 1);
+    assert.equal(results.filter((r) => r.source === 'shared').length, 49);
+  });
+
+  test("another instance's entry is a hit from the tier, then kept in process for at most localTtlMs", async () => {
+    const time = clock();
+    const tier = new MapTier(time.now);
+    const first = new ExchangeCache({}, { now: time.now, shared: tier });
+    const second = new ExchangeCache({}, { now: time.now, shared: tier, localTtlMs: 10_000 });
+    await first.getOrExchange(lookup(parts()), async () => issued('from-first'));
+    const exchange = counting(() => issued('never'));
+    const hit = await second.getOrExchange(lookup(parts()), exchange.fn);
+    assert.equal(hit.source, 'cached');
+    assert.equal(hit.outcome.ok && hit.outcome.success.accessToken, 'from-first');
+    assert.equal(tier.asked, 2);
+    time.advance(9_999);
+    assert.equal((second.getOrExchange(lookup(parts()), exchange.fn) as { source: string }).source, 'cached');
+    assert.equal(tier.asked, 2, 'answered in process');
+    time.advance(2);
+    await second.getOrExchange(lookup(parts()), exchange.fn);
+    assert.equal(tier.asked, 3, 'localTtlMs passed: the tier is asked again');
+    assert.equal(exchange.calls(), 0);
+  });
+
+  test("the in-process copy never outlives the tier's entry", async () => {
+    const time = clock();
+    const tier = new MapTier(time.now);
+    const cache = new ExchangeCache({ maxTtlMs: 60_000, marginMs: 0 }, { now: time.now, shared: tier });
+    await cache.getOrExchange(lookup(parts()), async () => issued('short'));
+    time.advance(59_000);
+    const other = new ExchangeCache({}, { now: time.now, shared: tier });
+    await other.getOrExchange(lookup(parts()), async () => issued('unused'));
+    const asked = tier.asked;
+    time.advance(1_001);
+    await other.getOrExchange(lookup(parts()), async () => issued('after-expiry'));
+    assert.equal(tier.asked, asked + 1, 'the 1 s the tier had left was the local copy’s limit');
+  });
+
+  test('localTtlMs 0 keeps nothing in process: every lookup asks the tier', async () => {
+    const time = clock();
+    const tier = new MapTier(time.now);
+    const cache = new ExchangeCache({}, { now: time.now, shared: tier, localTtlMs: 0 });
+    for (let i = 0; i < 3; i++) await cache.getOrExchange(lookup(parts()), async () => issued('t'));
+    assert.equal(tier.asked, 3);
+    assert.equal(cache.size, 0);
+  });
+
+  test('invalid_grant is remembered in process for negativeTtlMs, and not in the tier', async () => {
+    const time = clock();
+    const tier = new MapTier(time.now);
+    const cache = new ExchangeCache({}, { now: time.now, shared: tier });
+    const exchange = counting(() => asError('invalid_grant'));
+    await cache.getOrExchange(lookup(parts()), exchange.fn);
+    const again = cache.getOrExchange(lookup(parts()), exchange.fn) as { source: string };
+    assert.equal(again.source, 'cached');
+    assert.equal(tier.entries.size, 0);
+    assert.equal(exchange.calls(), 1);
+  });
+
+  test("the exchange's error reaches every waiting caller and is not kept", async () => {
+    const tier = new MapTier(Date.now);
+    const cache = new ExchangeCache({}, { shared: tier });
+    const failing = async (): Promise<TokenExchangeOutcome> => {
+      throw new Error('AS unreachable');
+    };
+    const calls = [
+      cache.getOrExchange(lookup(parts()), failing),
+      cache.getOrExchange(lookup(parts()), failing),
+    ];
+    for (const call of calls) await assert.rejects(Promise.resolve(call), /AS unreachable/);
+    assert.equal(cache.size, 0);
   });
 });
