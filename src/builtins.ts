@@ -25,6 +25,9 @@ import {
 } from './secrets/secret-store-types.js';
 import { amServiceType } from './services/am-service.js';
 import { scriptableResourceAccessType } from './services/scriptable-resource-access.js';
+import { baseUriDecoratorType } from './heap/base-uri-decorator.js';
+import { captureDecoratorType } from './heap/capture-decorator.js';
+import { timerDecoratorType } from './heap/timer-decorator.js';
 import { TypeRegistry } from './heap/registry.js';
 import type { TypeDefinition } from './heap/types.js';
 import type { BuiltinTypes } from './server/gateway.js';
@@ -37,6 +40,8 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   amServiceType,
   assignmentFilterType,
   base64EncodedSecretStoreType,
+  baseUriDecoratorType,
+  captureDecoratorType,
   chainOfFiltersType,
   chainType,
   clientHandlerType,
@@ -58,14 +63,18 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   sequenceHandlerType,
   staticResponseHandlerType,
   systemAndEnvSecretStoreType,
+  timerDecoratorType,
   transactionIdOutboundFilterType,
 ] as TypeDefinition[]);
 
 /** Heap objects every config can name without declaring them. */
 export const defaultDeclarations = Object.freeze([
+  { name: 'baseURI', type: 'BaseUriDecorator' },
+  { name: 'capture', type: 'CaptureDecorator' },
   { name: 'ClientHandler', type: 'ClientHandler' },
   { name: 'ForgeRockClientHandler', type: 'ForgeRockClientHandler' },
   { name: 'ReverseProxyHandler', type: 'ReverseProxyHandler' },
+  { name: 'timer', type: 'TimerDecorator' },
   { name: 'TransactionIdOutboundFilter', type: 'TransactionIdOutboundFilter' },
 ]);
 

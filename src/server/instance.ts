@@ -42,13 +42,13 @@ export interface AdminConfig {
   accessLog?: AccessLogConfig;
 }
 
+/** config.json; every key not listed here is a decoration of the root handler. */
 export interface GatewayConfig {
   handler?: unknown;
   heap?: unknown[];
   properties?: Record<string, unknown>;
-  capture?: string | string[];
-  timer?: boolean | string;
-  baseURI?: string;
+  globalDecorators?: Record<string, unknown>;
+  [decoration: string]: unknown;
 }
 
 const portSchema = { type: 'integer', minimum: 0, maximum: 65535 };
@@ -95,15 +95,25 @@ export const adminSchema = objectSchema({
   ),
 });
 
-export const gatewayConfigSchema = objectSchema({
-  $schema: { type: 'string' },
-  handler: referenceSchema,
-  heap: { type: 'array', items: { type: 'object' } },
-  properties: { type: 'object' },
-  capture: { type: ['string', 'array'], items: { type: 'string' } },
-  timer: { type: ['boolean', 'string'] },
-  baseURI: { type: 'string' },
-});
+export const gatewayConfigSchema = objectSchema(
+  {
+    $schema: { type: 'string' },
+    handler: referenceSchema,
+    heap: { type: 'array', items: { type: 'object' } },
+    properties: { type: 'object' },
+    globalDecorators: {
+      type: 'object',
+      description: 'Decorator name → decoration, applied to every handler and filter of config.json and the routes',
+    },
+  },
+  [],
+  { additionalProperties: { description: 'A decoration of the root handler: a decorator name' } },
+);
+
+/** The config.json keys that are not decorations. */
+export const gatewayConfigKeys: readonly string[] = Object.keys(
+  gatewayConfigSchema.properties as Record<string, unknown>,
+);
 
 /** Where an instance's files are: PingGateway's `config/` sub-folder is accepted too. */
 export interface InstanceLayout {

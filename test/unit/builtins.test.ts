@@ -12,6 +12,8 @@ describe('the built-in types', () => {
       AmService: 'Service',
       AssignmentFilter: 'Filter',
       Base64EncodedSecretStore: 'SecretStore',
+      BaseUriDecorator: 'Decorator',
+      CaptureDecorator: 'Decorator',
       Chain: 'Handler',
       ChainOfFilters: 'Filter',
       ClientHandler: 'Handler',
@@ -33,6 +35,7 @@ describe('the built-in types', () => {
       SequenceHandler: 'Handler',
       StaticResponseHandler: 'Handler',
       SystemAndEnvSecretStore: 'SecretStore',
+      TimerDecorator: 'Decorator',
       TransactionIdOutboundFilter: 'Filter',
     });
   });
@@ -55,6 +58,8 @@ describe('the built-in types', () => {
       AmService: ['org.forgerock.openig.openam.AmServiceHeaplet'],
       AssignmentFilter: ['org.forgerock.openig.filter.AssignmentFilter'],
       Base64EncodedSecretStore: ['org.forgerock.openig.secrets.Base64EncodedSecretStore'],
+      BaseUriDecorator: ['org.forgerock.openig.decoration.baseuri.BaseUriDecorator'],
+      CaptureDecorator: ['org.forgerock.openig.decoration.capture.CaptureDecorator'],
       Chain: ['org.forgerock.openig.filter.ChainHandlerHeaplet'],
       ChainOfFilters: ['org.forgerock.openig.filter.ChainFilterHeaplet'],
       ClientHandler: [
@@ -73,6 +78,7 @@ describe('the built-in types', () => {
       SequenceHandler: ['org.forgerock.openig.handler.SequenceHandler'],
       StaticResponseHandler: ['org.forgerock.openig.handler.StaticResponseHandler'],
       SystemAndEnvSecretStore: ['org.forgerock.openig.secrets.SystemAndEnvSecretStoreHeaplet'],
+      TimerDecorator: ['org.forgerock.openig.decoration.timer.TimerDecorator'],
       TransactionIdOutboundFilter: ['org.forgerock.openig.filter.TransactionIdOutboundFilterHeaplet'],
     });
     const registry = createBuiltinRegistry();
@@ -93,20 +99,24 @@ describe('the built-in types', () => {
 describe('the default heap objects', () => {
   test("are PingGateway's that Tollgate has, each of its own type, resolvable without a declaration", () => {
     assert.deepEqual(defaultDeclarations, [
+      { name: 'baseURI', type: 'BaseUriDecorator' },
+      { name: 'capture', type: 'CaptureDecorator' },
       { name: 'ClientHandler', type: 'ClientHandler' },
       { name: 'ForgeRockClientHandler', type: 'ForgeRockClientHandler' },
       { name: 'ReverseProxyHandler', type: 'ReverseProxyHandler' },
+      { name: 'timer', type: 'TimerDecorator' },
       { name: 'TransactionIdOutboundFilter', type: 'TransactionIdOutboundFilter' },
     ]);
     const heap = testHeap();
+    const method = { Handler: 'handle', Filter: 'filter', Decorator: 'decorate' } as const;
     for (const { name, type } of defaultDeclarations) {
       const kind = createBuiltinRegistry().get(type)?.definition.kind;
-      assert.ok(kind === 'Handler' || kind === 'Filter', type);
+      assert.ok(kind === 'Handler' || kind === 'Filter' || kind === 'Decorator', type);
       const object = heap.resolve<Record<string, unknown>>(name, kind, {
         file: 'routes/r.json',
         pointer: '/handler',
       });
-      assert.equal(typeof object[kind === 'Handler' ? 'handle' : 'filter'], 'function', name);
+      assert.equal(typeof object[method[kind]], 'function', name);
     }
   });
 });

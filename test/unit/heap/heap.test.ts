@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { builtinTypes } from '../../../src/builtins.js';
+import { builtinTypes, defaultDeclarations } from '../../../src/builtins.js';
 import { objectSchema, referenceSchema } from '../../../src/config/schema.js';
 import { createBuiltinFunctions } from '../../../src/el/index.js';
 import { childPlace, ConfigErrors, type Place } from '../../../src/errors/tollgate-error.js';
@@ -390,15 +390,17 @@ describe('build contexts', () => {
   });
 
   test("route-level decorations wrap the route's handler; with none, the handler is returned as it is", async () => {
-    const { heap } = probeHeap();
+    const { heap } = probeHeap(defaultDeclarations);
     const handler: Handler = {
       handle: async (exchange) => textResponse(200, exchange.request.uri.toString()),
     };
-    assert.equal(heap.decorateHandler(handler, { handler: 'x' }, { file: FILE, pointer: '' }), handler);
+    const route = { file: FILE, pointer: '' };
+    assert.equal(heap.decorateHandler(() => handler, { handler: 'x' }, route, ['handler']), handler);
     const decorated = heap.decorateHandler(
-      handler,
+      () => handler,
       { baseURI: 'https://backend.test:8443', handler: 'x' },
-      { file: FILE, pointer: '' },
+      route,
+      ['handler'],
     );
     const response = await decorated.handle(harness().incoming({ url: 'http://gateway.test/a?b=c' }));
     assert.equal(response.entity.string, 'https://backend.test:8443/a?b=c');
