@@ -122,7 +122,7 @@ export const captureDecoratorType = defineType<CaptureDecoratorConfig, Decorator
       decorate(target, kind, value, place, objectContext) {
         const points = capturePoints(value, place);
         if (points.size === 0) return target;
-        return capture(target, kind, points, settings, objectContext);
+        return capture(target, kind, points, settings, objectContext, context.name);
       },
     };
   },
@@ -134,6 +134,7 @@ function capture(
   points: ReadonlySet<CapturePoint>,
   settings: CaptureSettings,
   context: CreateContext,
+  decorator: string,
 ): Handler | Filter {
   const log = context.logger;
   const masked = (headers: Record<string, string[]>): Record<string, string[]> => {
@@ -177,7 +178,13 @@ function capture(
       'TG_REQUEST_ENTITY_TOO_LARGE',
     );
     log.info(
-      { transactionId: exchange.transactionId, capture: point, request: described, context: contextOf(exchange) },
+      {
+        transactionId: exchange.transactionId,
+        capture: point,
+        decorator,
+        request: described,
+        context: contextOf(exchange),
+      },
       'captured request',
     );
   };
@@ -190,7 +197,13 @@ function capture(
       'TG_UPSTREAM_RESPONSE_TOO_LARGE',
     );
     log.info(
-      { transactionId: exchange.transactionId, capture: point, response: described, context: contextOf(exchange) },
+      {
+        transactionId: exchange.transactionId,
+        capture: point,
+        decorator,
+        response: described,
+        context: contextOf(exchange),
+      },
       'captured response',
     );
   };
