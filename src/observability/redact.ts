@@ -98,7 +98,7 @@ export function redactEntity(text: string, contentType: string): string {
 
 /**
  * A JSON-like value (a parsed body, a request's attributes and contexts) as a log may hold it:
- * credential-like fields replaced, strings shaped like a JWT replaced, functions left out. Values
+ * credential-like fields and fields named as credential headers (`authorization`…) replaced, strings shaped like a JWT replaced, functions left out. Values
  * below `depth` levels are summarised, so a deep or cyclic structure cannot stall the log. A field
  * `maskFor` gives a mask for has that mask as its value.
  */
@@ -116,7 +116,8 @@ export function redactValue(
   const out: Record<string, unknown> = {};
   for (const [name, item] of Object.entries(value)) {
     if (typeof item === 'function') continue;
-    out[name] = secretName.test(name) ? REDACTED : (maskFor(name) ?? redactValue(item, maskFor, depth - 1));
+    const secret = secretName.test(name) || secretHeaders.has(name.toLowerCase());
+    out[name] = secret ? REDACTED : (maskFor(name) ?? redactValue(item, maskFor, depth - 1));
   }
   return out;
 }
