@@ -1,6 +1,12 @@
 import { objectSchema } from '../config/schema.js';
 import { compileAtLoad, matchesWhole, type JavaPattern } from '../el/regex.js';
-import { childPlace, ConfigErrors, configError, type Place, TollgateError } from '../errors/tollgate-error.js';
+import {
+  childPlace,
+  ConfigErrors,
+  configError,
+  type Place,
+  TollgateError,
+} from '../errors/tollgate-error.js';
 import type { Entity } from '../http/entity.js';
 import type { Exchange } from '../http/exchange.js';
 import type { Headers } from '../http/headers.js';
@@ -263,5 +269,7 @@ async function entityText(
   }
   const text = redactEntity(entity.string ?? '', contentType);
   const bytes = Buffer.from(text, 'utf8');
-  return bytes.length <= maxLength ? text : `${bytes.subarray(0, maxLength).toString('utf8')}[entity truncated]`;
+  return bytes.length <= maxLength
+    ? text
+    : `${bytes.subarray(0, maxLength).toString('utf8')}[entity truncated]`;
 }

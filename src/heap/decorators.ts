@@ -28,7 +28,8 @@ export function decorationsOf(
 ): Decoration[] {
   const decorations: Decoration[] = [];
   for (const [name, value] of Object.entries(entry)) {
-    if (!reserved.has(name) && !isNoteKey(name)) decorations.push({ name, value, place: childPlace(place, name) });
+    if (!reserved.has(name) && !isNoteKey(name))
+      decorations.push({ name, value, place: childPlace(place, name) });
   }
   return decorations;
 }

@@ -160,7 +160,13 @@ export class Heap implements ChildHeap {
     for (const decoration of decorationsOf(decorations as Record<string, unknown>, place, new Set())) {
       const decorator = collectErrors(errors, () => {
         const found = this.#decoratorFor(decoration, 'TG_CONFIG_UNKNOWN_DECORATOR', [])!;
-        found.decorate(TRIAL_HANDLER, 'Handler', decoration.value, decoration.place, this.contextFor('globalDecorators', place));
+        found.decorate(
+          TRIAL_HANDLER,
+          'Handler',
+          decoration.value,
+          decoration.place,
+          this.contextFor('globalDecorators', place),
+        );
         return found;
       });
       if (decorator) resolved.push({ ...decoration, decorator });
@@ -309,12 +315,18 @@ export class Heap implements ChildHeap {
 
   /** A handler or filter with the global decorations applied, once for each object this heap resolves. */
   #globally(value: unknown, kind: Kind, name: string, place: Place): unknown {
-    if ((kind !== 'Handler' && kind !== 'Filter') || typeof value !== 'object' || value === null) return value;
+    if ((kind !== 'Handler' && kind !== 'Filter') || typeof value !== 'object' || value === null)
+      return value;
     const chain = this.#globalChain();
     if (chain.length === 0) return value;
     const known = this.#globallyDecorated.get(value);
     if (known !== undefined) return known;
-    const decorated = decorate(value, kind, chain, this.#context(name, place, this.logger.child({ object: name })));
+    const decorated = decorate(
+      value,
+      kind,
+      chain,
+      this.#context(name, place, this.logger.child({ object: name })),
+    );
     this.#globallyDecorated.set(value, decorated);
     return decorated;
   }
@@ -362,7 +374,11 @@ export class Heap implements ChildHeap {
       const what = code === 'TG_CONFIG_UNKNOWN_PROPERTY' ? 'property' : 'decorator';
       const detail = kind === undefined ? '' : ` (a ${kind}, not a decorator)`;
       throw new ConfigErrors([
-        configError(code, place, `unknown ${what} "${name}"${detail}${near ? `; did you mean "${near}"?` : ''}`),
+        configError(
+          code,
+          place,
+          `unknown ${what} "${name}"${detail}${near ? `; did you mean "${near}"?` : ''}`,
+        ),
       ]);
     }
     return create ? this.resolve<Decorator>(name, 'Decorator', place) : undefined;

@@ -26,7 +26,11 @@ export const timerDecoratorType = defineType<TimerDecoratorConfig, Decorator>({
     const perUnit = millisecondsPerUnit(unit);
     if (perUnit === undefined) {
       throw new ConfigErrors([
-        configError('TG_CONFIG_BAD_VALUE', unitPlace, `"${unit}" is not a duration unit (such as ms, s or us)`),
+        configError(
+          'TG_CONFIG_BAD_VALUE',
+          unitPlace,
+          `"${unit}" is not a duration unit (such as ms, s or us)`,
+        ),
       ]);
     }
     const inMilliseconds = perUnit === 1;

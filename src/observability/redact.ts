@@ -75,7 +75,9 @@ export function isTextMediaType(contentType: string): boolean {
   const type = contentType.split(';', 1)[0]!.trim().toLowerCase();
   return (
     type.startsWith('text/') ||
-    /^application\/(?:json|x-www-form-urlencoded|xml|javascript|jwt|problem\+json|[\w.+-]+\+(?:json|xml))$/.test(type)
+    /^application\/(?:json|x-www-form-urlencoded|xml|javascript|jwt|problem\+json|[\w.+-]+\+(?:json|xml))$/.test(
+      type,
+    )
   );
 }
 

@@ -181,7 +181,9 @@ export async function buildRoute(
         routeKeys,
       ),
     );
-    const monitored = collectErrors(errors, () => isMonitored(resolved.monitor, childPlace(place, 'monitor'), context));
+    const monitored = collectErrors(errors, () =>
+      isMonitored(resolved.monitor, childPlace(place, 'monitor'), context),
+    );
     const condition =
       resolved.condition === undefined
         ? undefined
@@ -222,5 +224,7 @@ function isMonitored(monitor: unknown, place: Place, context: CreateContext): bo
   const on = context.configValue(value, at);
   if (on === true || on === 'true') return true;
   if (on === false || on === 'false') return false;
-  throw new ConfigErrors([configError('TG_CONFIG_BAD_VALUE', at, `monitor gave ${JSON.stringify(on)}, not true or false`)]);
+  throw new ConfigErrors([
+    configError('TG_CONFIG_BAD_VALUE', at, `monitor gave ${JSON.stringify(on)}, not true or false`),
+  ]);
 }

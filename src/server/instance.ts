@@ -103,7 +103,8 @@ export const gatewayConfigSchema = objectSchema(
     properties: { type: 'object' },
     globalDecorators: {
       type: 'object',
-      description: 'Decorator name → decoration, applied to every handler and filter of config.json and the routes',
+      description:
+        'Decorator name → decoration, applied to every handler and filter of config.json and the routes',
     },
   },
   [],

@@ -118,7 +118,10 @@ describe('decorators over real sockets', () => {
     assert.equal((await getText(`${tg.url}/quiet`)).status, 204);
     const metrics = (await getText(`${tg.url}/openig/metrics/prometheus/0.0.4`)).body;
     const requests = metrics.split('\n').filter((line) => line.startsWith('ig_route_request_total{'));
-    assert.ok(requests.some((line) => line.includes('name="captured"')), metrics);
+    assert.ok(
+      requests.some((line) => line.includes('name="captured"')),
+      metrics,
+    );
     assert.ok(!requests.some((line) => line.includes('name="quiet"')), metrics);
   });
 });

@@ -79,7 +79,9 @@ describe('CaptureDecorator', () => {
     );
     await stub.handle(h.incoming({ body: 'no type' }));
     await stub.handle(h.incoming({ headers: { 'Content-Type': 'image/png' }, body: 'PNG…' }));
-    const entities = h.logs.filter((l) => l.capture === 'request').map((l) => (l.request as { entity?: string }).entity);
+    const entities = h.logs
+      .filter((l) => l.capture === 'request')
+      .map((l) => (l.request as { entity?: string }).entity);
     assert.deepEqual(entities, [undefined, '[binary entity]']);
     assert.equal(h.seen.length, 2, 'the requests went on');
   });
@@ -112,7 +114,9 @@ describe('CaptureDecorator', () => {
     assert.deepEqual(errorsOf({ maxEntityLength: 2 ** 31 }), [
       `TG_CONFIG_BAD_VALUE ${FILE}#/heap/0/config/maxEntityLength`,
     ]);
-    assert.deepEqual(errorsOf({ captureEntity: 1 }), [`TG_CONFIG_SCHEMA ${FILE}#/heap/0/config/captureEntity`]);
+    assert.deepEqual(errorsOf({ captureEntity: 1 }), [
+      `TG_CONFIG_SCHEMA ${FILE}#/heap/0/config/captureEntity`,
+    ]);
     assert.deepEqual(errorsOf(undefined, { headers: ['ok', '(unclosed'] }), [
       `TG_CONFIG_BAD_REGEX ${FILE}#/heap/0/config/masks/headers/1`,
     ]);

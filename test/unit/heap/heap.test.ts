@@ -395,7 +395,10 @@ describe('build contexts', () => {
       handle: async (exchange) => textResponse(200, exchange.request.uri.toString()),
     };
     const route = { file: FILE, pointer: '' };
-    assert.equal(heap.decorateHandler(() => handler, { handler: 'x' }, route, ['handler']), handler);
+    assert.equal(
+      heap.decorateHandler(() => handler, { handler: 'x' }, route, ['handler']),
+      handler,
+    );
     const decorated = heap.decorateHandler(
       () => handler,
       { baseURI: 'https://backend.test:8443', handler: 'x' },
@@ -509,9 +512,15 @@ describe('decorators by name, and globalDecorators', () => {
   test('local, then the parents’ global, then the heap’s global, then the top-level decorations, each around the last', async () => {
     const { parent, child, logs } = heaps();
     parent.declare([capturing('outer-capture')], HEAP);
-    parent.decorateGlobally({ 'outer-capture': 'request' }, { file: 'config.json', pointer: '/globalDecorators' });
+    parent.decorateGlobally(
+      { 'outer-capture': 'request' },
+      { file: 'config.json', pointer: '/globalDecorators' },
+    );
     const route = child();
-    route.declare([capturing('route-capture'), capturing('top-capture'), answer('h', { capture: 'request' })], HEAP);
+    route.declare(
+      [capturing('route-capture'), capturing('top-capture'), answer('h', { capture: 'request' })],
+      HEAP,
+    );
     route.decorateGlobally({ 'route-capture': 'request' }, childPlace(ROUTE, 'globalDecorators'));
     const handler = route.decorateHandler(
       () => route.resolve<Handler>('h', 'Handler', HANDLER),
@@ -561,7 +570,9 @@ describe('decorators by name, and globalDecorators', () => {
     const line = logs.find((l) => l.capture === 'response') as { response?: { entity?: string } } | undefined;
     assert.equal(line?.response?.entity, 'hello', 'the replaced capture writes the entity');
     assert.deepEqual(
-      errorsOf(() => parent.declare([answer('p', { 'route-capture': 'all' })], { file: 'config.json', pointer: '/heap' })),
+      errorsOf(() =>
+        parent.declare([answer('p', { 'route-capture': 'all' })], { file: 'config.json', pointer: '/heap' }),
+      ),
       ['TG_CONFIG_UNKNOWN_PROPERTY config.json#/heap/0/route-capture'],
     );
   });
@@ -578,7 +589,10 @@ describe('decorators by name, and globalDecorators', () => {
     })();
     assert.equal(errors.length, 2);
     assert.match(errors[0]!, /^TG_CONFIG_UNKNOWN_PROPERTY \/heap\/0\/captur .*did you mean "capture"\?/);
-    assert.match(errors[1]!, /^TG_CONFIG_UNKNOWN_PROPERTY \/heap\/1\/ClientHandler .*a Handler, not a decorator/);
+    assert.match(
+      errors[1]!,
+      /^TG_CONFIG_UNKNOWN_PROPERTY \/heap\/1\/ClientHandler .*a Handler, not a decorator/,
+    );
     // The refused declaration's errors are not listed again where it is referenced.
     assert.throws(
       () => parent.resolve('a', 'Handler', HANDLER),
@@ -586,7 +600,10 @@ describe('decorators by name, and globalDecorators', () => {
     );
     assert.deepEqual(
       errorsOf(() =>
-        parent.decorateHandler(() => answerHandler, { handler: 'x', conditon: true }, ROUTE, ['handler', 'condition']),
+        parent.decorateHandler(() => answerHandler, { handler: 'x', conditon: true }, ROUTE, [
+          'handler',
+          'condition',
+        ]),
       ),
       [`TG_CONFIG_UNKNOWN_PROPERTY ${FILE}#/conditon`],
     );
@@ -595,15 +612,18 @@ describe('decorators by name, and globalDecorators', () => {
   test('globalDecorators: a name that is no decorator, or a value the decorator refuses, fails at its pointer', () => {
     const { parent } = heaps();
     const at = childPlace(ROUTE, 'globalDecorators');
-    assert.deepEqual(errorsOf(() => parent.decorateGlobally({ captur: 'all', timer: true }, at)), [
-      `TG_CONFIG_UNKNOWN_DECORATOR ${FILE}#/globalDecorators/captur`,
-    ]);
-    assert.deepEqual(errorsOf(() => parent.decorateGlobally({ capture: 'everything' }, at)), [
-      `TG_CONFIG_BAD_VALUE ${FILE}#/globalDecorators/capture`,
-    ]);
-    assert.deepEqual(errorsOf(() => parent.decorateGlobally(['capture'], at)), [
-      `TG_CONFIG_SCHEMA ${FILE}#/globalDecorators`,
-    ]);
+    assert.deepEqual(
+      errorsOf(() => parent.decorateGlobally({ captur: 'all', timer: true }, at)),
+      [`TG_CONFIG_UNKNOWN_DECORATOR ${FILE}#/globalDecorators/captur`],
+    );
+    assert.deepEqual(
+      errorsOf(() => parent.decorateGlobally({ capture: 'everything' }, at)),
+      [`TG_CONFIG_BAD_VALUE ${FILE}#/globalDecorators/capture`],
+    );
+    assert.deepEqual(
+      errorsOf(() => parent.decorateGlobally(['capture'], at)),
+      [`TG_CONFIG_SCHEMA ${FILE}#/globalDecorators`],
+    );
   });
 });
 

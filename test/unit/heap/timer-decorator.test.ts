@@ -38,9 +38,10 @@ describe('TimerDecorator', () => {
   });
 
   test('a unit that is not a duration unit, or a decoration that is not a boolean, fails at its place', () => {
-    assert.deepEqual(harness().errorsOf([{ name: 't', type: 'TimerDecorator', config: { timeUnit: 'fortnights' } }]), [
-      `TG_CONFIG_BAD_VALUE ${FILE}#/heap/0/config/timeUnit`,
-    ]);
+    assert.deepEqual(
+      harness().errorsOf([{ name: 't', type: 'TimerDecorator', config: { timeUnit: 'fortnights' } }]),
+      [`TG_CONFIG_BAD_VALUE ${FILE}#/heap/0/config/timeUnit`],
+    );
     assert.deepEqual(
       harness().errorsOf([
         { name: 't', type: 'TimerDecorator' },

@@ -213,7 +213,10 @@ describe('route-level decorations, globalDecorators and monitor', () => {
     assert.deepEqual(await errorsOf({ handler: ok, globalDecorators: { 'route-capture': 'all' } }), [
       'TG_CONFIG_UNKNOWN_DECORATOR routes/r.json#/globalDecorators/route-capture',
     ]);
-    assert.deepEqual(await errorsOf({ ...declared, globalDecorators: { 'route-capture': 'all', timer: true } }), []);
+    assert.deepEqual(
+      await errorsOf({ ...declared, globalDecorators: { 'route-capture': 'all', timer: true } }),
+      [],
+    );
   });
 
   test('monitor: unset or true records the route metrics, false or an expression giving false does not', async () => {

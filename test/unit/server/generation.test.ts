@@ -118,9 +118,10 @@ describe('Generation', { timeout: 30_000 }, () => {
     assert.deepEqual(errorsOf({ heap: [probe({ label: 'p' })], handler: 'p', capture: 3 }), [
       'TG_CONFIG_SCHEMA config.json#/capture',
     ]);
-    assert.deepEqual(errorsOf({ heap: [probe({ label: 'p' })], handler: 'p', globalDecorators: { captur: 'all' } }), [
-      'TG_CONFIG_UNKNOWN_DECORATOR config.json#/globalDecorators/captur',
-    ]);
+    assert.deepEqual(
+      errorsOf({ heap: [probe({ label: 'p' })], handler: 'p', globalDecorators: { captur: 'all' } }),
+      ['TG_CONFIG_UNKNOWN_DECORATOR config.json#/globalDecorators/captur'],
+    );
     assert.deepEqual(events, []);
   });
 
