@@ -35,6 +35,9 @@ import { jwtSessionType } from './services/jwt-session.js';
 import { defaultRateThrottlingPolicyType } from './services/default-rate-throttling-policy.js';
 import { mappedThrottlingPolicyType } from './services/mapped-throttling-policy.js';
 import { scriptableResourceAccessType } from './services/scriptable-resource-access.js';
+import { baseUriDecoratorType } from './heap/base-uri-decorator.js';
+import { captureDecoratorType } from './heap/capture-decorator.js';
+import { timerDecoratorType } from './heap/timer-decorator.js';
 import { TypeRegistry } from './heap/registry.js';
 import type { TypeDefinition } from './heap/types.js';
 import type { BuiltinTypes } from './server/gateway.js';
@@ -47,6 +50,8 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   amServiceType,
   assignmentFilterType,
   base64EncodedSecretStoreType,
+  baseUriDecoratorType,
+  captureDecoratorType,
   chainOfFiltersType,
   chainType,
   clientHandlerType,
@@ -76,6 +81,7 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   staticResponseHandlerType,
   switchFilterType,
   systemAndEnvSecretStoreType,
+  timerDecoratorType,
   throttlingFilterType,
   transactionIdOutboundFilterType,
   uriPathRewriteFilterType,
@@ -83,9 +89,12 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
 
 /** Heap objects every config can name without declaring them. */
 export const defaultDeclarations = Object.freeze([
+  { name: 'baseURI', type: 'BaseUriDecorator' },
+  { name: 'capture', type: 'CaptureDecorator' },
   { name: 'ClientHandler', type: 'ClientHandler' },
   { name: 'ForgeRockClientHandler', type: 'ForgeRockClientHandler' },
   { name: 'ReverseProxyHandler', type: 'ReverseProxyHandler' },
+  { name: 'timer', type: 'TimerDecorator' },
   { name: 'TransactionIdOutboundFilter', type: 'TransactionIdOutboundFilter' },
 ]);
 

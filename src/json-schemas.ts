@@ -44,20 +44,26 @@ export function buildJsonSchemas(registry: TypeRegistry): Record<string, JsonSch
       heap: { type: 'array', items: { $ref: '#/$defs/declaration' } },
     },
   });
+  // Any other key of a route file or config.json is a decoration: editors are told the defaults' shapes.
+  const { baseURI, capture, timer } = declarationSchema.properties as Record<string, JsonSchema>;
+  const withDefaultDecorations = (schema: JsonSchema): JsonSchema => ({
+    ...schema,
+    properties: { ...(schema.properties as Record<string, unknown>), baseURI, capture, timer },
+  });
   const adminProperties = adminSchema.properties as Record<string, JsonSchema>;
   const files: Record<string, JsonSchema> = {
     'route.schema.json': {
       $schema: 'https://json-schema.org/draft/2020-12/schema',
       $id: `${BASE}/route.schema.json`,
       title: 'Tollgate route file',
-      ...withDeclarations(routeSchema),
+      ...withDeclarations(withDefaultDecorations(routeSchema)),
       $defs: defs,
     },
     'config.schema.json': {
       $schema: 'https://json-schema.org/draft/2020-12/schema',
       $id: `${BASE}/config.schema.json`,
       title: 'Tollgate config.json',
-      ...withDeclarations(gatewayConfigSchema),
+      ...withDeclarations(withDefaultDecorations(gatewayConfigSchema)),
       $defs: defs,
     },
     'admin.schema.json': {

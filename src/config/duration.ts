@@ -24,6 +24,12 @@ const MILLISECONDS_PER: ReadonlyMap<string, readonly [number, number]> = new Map
   ),
 );
 
+/** Milliseconds in one `unit` of a duration ("ms", "s", "micros"…, any case); undefined for no unit. */
+export function millisecondsPerUnit(unit: string): number | undefined {
+  const ratio = MILLISECONDS_PER.get(unit.toLowerCase());
+  return ratio === undefined ? undefined : ratio[0] / ratio[1];
+}
+
 const UNLIMITED: ReadonlySet<string> = new Set(['unlimited', 'indefinite', 'infinity', 'undefined']);
 const ZERO: ReadonlySet<string> = new Set(['zero', 'disabled']);
 

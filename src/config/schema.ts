@@ -53,7 +53,10 @@ export const headerMapSchema: JsonSchema = {
   additionalProperties: { type: ['array', 'string'], items: { type: 'string' } },
 };
 
-/** The shape shared by every heap declaration; `config` is checked against the type's schema. */
+/**
+ * The shape shared by every heap declaration; `config` is checked against the type's schema. Any
+ * other key is a decoration: the heap checks that it names a decorator, so a typo still fails.
+ */
 export const declarationSchema: JsonSchema = {
   type: 'object',
   properties: {
@@ -67,5 +70,5 @@ export const declarationSchema: JsonSchema = {
   },
   patternProperties: { '^_': {} },
   required: ['type'],
-  additionalProperties: false,
+  additionalProperties: { description: 'A decoration: the name of a decorator in this heap or a parent one' },
 };

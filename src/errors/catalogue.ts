@@ -24,6 +24,7 @@ export const errorCatalogue = Object.freeze({
   TG_CONFIG_UNKNOWN_TYPE: entry('unknown heap object type'),
   TG_CONFIG_WRONG_KIND: entry('the referenced object is not of the expected kind'),
   TG_CONFIG_BAD_REFERENCE: entry('no heap object with this name'),
+  TG_CONFIG_UNKNOWN_DECORATOR: entry('a globalDecorators key names no decorator'),
   TG_CONFIG_REFERENCE_CYCLE: entry('heap objects reference each other in a cycle'),
   TG_CONFIG_DUPLICATE_NAME: entry('a heap object or route with this name already exists'),
   TG_CONFIG_BAD_EXPRESSION: entry('the expression cannot be parsed'),

@@ -1,168 +1,82 @@
 import { childPlace, ConfigErrors, configError, type Place } from '../errors/tollgate-error.js';
 import type { Exchange } from '../http/exchange.js';
-import { textResponse, type Response } from '../http/message.js';
-import { describeRequest, describeResponse } from '../observability/redact.js';
-import { compileRebase } from './base-uri.js';
-import type { CreateContext, Filter, Handler, Kind } from './types.js';
+import type { Response } from '../http/message.js';
+import type { CreateContext, Decorator, Filter, Handler, Kind } from './types.js';
 
+/** One decoration written on an object or a file: the key (a decorator's name) and its value. */
 export interface Decoration {
-  readonly key: 'capture' | 'timer' | 'baseURI';
+  readonly name: string;
   readonly value: unknown;
   readonly place: Place;
 }
 
-type CapturePoint = 'request' | 'response' | 'filtered_request' | 'filtered_response';
-const allPoints: readonly CapturePoint[] = ['request', 'response', 'filtered_request', 'filtered_response'];
+/** A decoration with the decorator its name resolved to. */
+export interface ResolvedDecoration extends Decoration {
+  readonly decorator: Decorator;
+}
 
-function capturePoints(value: unknown, place: Place): Set<CapturePoint> {
-  const names = (Array.isArray(value) ? value : [value]).map((v) => String(v).toLowerCase());
-  if (names.includes('none')) return new Set();
-  const points = new Set<CapturePoint>();
-  for (const [i, name] of names.entries()) {
-    if (name === 'all') allPoints.forEach((p) => points.add(p));
-    else if ((allPoints as readonly string[]).includes(name)) points.add(name as CapturePoint);
-    else {
-      const at = Array.isArray(value) ? childPlace(place, i) : place;
-      throw new ConfigErrors([configError('TG_CONFIG_BAD_VALUE', at, `unknown capture point "${name}"`)]);
-    }
+/** Keys that are notes, not decorations: PingGateway's `comment` and keys starting with `_`. */
+export function isNoteKey(key: string): boolean {
+  return key === 'comment' || key.startsWith('_');
+}
+
+/** The decorations of `entry`: its keys other than the `reserved` ones and notes, in key order. */
+export function decorationsOf(
+  entry: Record<string, unknown>,
+  place: Place,
+  reserved: ReadonlySet<string>,
+): Decoration[] {
+  const decorations: Decoration[] = [];
+  for (const [name, value] of Object.entries(entry)) {
+    if (!reserved.has(name) && !isNoteKey(name))
+      decorations.push({ name, value, place: childPlace(place, name) });
   }
-  return points;
+  return decorations;
 }
 
 /**
- * Wraps a handler or filter with the decorations declared on it, in key order, each wrapping the
- * previous one (PingGateway's order). Objects of other kinds are left as they are.
+ * Wraps a handler or filter with `decorations` in order, each wrapping the previous one
+ * (PingGateway's order: the first key is innermost). Objects of other kinds are left as they are.
  */
 export function decorate(
   value: unknown,
   kind: Kind,
-  decorations: readonly Decoration[],
+  decorations: readonly ResolvedDecoration[],
   context: CreateContext,
 ): unknown {
   if (kind !== 'Handler' && kind !== 'Filter') return value;
   let current = value as Handler | Filter;
-  for (const decoration of decorations) {
-    switch (decoration.key) {
-      case 'capture':
-        current = capture(current, kind, capturePoints(decoration.value, decoration.place), context);
-        break;
-      case 'timer': {
-        // An expression may give "true" too: environment variables are strings.
-        const on = context.configValue(decoration.value, decoration.place);
-        if (on === true || on === 'true') current = timer(current, kind, context);
-        break;
-      }
-      case 'baseURI':
-        current = baseUri(current, kind, decoration, context);
-        break;
-    }
+  for (const { decorator, value: setting, place } of decorations) {
+    current = decorator.decorate(current, kind, setting, place, context);
   }
   return current;
 }
 
-function capture(
-  target: Handler | Filter,
-  kind: Kind,
-  points: Set<CapturePoint>,
-  context: CreateContext,
-): Handler | Filter {
-  if (points.size === 0) return target;
-  const log = context.logger;
-  const request = (point: CapturePoint, exchange: Exchange): void => {
-    if (!points.has(point)) return;
-    const described = describeRequest(exchange.request);
-    log.info(
-      { transactionId: exchange.transactionId, capture: point, request: described },
-      'captured request',
-    );
-  };
-  const response = (point: CapturePoint, exchange: Exchange, answer: Response): void => {
-    if (!points.has(point)) return;
-    const described = describeResponse(answer);
-    log.info(
-      { transactionId: exchange.transactionId, capture: point, response: described },
-      'captured response',
-    );
-  };
-  if (kind === 'Handler') {
-    const handler = target as Handler;
-    return {
-      async handle(exchange: Exchange) {
-        request('request', exchange);
-        const answer = await handler.handle(exchange);
-        response('response', exchange, answer);
-        return answer;
-      },
-    };
+/** A decoration whose value is a boolean configuration expression: true, "true", or one giving either. */
+export function decorationIsOn(value: unknown, place: Place, context: CreateContext): boolean {
+  if (typeof value !== 'boolean' && typeof value !== 'string') {
+    throw new ConfigErrors([configError('TG_CONFIG_SCHEMA', place, 'must be a boolean or an expression')]);
   }
-  const filter = target as Filter;
-  return {
-    async filter(exchange: Exchange, next: Handler) {
-      request('request', exchange);
-      const answer = await filter.filter(exchange, {
-        async handle(inner: Exchange) {
-          request('filtered_request', inner);
-          const filtered = await next.handle(inner);
-          response('filtered_response', inner, filtered);
-          return filtered;
-        },
-      });
-      response('response', exchange, answer);
-      return answer;
-    },
-  };
+  // An expression may give "true" too: environment variables are strings.
+  const on = context.configValue(value, place);
+  return on === true || on === 'true';
 }
 
-function timer(target: Handler | Filter, kind: Kind, context: CreateContext): Handler | Filter {
-  const log = context.logger;
-  const report = (started: bigint): void => {
-    log.info({ elapsedMs: Number(process.hrtime.bigint() - started) / 1e6 }, 'elapsed time');
-  };
-  if (kind === 'Handler') {
-    const handler = target as Handler;
-    return {
-      async handle(exchange: Exchange) {
-        const started = process.hrtime.bigint();
-        try {
-          return await handler.handle(exchange);
-        } finally {
-          report(started);
-        }
-      },
-    };
-  }
-  const filter = target as Filter;
-  return {
-    async filter(exchange: Exchange, next: Handler) {
-      const started = process.hrtime.bigint();
-      try {
-        return await filter.filter(exchange, next);
-      } finally {
-        report(started);
-      }
-    },
-  };
-}
-
-function baseUri(
+/**
+ * Runs `around` in place of a handler, or of a filter's own work: `proceed` calls the handler, or
+ * the filter with the next handler it was given.
+ */
+export function wrapAround(
   target: Handler | Filter,
-  kind: Kind,
-  decoration: Decoration,
-  context: CreateContext,
+  kind: 'Handler' | 'Filter',
+  around: (exchange: Exchange, proceed: () => Promise<Response>) => Promise<Response>,
 ): Handler | Filter {
-  const rebase = compileRebase(decoration.value, decoration.place, context);
   if (kind === 'Handler') {
     const handler = target as Handler;
-    return {
-      async handle(exchange: Exchange) {
-        return rebase(exchange) ? handler.handle(exchange) : textResponse(500);
-      },
-    };
+    return { handle: (exchange: Exchange) => around(exchange, () => handler.handle(exchange)) };
   }
   const filter = target as Filter;
   return {
-    async filter(exchange: Exchange, next: Handler) {
-      return rebase(exchange) ? filter.filter(exchange, next) : textResponse(500);
-    },
+    filter: (exchange: Exchange, next: Handler) => around(exchange, () => filter.filter(exchange, next)),
   };
 }

@@ -1,11 +1,13 @@
 import type { Logger } from 'pino';
 import { declarationSchema, type JsonSchema } from '../config/schema.js';
+import { nearestKey } from '../config/schema-errors.js';
 import type { Validator } from '../config/validate.js';
 import type { FunctionTable } from '../el/api.js';
 import { compileCondition, compileLValue, compileTemplate } from '../el/index.js';
 import { elGet, type ElReadable } from '../el/host.js';
 import {
   childPlace,
+  collectErrors,
   ConfigErrors,
   configError,
   formatPlace,
@@ -13,9 +15,9 @@ import {
   TollgateError,
 } from '../errors/tollgate-error.js';
 import type { Environment } from '../http/exchange.js';
-import { decorate, type Decoration } from './decorators.js';
+import { decorate, decorationsOf, type Decoration, type ResolvedDecoration } from './decorators.js';
 import type { TypeRegistry } from './registry.js';
-import type { ChildHeap, CreateContext, GatewayInfo, Handler, Kind } from './types.js';
+import type { ChildHeap, CreateContext, Decorator, GatewayInfo, Handler, Kind } from './types.js';
 
 interface Declaration {
   readonly name: string;
@@ -30,7 +32,11 @@ interface Hook {
   readonly run: () => Promise<void> | void;
 }
 
-const decorationKeys: ReadonlySet<string> = new Set(['capture', 'timer', 'baseURI']);
+/** The keys of a declaration that are not decorations. */
+const declarationKeys: ReadonlySet<string> = new Set(['name', 'type', 'config']);
+
+/** What a global decoration is tried on when it is declared, so that a bad value fails at its place, once. */
+const TRIAL_HANDLER: Handler = { handle: () => Promise.reject(new Error('never called')) };
 
 /** A heap object that exists without being written, created only when referenced. */
 export interface DefaultDeclaration {
@@ -67,6 +73,10 @@ export class Heap implements ChildHeap {
   /** Each hook with the build context that registered it: the object whose hook it is. */
   readonly #startHooks: Hook[] = [];
   readonly #stopHooks: Hook[] = [];
+  /** This file's `globalDecorators`, each with its decorator. */
+  #globals: readonly ResolvedDecoration[] = [];
+  /** Handlers and filters this heap resolved, each with the global decorations applied. */
+  readonly #globallyDecorated = new WeakMap<object, unknown>();
   #started = false;
 
   constructor(options: HeapOptions) {
@@ -110,11 +120,59 @@ export class Heap implements ChildHeap {
     return this.#context(name, place, this.logger);
   }
 
-  /** Applies route-level decorations (`baseURI`, `capture`, `timer`) to a route's handler. */
-  decorateHandler(handler: Handler, entry: Record<string, unknown>, place: Place): Handler {
-    const { decorations } = toDeclaration(entry, place);
+  /**
+   * Resolves a file's top-level handler and applies the file's top-level decorations to it: every
+   * key of `entry` that is not one of `reserved` names a decorator (PingGateway's route-level
+   * `baseURI`, `capture`, `timer` and named ones), applied after the global ones.
+   */
+  decorateHandler(
+    resolveHandler: () => Handler,
+    entry: Record<string, unknown>,
+    place: Place,
+    reserved: readonly string[],
+  ): Handler {
+    const errors: TollgateError[] = [];
+    const decorations: ResolvedDecoration[] = [];
+    for (const decoration of decorationsOf(entry, place, new Set(reserved))) {
+      const decorator = collectErrors(errors, () =>
+        this.#decoratorFor(decoration, 'TG_CONFIG_UNKNOWN_PROPERTY', reserved)!,
+      );
+      if (decorator) decorations.push({ ...decoration, decorator });
+    }
+    const handler = collectErrors(errors, resolveHandler);
+    if (errors.length > 0 || handler === undefined) throw new ConfigErrors(errors);
     if (decorations.length === 0) return handler;
     return decorate(handler, 'Handler', decorations, this.contextFor('route', place)) as Handler;
+  }
+
+  /**
+   * A file's `globalDecorators`: applied to every Handler and Filter this heap and its children
+   * resolve, after the object's own decorations and after the parent heaps' global ones. Each
+   * value is tried once here, so a bad one fails at its place.
+   */
+  decorateGlobally(decorations: unknown, place: Place): void {
+    if (decorations === undefined) return;
+    if (typeof decorations !== 'object' || decorations === null || Array.isArray(decorations)) {
+      throw new ConfigErrors([configError('TG_CONFIG_SCHEMA', place, 'globalDecorators must be an object')]);
+    }
+    const errors: TollgateError[] = [];
+    const resolved: ResolvedDecoration[] = [];
+    for (const decoration of decorationsOf(decorations as Record<string, unknown>, place, new Set())) {
+      const decorator = collectErrors(errors, () => {
+        const found = this.#decoratorFor(decoration, 'TG_CONFIG_UNKNOWN_DECORATOR', [])!;
+        found.decorate(
+          TRIAL_HANDLER,
+          'Handler',
+          decoration.value,
+          decoration.place,
+          this.contextFor('globalDecorators', place),
+        );
+        return found;
+      });
+      if (decorator) resolved.push({ ...decoration, decorator });
+    }
+    this.#globals = resolved;
+    if (errors.length > 0) throw new ConfigErrors(errors);
   }
 
   /** Adds a file's `heap` array. Throws ConfigErrors listing every malformed declaration. */
@@ -122,19 +180,21 @@ export class Heap implements ChildHeap {
     if (entries === undefined) return;
     if (!Array.isArray(entries))
       throw new ConfigErrors([configError('TG_CONFIG_SCHEMA', place, 'heap must be an array')]);
-    const errors: TollgateError[] = [];
+    // Each entry's errors, so that they are listed in the order of the file.
+    const errors: TollgateError[][] = entries.map(() => []);
+    const added: [Declaration, number][] = [];
     entries.forEach((entry, index) => {
       const entryPlace = childPlace(place, index);
       const problems = this.validatorFor(declarationSchema)(entry, entryPlace);
       if (problems.length > 0) {
-        errors.push(...problems);
+        errors[index]!.push(...problems);
         const name = (entry as { name?: unknown } | null)?.name;
         if (typeof name === 'string' && !this.#declarations.has(name)) this.#refused.add(name);
         return;
       }
       const declaration = toDeclaration(entry as Record<string, unknown>, entryPlace);
       if (declaration.name === '') {
-        errors.push(
+        errors[index]!.push(
           configError(
             'TG_CONFIG_MISSING_PROPERTY',
             childPlace(entryPlace, 'name'),
@@ -142,7 +202,7 @@ export class Heap implements ChildHeap {
           ),
         );
       } else if (this.#declarations.has(declaration.name) && !this.#lazyNames.has(declaration.name)) {
-        errors.push(
+        errors[index]!.push(
           configError(
             'TG_CONFIG_DUPLICATE_NAME',
             childPlace(entryPlace, 'name'),
@@ -152,9 +212,25 @@ export class Heap implements ChildHeap {
       } else {
         this.#lazyNames.delete(declaration.name);
         this.#declarations.set(declaration.name, declaration);
+        added.push([declaration, index]);
       }
     });
-    if (errors.length > 0) throw new ConfigErrors(errors);
+    // Once the whole array is in, a decoration key may name any decorator of it: one naming none
+    // is refused now, as a misspelt key is, rather than when the object is first created.
+    for (const [declaration, index] of added) {
+      if (this.#kindOf(declaration) === 'Decorator') continue;
+      const found = errors[index]!;
+      for (const decoration of declaration.decorations) {
+        collectErrors(found, () =>
+          this.#decoratorFor(decoration, 'TG_CONFIG_UNKNOWN_PROPERTY', [...declarationKeys], false),
+        );
+      }
+      if (found.length > 0) {
+        this.#declarations.delete(declaration.name);
+        this.#refused.add(declaration.name);
+      }
+    }
+    if (errors.some((found) => found.length > 0)) throw new ConfigErrors(errors.flat());
   }
 
   /**
@@ -177,9 +253,13 @@ export class Heap implements ChildHeap {
   }
 
   resolve<T>(reference: unknown, kind: Kind, place: Place): T {
-    if (typeof reference === 'string') return this.#resolveName(reference, kind, place) as T;
+    if (typeof reference === 'string') {
+      return this.#globally(this.#resolveName(reference, kind, place), kind, reference, place) as T;
+    }
     if (typeof reference === 'object' && reference !== null && !Array.isArray(reference)) {
-      return this.#resolveInline(reference as Record<string, unknown>, kind, place) as T;
+      const entry = reference as Record<string, unknown>;
+      const name = typeof entry.name === 'string' ? entry.name : `${String(entry.type)}${place.pointer}`;
+      return this.#globally(this.#resolveInline(entry, kind, place), kind, name, place) as T;
     }
     throw new ConfigErrors([
       configError('TG_CONFIG_SCHEMA', place, `expected a ${kind} reference (a name or an object)`),
@@ -221,8 +301,87 @@ export class Heap implements ChildHeap {
   #resolveName(name: string, kind: Kind, place: Place): unknown {
     if (this.#declarations.has(name)) return this.#createNamed(name, kind, place);
     if (this.#refused.has(name)) throw new ConfigErrors([]);
-    if (this.#options.parent) return this.#options.parent.resolve(name, kind, place);
+    // The parent's object as it declared it: the global decorations applied are this heap's chain.
+    if (this.#options.parent) return this.#options.parent.#resolveName(name, kind, place);
     throw new ConfigErrors([configError('TG_CONFIG_BAD_REFERENCE', place, `no heap object named "${name}"`)]);
+  }
+
+  /** The global decorations of the parent heaps, outermost parent first, then this heap's. */
+  #globalChain(): readonly ResolvedDecoration[] {
+    const parent = this.#options.parent;
+    const inherited = parent === undefined ? [] : parent.#globalChain();
+    return inherited.length === 0 ? this.#globals : [...inherited, ...this.#globals];
+  }
+
+  /** A handler or filter with the global decorations applied, once for each object this heap resolves. */
+  #globally(value: unknown, kind: Kind, name: string, place: Place): unknown {
+    if ((kind !== 'Handler' && kind !== 'Filter') || typeof value !== 'object' || value === null)
+      return value;
+    const chain = this.#globalChain();
+    if (chain.length === 0) return value;
+    const known = this.#globallyDecorated.get(value);
+    if (known !== undefined) return known;
+    const decorated = decorate(
+      value,
+      kind,
+      chain,
+      this.#context(name, place, this.logger.child({ object: name })),
+    );
+    this.#globallyDecorated.set(value, decorated);
+    return decorated;
+  }
+
+  /** The heap that declares `name` (this one or an ancestor); 'refused' when its declaration was refused. */
+  #declaringHeap(name: string): Heap | 'refused' | undefined {
+    if (this.#declarations.has(name)) return this;
+    if (this.#refused.has(name)) return 'refused';
+    const parent = this.#options.parent;
+    return parent === undefined ? undefined : parent.#declaringHeap(name);
+  }
+
+  #kindOf(declaration: Declaration): Kind | undefined {
+    return this.#options.registry.get(declaration.type)?.definition.kind;
+  }
+
+  /** Every decorator name this heap can resolve, for suggestions. */
+  #decoratorNames(): string[] {
+    const own = [...this.#declarations.values()]
+      .filter((declaration) => this.#kindOf(declaration) === 'Decorator')
+      .map((declaration) => declaration.name);
+    const parent = this.#options.parent;
+    return parent === undefined ? own : [...own, ...parent.#decoratorNames()];
+  }
+
+  /**
+   * The decorator a decoration key names. A key that names none is `code` at the key (a typo is
+   * an error, not a silent no-op); a decorator whose declaration failed has its errors listed there.
+   * With `create` false it only checks the name.
+   */
+  #decoratorFor(
+    decoration: Decoration,
+    code: 'TG_CONFIG_UNKNOWN_PROPERTY' | 'TG_CONFIG_UNKNOWN_DECORATOR',
+    known: readonly string[],
+    create = true,
+  ): Decorator | undefined {
+    const { name, place } = decoration;
+    const owner = this.#declaringHeap(name);
+    if (owner === 'refused') throw new ConfigErrors([]);
+    const declaration = owner === undefined ? undefined : owner.#declarations.get(name);
+    const kind = declaration === undefined ? undefined : owner!.#kindOf(declaration);
+    if (declaration !== undefined && kind === undefined) throw new ConfigErrors([]);
+    if (kind !== 'Decorator') {
+      const near = nearestKey(name, [...known.filter((key) => key !== 'comment'), ...this.#decoratorNames()]);
+      const what = code === 'TG_CONFIG_UNKNOWN_PROPERTY' ? 'property' : 'decorator';
+      const detail = kind === undefined ? '' : ` (a ${kind}, not a decorator)`;
+      throw new ConfigErrors([
+        configError(
+          code,
+          place,
+          `unknown ${what} "${name}"${detail}${near ? `; did you mean "${near}"?` : ''}`,
+        ),
+      ]);
+    }
+    return create ? this.resolve<Decorator>(name, 'Decorator', place) : undefined;
   }
 
   #createNamed(name: string, kind: Kind, referencePlace: Place): unknown {
@@ -289,13 +448,18 @@ export class Heap implements ChildHeap {
     const { kind } = registered.definition;
     const logger = this.logger.child({ object: declaration.name });
     let value = registered.definition.create(config, this.#context(declaration.name, configPlace, logger));
-    if (declaration.decorations.length > 0) {
-      value = decorate(
-        value,
-        kind,
-        declaration.decorations,
-        this.#context(declaration.name, declaration.place, logger),
-      );
+    // Decorators are never decorated themselves (PingGateway's rule, which also keeps them acyclic).
+    if (declaration.decorations.length > 0 && kind !== 'Decorator') {
+      const errors: TollgateError[] = [];
+      const decorations: ResolvedDecoration[] = [];
+      for (const decoration of declaration.decorations) {
+        const decorator = collectErrors(errors, () =>
+          this.#decoratorFor(decoration, 'TG_CONFIG_UNKNOWN_PROPERTY', [...declarationKeys])!,
+        );
+        if (decorator) decorations.push({ ...decoration, decorator });
+      }
+      if (errors.length > 0) throw new ConfigErrors(errors);
+      value = decorate(value, kind, decorations, this.#context(declaration.name, declaration.place, logger));
     }
     return { kind, value };
   }
@@ -370,16 +534,11 @@ function checkKind(created: { kind: Kind; value: unknown }, kind: Kind, place: P
 }
 
 function toDeclaration(entry: Record<string, unknown>, place: Place): Declaration {
-  const decorations: Decoration[] = [];
-  for (const [key, value] of Object.entries(entry)) {
-    if (decorationKeys.has(key))
-      decorations.push({ key: key as Decoration['key'], value, place: childPlace(place, key) });
-  }
   return {
     name: typeof entry.name === 'string' ? entry.name : '',
     type: String(entry.type),
     config: entry.config,
-    decorations,
+    decorations: decorationsOf(entry, place, declarationKeys),
     place,
   };
 }

@@ -27,6 +27,25 @@ export type Kind =
   | 'SessionManager'
   | 'ThrottlingPolicy';
 
+/**
+ * A Decorator heap object (CaptureDecorator, TimerDecorator, BaseUriDecorator): the name it is
+ * declared under becomes a key that decorates any Handler or Filter it is written on.
+ */
+export interface Decorator {
+  /**
+   * Wraps `target` with the decoration `value` (what the key holds at `place`), or returns it as it
+   * is when the value turns the decoration off. `context` is the decorated object's. Throws
+   * ConfigErrors for a value the decorator cannot take.
+   */
+  decorate(
+    target: Handler | Filter,
+    kind: 'Handler' | 'Filter',
+    value: unknown,
+    place: Place,
+    context: CreateContext,
+  ): Handler | Filter;
+}
+
 /** Facts about the running gateway that some types (Router, secret stores) need. */
 export interface GatewayInfo {
   /** The directory holding admin.json and config.json; relative paths in config resolve from it. */
@@ -83,10 +102,24 @@ export interface ChildHeap {
   child(logger: Logger, route?: string): ChildHeap;
   /** The build context for a config value that is not a heap object (a route's own keys). */
   contextFor(name: string, place: Place): CreateContext;
-  /** Applies route-level decorations (`baseURI`, `capture`, `timer`) to a route's handler. */
-  decorateHandler(handler: Handler, entry: Record<string, unknown>, place: Place): Handler;
+  /**
+   * Resolves a file's top-level handler and applies the file's top-level decorations to it: every
+   * key of `entry` that is not one of `reserved` names a decorator. Throws ConfigErrors listing the
+   * handler's errors and each key that names no decorator.
+   */
+  decorateHandler(
+    resolveHandler: () => Handler,
+    entry: Record<string, unknown>,
+    place: Place,
+    reserved: readonly string[],
+  ): Handler;
   /** Adds a file's `heap` array. Throws ConfigErrors listing every malformed declaration. */
   declare(entries: unknown, place: Place): void;
+  /**
+   * A file's `globalDecorators`: decorations applied to every Handler and Filter this heap and its
+   * children resolve. Call it after `declare`; throws ConfigErrors for a name that is no decorator.
+   */
+  decorateGlobally(decorations: unknown, place: Place): void;
   /** Creates every declared object now, so errors surface at load. */
   createAll(): void;
   resolve<T>(reference: unknown, kind: Kind, place: Place): T;

@@ -70,6 +70,60 @@ function decodeURIComponentSafe(text: string): string {
   }
 }
 
+/** Whether a media type (a Content-Type value) is text a log can hold, rather than bytes. */
+export function isTextMediaType(contentType: string): boolean {
+  const type = contentType.split(';', 1)[0]!.trim().toLowerCase();
+  return (
+    type.startsWith('text/') ||
+    /^application\/(?:json|x-www-form-urlencoded|xml|javascript|jwt|problem\+json|[\w.+-]+\+(?:json|xml))$/.test(
+      type,
+    )
+  );
+}
+
+/**
+ * A message body as a log may hold it: JSON with the values of credential-like fields replaced, a
+ * form or query with credential-like parameters replaced, and JWTs replaced in any other text.
+ */
+export function redactEntity(text: string, contentType: string): string {
+  const type = contentType.split(';', 1)[0]!.trim().toLowerCase();
+  if (type === 'application/x-www-form-urlencoded') return redactParams(text);
+  if (type === 'application/json' || type.endsWith('+json')) {
+    try {
+      return JSON.stringify(redactValue(JSON.parse(text)));
+    } catch {
+      // Not JSON after all: treated as other text.
+    }
+  }
+  return redactText(text, []);
+}
+
+/**
+ * A JSON-like value (a parsed body, a request's attributes and contexts) as a log may hold it:
+ * credential-like fields and fields named as credential headers (`authorization`…) replaced, strings shaped like a JWT replaced, functions left out. Values
+ * below `depth` levels are summarised, so a deep or cyclic structure cannot stall the log. A field
+ * `maskFor` gives a mask for has that mask as its value.
+ */
+export function redactValue(
+  value: unknown,
+  maskFor: (name: string) => string | undefined = () => undefined,
+  depth = 8,
+): unknown {
+  if (typeof value === 'string') return value.replace(COMPACT_JWS, REDACTED);
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value !== 'object' || value === null) return typeof value === 'function' ? undefined : value;
+  if (depth === 0) return '[…]';
+  if (Array.isArray(value)) return value.map((item) => redactValue(item, maskFor, depth - 1) ?? null);
+  if (value instanceof Map) return redactValue(Object.fromEntries(value), maskFor, depth);
+  const out: Record<string, unknown> = {};
+  for (const [name, item] of Object.entries(value)) {
+    if (typeof item === 'function') continue;
+    const secret = secretName.test(name) || secretHeaders.has(name.toLowerCase());
+    out[name] = secret ? REDACTED : (maskFor(name) ?? redactValue(item, maskFor, depth - 1));
+  }
+  return out;
+}
+
 export function redactUri(request: Request): string {
   const { uri } = request;
   const base = `${uri.scheme}://${uri.host}${uri.port >= 0 ? `:${uri.port}` : ''}${uri.rawPath}`;

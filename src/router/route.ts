@@ -15,9 +15,14 @@ import type { Response } from '../http/message.js';
 import { conditionPathPrefix } from './path-prefix.js';
 import { RequestCounts } from './route-status.js';
 import { withSession } from '../heap/session-scope.js';
-import type { ChildHeap, Handler } from '../heap/types.js';
+import type { ChildHeap, CreateContext, Handler } from '../heap/types.js';
 import type { SessionManager } from '../http/session-manager.js';
 
+/**
+ * A route file's own keys. Any other key is a decoration of the route's handler (`baseURI`,
+ * `capture`, `timer` or a decorator declared in a heap): the heap checks that it names a
+ * decorator, so a typo still fails at its pointer.
+ */
 export const routeSchema = objectSchema(
   {
     $schema: { type: 'string' },
@@ -25,14 +30,29 @@ export const routeSchema = objectSchema(
     condition: conditionSchema,
     handler: referenceSchema,
     heap: { type: 'array', items: { type: 'object' } },
-    baseURI: { type: 'string' },
     properties: { type: 'object' },
-    capture: { type: ['string', 'array'], items: { type: 'string' } },
-    timer: { type: ['boolean', 'string'] },
     session: referenceSchema,
+    globalDecorators: {
+      type: 'object',
+      description: 'Decorator name → decoration, applied to every handler and filter of the route',
+    },
+    monitor: {
+      anyOf: [
+        { type: ['boolean', 'string'] },
+        objectSchema({
+          enabled: { type: ['boolean', 'string'] },
+          percentiles: { type: 'array', items: { type: 'number' } },
+        }),
+      ],
+      description: 'false leaves the route out of the ig_route_* metrics (recorded by default)',
+    },
   },
   ['handler'],
+  { additionalProperties: { description: 'A decoration of the route handler: a decorator name' } },
 );
+
+/** The route keys that are not decorations. */
+const routeKeys: readonly string[] = Object.keys(routeSchema.properties as Record<string, unknown>);
 
 /**
  * One loaded route file: an immutable build. A request holds it from before its condition is
@@ -48,6 +68,8 @@ export class Route {
   readonly pathPrefix: string | undefined;
   /** The requests this file's builds answered; shared with the builds before and after this one. */
   readonly counts: RequestCounts;
+  /** Whether the Router records this route's ig_route_* metrics (its `monitor`). */
+  readonly monitored: boolean;
   readonly #handler: Handler;
   readonly #heap: ChildHeap;
   #holds = 0;
@@ -63,6 +85,7 @@ export class Route {
     handler: Handler;
     heap: ChildHeap;
     counts: RequestCounts;
+    monitored?: boolean;
   }) {
     this.id = init.id;
     this.name = init.name;
@@ -70,6 +93,7 @@ export class Route {
     this.condition = init.condition;
     this.pathPrefix = init.pathPrefix;
     this.counts = init.counts;
+    this.monitored = init.monitored ?? true;
     this.#handler = init.handler;
     this.#heap = init.heap;
   }
@@ -148,12 +172,16 @@ export async function buildRoute(
     // Each step runs even when one before it failed, so that the file's every error is listed.
     const errors: TollgateError[] = [];
     collectErrors(errors, () => heap.declare(resolved.heap, childPlace(place, 'heap')));
+    collectErrors(errors, () =>
+      heap.decorateGlobally(resolved.globalDecorators, childPlace(place, 'globalDecorators')),
+    );
     const context = heap.contextFor(name, place);
     const decorated = collectErrors(errors, () =>
       heap.decorateHandler(
-        heap.resolve<Handler>(resolved.handler, 'Handler', childPlace(place, 'handler')),
+        () => heap.resolve<Handler>(resolved.handler, 'Handler', childPlace(place, 'handler')),
         resolved,
         place,
+        routeKeys,
       ),
     );
     const session =
@@ -163,6 +191,9 @@ export async function buildRoute(
             heap.resolve<SessionManager>(resolved.session, 'SessionManager', childPlace(place, 'session')),
           );
     const handler = decorated && session ? withSession(decorated, session) : decorated;
+    const monitored = collectErrors(errors, () =>
+      isMonitored(resolved.monitor, childPlace(place, 'monitor'), context),
+    );
     const condition =
       resolved.condition === undefined
         ? undefined
@@ -181,9 +212,29 @@ export async function buildRoute(
       handler,
       heap,
       counts: options.counts ?? new RequestCounts(),
+      monitored,
     });
   } catch (error) {
     await heap.stop();
     throw error;
   }
+}
+
+/**
+ * A route's `monitor`: true, false, a configuration expression giving either, or
+ * `{ enabled, percentiles }`. Unset, the route is monitored: PingGateway records every route's
+ * metrics. `percentiles` are accepted and have no effect (the histogram buckets serve every quantile).
+ */
+function isMonitored(monitor: unknown, place: Place, context: CreateContext): boolean {
+  if (monitor === undefined) return true;
+  const labelled = typeof monitor === 'object' && monitor !== null;
+  const value = labelled ? (monitor as { enabled?: unknown }).enabled : monitor;
+  const at = labelled ? childPlace(place, 'enabled') : place;
+  if (value === undefined) return true;
+  const on = context.configValue(value, at);
+  if (on === true || on === 'true') return true;
+  if (on === false || on === 'false') return false;
+  throw new ConfigErrors([
+    configError('TG_CONFIG_BAD_VALUE', at, `monitor gave ${JSON.stringify(on)}, not true or false`),
+  ]);
 }

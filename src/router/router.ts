@@ -80,7 +80,9 @@ export class Router implements Handler {
           if (!holds) continue;
         }
         exchange.enterRoute(route.name, route.id);
-        return await answer(this.#seriesOf(route), route, exchange);
+        return await (route.monitored
+          ? answer(this.#seriesOf(route), route, exchange)
+          : route.handle(exchange));
       } finally {
         route.release();
       }

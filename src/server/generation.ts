@@ -12,7 +12,7 @@ import { withSession } from '../heap/session-scope.js';
 import type { ChildHeap, Handler } from '../heap/types.js';
 import type { SessionManager } from '../http/session-manager.js';
 import { Router } from '../router/router.js';
-import type { GatewayConfig } from './instance.js';
+import { gatewayConfigKeys, type GatewayConfig } from './instance.js';
 
 /**
  * One build of config.json: its heap and its root handler (a Router named `_router` unless
@@ -42,15 +42,20 @@ export class Generation {
     // Each step runs even when one before it failed, so that the file's every error is listed.
     const errors: TollgateError[] = [];
     collectErrors(errors, () => heap.declare(config.heap, childPlace(place, 'heap')));
+    collectErrors(errors, () =>
+      heap.decorateGlobally(config.globalDecorators, childPlace(place, 'globalDecorators')),
+    );
     const root = collectErrors(errors, () =>
       heap.decorateHandler(
-        heap.resolve<Handler>(
-          config.handler ?? { type: 'Router', name: '_router' },
-          'Handler',
-          childPlace(place, 'handler'),
-        ),
+        () =>
+          heap.resolve<Handler>(
+            config.handler ?? { type: 'Router', name: '_router' },
+            'Handler',
+            childPlace(place, 'handler'),
+          ),
         config as Record<string, unknown>,
         place,
+        gatewayConfigKeys,
       ),
     );
     const session = collectErrors(errors, () =>

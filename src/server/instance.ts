@@ -46,14 +46,14 @@ export interface AdminConfig {
 /** The most worker processes one instance runs: beyond the cores, more units only add overhead. */
 export const MAX_GATEWAY_UNITS = 256;
 
+/** config.json; every key not listed here is a decoration of the root handler. */
 export interface GatewayConfig {
   handler?: unknown;
   heap?: unknown[];
   properties?: Record<string, unknown>;
-  capture?: string | string[];
-  timer?: boolean | string;
-  baseURI?: string;
   session?: unknown;
+  globalDecorators?: Record<string, unknown>;
+  [decoration: string]: unknown;
 }
 
 const portSchema = { type: 'integer', minimum: 0, maximum: 65535 };
@@ -106,16 +106,27 @@ export const adminSchema = objectSchema({
   },
 });
 
-export const gatewayConfigSchema = objectSchema({
-  $schema: { type: 'string' },
-  handler: referenceSchema,
-  heap: { type: 'array', items: { type: 'object' } },
-  properties: { type: 'object' },
-  capture: { type: ['string', 'array'], items: { type: 'string' } },
-  timer: { type: ['boolean', 'string'] },
-  baseURI: { type: 'string' },
-  session: referenceSchema,
-});
+export const gatewayConfigSchema = objectSchema(
+  {
+    $schema: { type: 'string' },
+    handler: referenceSchema,
+    heap: { type: 'array', items: { type: 'object' } },
+    properties: { type: 'object' },
+    session: referenceSchema,
+    globalDecorators: {
+      type: 'object',
+      description:
+        'Decorator name → decoration, applied to every handler and filter of config.json and the routes',
+    },
+  },
+  [],
+  { additionalProperties: { description: 'A decoration of the root handler: a decorator name' } },
+);
+
+/** The config.json keys that are not decorations. */
+export const gatewayConfigKeys: readonly string[] = Object.keys(
+  gatewayConfigSchema.properties as Record<string, unknown>,
+);
 
 /** Where an instance's files are: PingGateway's `config/` sub-folder is accepted too. */
 export interface InstanceLayout {

@@ -12,6 +12,8 @@ describe('the built-in types', () => {
       AmService: 'Service',
       AssignmentFilter: 'Filter',
       Base64EncodedSecretStore: 'SecretStore',
+      BaseUriDecorator: 'Decorator',
+      CaptureDecorator: 'Decorator',
       Chain: 'Handler',
       ChainOfFilters: 'Filter',
       ClientHandler: 'Handler',
@@ -41,6 +43,7 @@ describe('the built-in types', () => {
       StaticResponseHandler: 'Handler',
       SwitchFilter: 'Filter',
       SystemAndEnvSecretStore: 'SecretStore',
+      TimerDecorator: 'Decorator',
       ThrottlingFilter: 'Filter',
       TransactionIdOutboundFilter: 'Filter',
       UriPathRewriteFilter: 'Filter',
@@ -65,6 +68,8 @@ describe('the built-in types', () => {
       AmService: ['org.forgerock.openig.openam.AmServiceHeaplet'],
       AssignmentFilter: ['org.forgerock.openig.filter.AssignmentFilter'],
       Base64EncodedSecretStore: ['org.forgerock.openig.secrets.Base64EncodedSecretStore'],
+      BaseUriDecorator: ['org.forgerock.openig.decoration.baseuri.BaseUriDecorator'],
+      CaptureDecorator: ['org.forgerock.openig.decoration.capture.CaptureDecorator'],
       Chain: ['org.forgerock.openig.filter.ChainHandlerHeaplet'],
       ChainOfFilters: ['org.forgerock.openig.filter.ChainFilterHeaplet'],
       ClientHandler: [
@@ -91,6 +96,7 @@ describe('the built-in types', () => {
       StaticResponseHandler: ['org.forgerock.openig.handler.StaticResponseHandler'],
       SwitchFilter: ['org.forgerock.openig.filter.SwitchFilter'],
       SystemAndEnvSecretStore: ['org.forgerock.openig.secrets.SystemAndEnvSecretStoreHeaplet'],
+      TimerDecorator: ['org.forgerock.openig.decoration.timer.TimerDecorator'],
       ThrottlingFilter: ['org.forgerock.openig.filter.throttling.ThrottlingFilterHeaplet'],
       TransactionIdOutboundFilter: ['org.forgerock.openig.filter.TransactionIdOutboundFilterHeaplet'],
       UriPathRewriteFilter: ['org.forgerock.openig.filter.UriPathRewriteFilter'],
@@ -113,20 +119,24 @@ describe('the built-in types', () => {
 describe('the default heap objects', () => {
   test("are PingGateway's that Tollgate has, each of its own type, resolvable without a declaration", () => {
     assert.deepEqual(defaultDeclarations, [
+      { name: 'baseURI', type: 'BaseUriDecorator' },
+      { name: 'capture', type: 'CaptureDecorator' },
       { name: 'ClientHandler', type: 'ClientHandler' },
       { name: 'ForgeRockClientHandler', type: 'ForgeRockClientHandler' },
       { name: 'ReverseProxyHandler', type: 'ReverseProxyHandler' },
+      { name: 'timer', type: 'TimerDecorator' },
       { name: 'TransactionIdOutboundFilter', type: 'TransactionIdOutboundFilter' },
     ]);
     const heap = testHeap();
+    const method = { Handler: 'handle', Filter: 'filter', Decorator: 'decorate' } as const;
     for (const { name, type } of defaultDeclarations) {
       const kind = createBuiltinRegistry().get(type)?.definition.kind;
-      assert.ok(kind === 'Handler' || kind === 'Filter', type);
+      assert.ok(kind === 'Handler' || kind === 'Filter' || kind === 'Decorator', type);
       const object = heap.resolve<Record<string, unknown>>(name, kind, {
         file: 'routes/r.json',
         pointer: '/handler',
       });
-      assert.equal(typeof object[kind === 'Handler' ? 'handle' : 'filter'], 'function', name);
+      assert.equal(typeof object[method[kind]], 'function', name);
     }
   });
 });

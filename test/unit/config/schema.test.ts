@@ -116,7 +116,7 @@ describe('declarationSchema', () => {
     assert.deepEqual(check(declarationSchema, { type: 'T', config: [] }), ['TG_CONFIG_SCHEMA /config']);
   });
 
-  test('the decorations and notes PingGateway allows are accepted; any other key is not', () => {
+  test('decorations and notes are accepted; the default decorations are checked, others are left to the heap', () => {
     const decorated = {
       name: 'proxy',
       type: 'ReverseProxyHandler',
@@ -129,8 +129,7 @@ describe('declarationSchema', () => {
     assert.deepEqual(check(declarationSchema, decorated), []);
     assert.deepEqual(check(declarationSchema, { type: 'T', capture: 'all', timer: '${true}' }), []);
     assert.deepEqual(check(declarationSchema, { type: 'T', capture: [1] }), ['TG_CONFIG_SCHEMA /capture/0']);
-    assert.deepEqual(check(declarationSchema, { type: 'T', confg: {} }), [
-      'TG_CONFIG_UNKNOWN_PROPERTY /confg',
-    ]);
+    // Any key may name a decorator declared in the heap: heap.test.ts pins that a typo still fails.
+    assert.deepEqual(check(declarationSchema, { type: 'T', 'my-capture': 'all' }), []);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { builtinTypes } from '../../../src/builtins.js';
+import { builtinTypes, defaultDeclarations } from '../../../src/builtins.js';
 import { objectSchema, referenceSchema } from '../../../src/config/schema.js';
 import { createBuiltinFunctions } from '../../../src/el/index.js';
 import { childPlace, ConfigErrors, type Place } from '../../../src/errors/tollgate-error.js';
@@ -8,7 +8,7 @@ import { Heap, type DefaultDeclaration } from '../../../src/heap/heap.js';
 import { TypeRegistry } from '../../../src/heap/registry.js';
 import { defineType, type Handler } from '../../../src/heap/types.js';
 import { textResponse } from '../../../src/http/message.js';
-import { memoryLogger } from '../../fixtures/gateway.js';
+import { memoryLogger, type LogLine } from '../../fixtures/gateway.js';
 import { testHeap } from '../../fixtures/heap.js';
 import { harness } from '../filters/harness.js';
 
@@ -390,15 +390,20 @@ describe('build contexts', () => {
   });
 
   test("route-level decorations wrap the route's handler; with none, the handler is returned as it is", async () => {
-    const { heap } = probeHeap();
+    const { heap } = probeHeap(defaultDeclarations);
     const handler: Handler = {
       handle: async (exchange) => textResponse(200, exchange.request.uri.toString()),
     };
-    assert.equal(heap.decorateHandler(handler, { handler: 'x' }, { file: FILE, pointer: '' }), handler);
-    const decorated = heap.decorateHandler(
+    const route = { file: FILE, pointer: '' };
+    assert.equal(
+      heap.decorateHandler(() => handler, { handler: 'x' }, route, ['handler']),
       handler,
+    );
+    const decorated = heap.decorateHandler(
+      () => handler,
       { baseURI: 'https://backend.test:8443', handler: 'x' },
-      { file: FILE, pointer: '' },
+      route,
+      ['handler'],
     );
     const response = await decorated.handle(harness().incoming({ url: 'http://gateway.test/a?b=c' }));
     assert.equal(response.entity.string, 'https://backend.test:8443/a?b=c');
@@ -481,3 +486,145 @@ describe('starting and stopping', () => {
     assert.deepEqual(events, ['start a', 'start b', 'start d', 'stop f', 'stop c', 'stop a']);
   });
 });
+
+describe('decorators by name, and globalDecorators', () => {
+  const ROUTE: Place = { file: FILE, pointer: '' };
+  const answer = (name: string, extra: Record<string, unknown> = {}) => ({
+    name,
+    type: 'StaticResponseHandler',
+    config: { status: 200 },
+    ...extra,
+  });
+  const capturing = (name: string, config: Record<string, unknown> = {}) => ({
+    name,
+    type: 'CaptureDecorator',
+    config,
+  });
+  /** config.json's heap and a route's below it, logging into one memory logger. */
+  const heaps = () => {
+    const { logger, logs } = memoryLogger();
+    const parent = testHeap({}, { logger });
+    return { parent, child: () => parent.child(logger), logs };
+  };
+  const requestLines = (logs: readonly LogLine[]) =>
+    logs.filter((l) => l.capture === 'request').map((l) => `${String(l.decorator)} ${String(l.object)}`);
+
+  test('local, then the parents’ global, then the heap’s global, then the top-level decorations, each around the last', async () => {
+    const { parent, child, logs } = heaps();
+    parent.declare([capturing('outer-capture')], HEAP);
+    parent.decorateGlobally(
+      { 'outer-capture': 'request' },
+      { file: 'config.json', pointer: '/globalDecorators' },
+    );
+    const route = child();
+    route.declare(
+      [capturing('route-capture'), capturing('top-capture'), answer('h', { capture: 'request' })],
+      HEAP,
+    );
+    route.decorateGlobally({ 'route-capture': 'request' }, childPlace(ROUTE, 'globalDecorators'));
+    const handler = route.decorateHandler(
+      () => route.resolve<Handler>('h', 'Handler', HANDLER),
+      { handler: 'h', 'top-capture': 'request' },
+      ROUTE,
+      ['handler'],
+    );
+    await handler.handle(harness().incoming());
+    // The outermost decoration sees the request first.
+    assert.deepEqual(requestLines(logs), [
+      'top-capture undefined',
+      'route-capture h',
+      'outer-capture h',
+      'capture h',
+    ]);
+  });
+
+  test('global decorations reach what the heap resolves from its parents, as seen from it, and only handlers and filters', async () => {
+    const { parent, child, logs } = heaps();
+    parent.declare([answer('shared')], HEAP);
+    const route = child();
+    route.declare([capturing('route-capture')], HEAP);
+    route.decorateGlobally({ 'route-capture': 'request' }, childPlace(ROUTE, 'globalDecorators'));
+    await route.resolve<Handler>('shared', 'Handler', HANDLER).handle(harness().incoming());
+    assert.deepEqual(requestLines(logs), ['route-capture shared']);
+    assert.equal(
+      route.resolve('shared', 'Handler', HANDLER),
+      route.resolve('shared', 'Handler', HANDLER),
+      'decorated once for the heap',
+    );
+    await parent.resolve<Handler>('shared', 'Handler', HANDLER).handle(harness().incoming());
+    assert.equal(requestLines(logs).length, 1, "the parent's own use of it has no route decoration");
+    const store = route.resolve<object>({ type: 'SystemAndEnvSecretStore' }, 'SecretStore', HANDLER);
+    assert.equal(typeof store, 'object', 'a secret store is left as it is');
+    const decorator = route.resolve<Record<string, unknown>>('route-capture', 'Decorator', HANDLER);
+    assert.equal(typeof decorator.decorate, 'function', 'a decorator is never decorated');
+  });
+
+  test('a name is a decorator in the heap that declares it and below; a user declaration replaces the default one', async () => {
+    const { parent, child, logs } = heaps();
+    parent.declare([capturing('capture', { captureEntity: true })], HEAP);
+    const route = child();
+    const text = { status: 200, headers: { 'Content-Type': ['text/plain'] }, entity: 'hello' };
+    route.declare([capturing('route-capture'), answer('h', { capture: 'response', config: text })], HEAP);
+    route.createAll();
+    await route.resolve<Handler>('h', 'Handler', HANDLER).handle(harness().incoming());
+    const line = logs.find((l) => l.capture === 'response') as { response?: { entity?: string } } | undefined;
+    assert.equal(line?.response?.entity, 'hello', 'the replaced capture writes the entity');
+    assert.deepEqual(
+      errorsOf(() =>
+        parent.declare([answer('p', { 'route-capture': 'all' })], { file: 'config.json', pointer: '/heap' }),
+      ),
+      ['TG_CONFIG_UNKNOWN_PROPERTY config.json#/heap/0/route-capture'],
+    );
+  });
+
+  test('a key that names no decorator is an error at the key, with the name it most likely means', () => {
+    const { parent } = heaps();
+    const errors = (() => {
+      try {
+        parent.declare([answer('a', { captur: 'all' }), answer('b', { ClientHandler: 'all' })], HEAP);
+        return [];
+      } catch (error) {
+        return (error as ConfigErrors).errors.map((e) => `${e.code} ${e.place?.pointer} ${e.message}`);
+      }
+    })();
+    assert.equal(errors.length, 2);
+    assert.match(errors[0]!, /^TG_CONFIG_UNKNOWN_PROPERTY \/heap\/0\/captur .*did you mean "capture"\?/);
+    assert.match(
+      errors[1]!,
+      /^TG_CONFIG_UNKNOWN_PROPERTY \/heap\/1\/ClientHandler .*a Handler, not a decorator/,
+    );
+    // The refused declaration's errors are not listed again where it is referenced.
+    assert.throws(
+      () => parent.resolve('a', 'Handler', HANDLER),
+      (error) => error instanceof ConfigErrors && error.errors.length === 0,
+    );
+    assert.deepEqual(
+      errorsOf(() =>
+        parent.decorateHandler(() => answerHandler, { handler: 'x', conditon: true }, ROUTE, [
+          'handler',
+          'condition',
+        ]),
+      ),
+      [`TG_CONFIG_UNKNOWN_PROPERTY ${FILE}#/conditon`],
+    );
+  });
+
+  test('globalDecorators: a name that is no decorator, or a value the decorator refuses, fails at its pointer', () => {
+    const { parent } = heaps();
+    const at = childPlace(ROUTE, 'globalDecorators');
+    assert.deepEqual(
+      errorsOf(() => parent.decorateGlobally({ captur: 'all', timer: true }, at)),
+      [`TG_CONFIG_UNKNOWN_DECORATOR ${FILE}#/globalDecorators/captur`],
+    );
+    assert.deepEqual(
+      errorsOf(() => parent.decorateGlobally({ capture: 'everything' }, at)),
+      [`TG_CONFIG_BAD_VALUE ${FILE}#/globalDecorators/capture`],
+    );
+    assert.deepEqual(
+      errorsOf(() => parent.decorateGlobally(['capture'], at)),
+      [`TG_CONFIG_SCHEMA ${FILE}#/globalDecorators`],
+    );
+  });
+});
+
+const answerHandler: Handler = { handle: async () => textResponse(200) };

@@ -3,7 +3,15 @@ import { test } from 'node:test';
 import { Headers } from '../../../src/http/headers.js';
 import { Request } from '../../../src/http/message.js';
 import { RequestUri } from '../../../src/http/uri.js';
-import { describeRequest, REDACTED, redactParams, redactText } from '../../../src/observability/redact.js';
+import {
+  describeRequest,
+  isTextMediaType,
+  REDACTED,
+  redactEntity,
+  redactParams,
+  redactText,
+  redactValue,
+} from '../../../src/observability/redact.js';
 import { within } from '../../fixtures/within.js';
 
 test('credential headers are redacted, by well-known name or by a name that says token or secret', () => {
@@ -69,4 +77,48 @@ test('a long query from a client is redacted in time linear in its length', asyn
     ok: true,
     value: `${'a'.repeat(1_000_000)}&token=${REDACTED}`,
   });
+});
+
+test('a captured body: JSON fields and form parameters named like credentials, and JWTs in other text', () => {
+  const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln';
+  assert.equal(
+    redactEntity(
+      '{"access_token":"abc","nested":{"Authorization":"Bearer x","id":7},"list":[{"password":"p"}]}',
+      'application/json; charset=utf-8',
+    ),
+    `{"access_token":"${REDACTED}","nested":{"Authorization":"${REDACTED}","id":7},"list":[{"password":"${REDACTED}"}]}`,
+  );
+  assert.equal(
+    redactEntity('a=1&client_secret=s', 'application/x-www-form-urlencoded'),
+    `a=1&client_secret=${REDACTED}`,
+  );
+  assert.equal(redactEntity(`token is ${jwt}.`, 'text/plain'), `token is ${REDACTED}.`);
+  assert.equal(
+    redactEntity('{not json, access_token=abc', 'application/json'),
+    `{not json, access_token=${REDACTED}`,
+  );
+});
+
+test('a captured value: masks for the names they match, functions left out, deep values summarised', () => {
+  const masked = redactValue({ customer: 'alice', plan: 'gold', run: () => 1 }, (name) =>
+    name === 'customer' ? '***' : undefined,
+  );
+  assert.deepEqual(masked, { customer: '***', plan: 'gold' });
+  const cyclic: Record<string, unknown> = { name: 'loop' };
+  cyclic.self = cyclic;
+  assert.doesNotThrow(() => JSON.stringify(redactValue(cyclic)));
+  assert.deepEqual(redactValue(new Map([['id_token', 'x']])), { id_token: REDACTED });
+});
+
+test('text media types are told from binary ones', () => {
+  for (const type of [
+    'text/html',
+    'application/json',
+    'application/problem+json',
+    'application/soap+xml',
+    'application/x-www-form-urlencoded; charset=utf-8',
+  ])
+    assert.ok(isTextMediaType(type), type);
+  for (const type of ['image/png', 'application/octet-stream', 'application/pdf'])
+    assert.ok(!isTextMediaType(type), type);
 });

@@ -199,3 +199,50 @@ describe('DispatchHandler baseURI', () => {
     assert.deepEqual(await errorsOf(dispatch('http://backend:8080')), []);
   });
 });
+
+describe('route-level decorations, globalDecorators and monitor', () => {
+  const build = (document: Record<string, unknown>, env: Record<string, string> = {}) =>
+    buildRoute(document, { id: 'r', file: 'routes/r.json' }, testHeap(env), { start: false });
+
+  test('a decorator the route declares is a key of the route itself; one it does not is a typo', async () => {
+    const declared = { heap: [{ name: 'route-capture', type: 'CaptureDecorator' }], handler: ok };
+    assert.deepEqual(await errorsOf({ ...declared, 'route-capture': 'all' }), []);
+    assert.deepEqual(await errorsOf({ handler: ok, 'route-capture': 'all' }), [
+      'TG_CONFIG_UNKNOWN_PROPERTY routes/r.json#/route-capture',
+    ]);
+    assert.deepEqual(await errorsOf({ handler: ok, globalDecorators: { 'route-capture': 'all' } }), [
+      'TG_CONFIG_UNKNOWN_DECORATOR routes/r.json#/globalDecorators/route-capture',
+    ]);
+    assert.deepEqual(
+      await errorsOf({ ...declared, globalDecorators: { 'route-capture': 'all', timer: true } }),
+      [],
+    );
+  });
+
+  test('monitor: unset or true records the route metrics, false or an expression giving false does not', async () => {
+    const monitored = async (monitor: unknown, env: Record<string, string> = {}): Promise<boolean> => {
+      const route = await build(monitor === undefined ? { handler: ok } : { handler: ok, monitor }, env);
+      await route.retire();
+      return route.monitored;
+    };
+    assert.equal(await monitored(undefined), true);
+    assert.equal(await monitored(true), true);
+    assert.equal(await monitored(false), false);
+    assert.equal(await monitored('${false}'), false);
+    assert.equal(await monitored("${env['MONITOR']}", { MONITOR: 'true' }), true);
+    assert.equal(await monitored({ enabled: false, percentiles: [0.5, 0.99] }), false);
+    assert.equal(await monitored({ percentiles: [0.99] }), true);
+  });
+
+  test('a monitor that is neither true nor false fails at its pointer', async () => {
+    assert.deepEqual(await errorsOf({ handler: ok, monitor: 'maybe' }), [
+      'TG_CONFIG_BAD_VALUE routes/r.json#/monitor',
+    ]);
+    assert.deepEqual(await errorsOf({ handler: ok, monitor: { enabled: 'no' } }), [
+      'TG_CONFIG_BAD_VALUE routes/r.json#/monitor/enabled',
+    ]);
+    assert.deepEqual(await errorsOf({ handler: ok, monitor: { enable: true } }), [
+      'TG_CONFIG_UNKNOWN_PROPERTY routes/r.json#/monitor/enable',
+    ]);
+  });
+});

@@ -138,6 +138,18 @@ describe('Generation', { timeout: 30_000 }, () => {
     assert.deepEqual(errorsOf({ heap: [probe({ label: 'p' })], handler: 'p', baseURI: 'not a uri' }), [
       'TG_CONFIG_BAD_VALUE config.json#/baseURI',
     ]);
+    // A top-level key that is no decoration is a typo, reported beside the handler's own errors.
+    assert.deepEqual(errorsOf({ hanlder: 'p', capture: 3, handler: 'missing' }), [
+      'TG_CONFIG_UNKNOWN_PROPERTY config.json#/hanlder',
+      'TG_CONFIG_BAD_REFERENCE config.json#/handler',
+    ]);
+    assert.deepEqual(errorsOf({ heap: [probe({ label: 'p' })], handler: 'p', capture: 3 }), [
+      'TG_CONFIG_SCHEMA config.json#/capture',
+    ]);
+    assert.deepEqual(
+      errorsOf({ heap: [probe({ label: 'p' })], handler: 'p', globalDecorators: { captur: 'all' } }),
+      ['TG_CONFIG_UNKNOWN_DECORATOR config.json#/globalDecorators/captur'],
+    );
     assert.deepEqual(events, []);
   });
 
