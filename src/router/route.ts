@@ -140,7 +140,11 @@ export async function buildRoute(
   await yieldToLoop();
 
   const name = typeof resolved.name === 'string' ? resolved.name : source.id;
-  const heap = parent.child(parent.logger.child({ route: name }), name);
+  const heap = parent.child(
+    parent.logger.child({ route: name }),
+    name,
+    resolved.properties as Record<string, unknown> | undefined,
+  );
   try {
     // Each step runs even when one before it failed, so that the file's every error is listed.
     const errors: TollgateError[] = [];

@@ -107,6 +107,8 @@ export const gatewayConfigSchema = objectSchema({
 
 /** Where an instance's files are: PingGateway's `config/` sub-folder is accepted too. */
 export interface InstanceLayout {
+  /** The directory start was given: the instance, whose `config/` may hold the files. */
+  readonly instanceDirectory: string;
   readonly configDirectory: string;
   readonly adminFile: string | undefined;
   readonly configFile: string | undefined;
@@ -136,6 +138,7 @@ export function locateInstance(configDir: string | undefined, routesDir: string 
   const find = (name: string): string | undefined =>
     existsSync(join(folder, name)) ? join(folder, name) : undefined;
   return {
+    instanceDirectory: base,
     configDirectory: folder,
     adminFile: find('admin.json'),
     configFile: find('config.json'),
@@ -231,6 +234,8 @@ export function instanceHeapOptions(
     ...heap,
     gateway: {
       configDirectory: layout.configDirectory,
+      instanceDirectory: layout.instanceDirectory,
+      temporaryDirectory: join(layout.instanceDirectory, 'tmp'),
       routesDirectory: layout.routesDirectory,
       properties: [config.properties ?? {}, admin.properties ?? {}],
       maxEntityBytes: admin.maxBodyLength ?? DEFAULT_MAX_BODY_LENGTH,
