@@ -24,7 +24,10 @@ import {
   systemAndEnvSecretStoreType,
 } from './secrets/secret-store-types.js';
 import { amServiceType } from './services/am-service.js';
+import { auditServiceType } from './services/audit-service.js';
+import { noOpAuditServiceType } from './services/no-op-audit-service.js';
 import { scriptableResourceAccessType } from './services/scriptable-resource-access.js';
+import { temporaryStorageType } from './services/temporary-storage.js';
 import { TypeRegistry } from './heap/registry.js';
 import type { TypeDefinition } from './heap/types.js';
 import type { BuiltinTypes } from './server/gateway.js';
@@ -36,6 +39,7 @@ import type { BuiltinTypes } from './server/gateway.js';
 export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   amServiceType,
   assignmentFilterType,
+  auditServiceType,
   base64EncodedSecretStoreType,
   chainOfFiltersType,
   chainType,
@@ -49,6 +53,7 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   forgeRockClientHandlerType,
   headerFilterType,
   jwkSetSecretStoreType,
+  noOpAuditServiceType,
   oauth2TokenExchangeFilterType,
   privateKeyJwtClientAuthenticationFilterType,
   reverseProxyHandlerType,
@@ -58,14 +63,17 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   sequenceHandlerType,
   staticResponseHandlerType,
   systemAndEnvSecretStoreType,
+  temporaryStorageType,
   transactionIdOutboundFilterType,
 ] as TypeDefinition[]);
 
 /** Heap objects every config can name without declaring them. */
 export const defaultDeclarations = Object.freeze([
+  { name: 'AuditService', type: 'NoOpAuditService' },
   { name: 'ClientHandler', type: 'ClientHandler' },
   { name: 'ForgeRockClientHandler', type: 'ForgeRockClientHandler' },
   { name: 'ReverseProxyHandler', type: 'ReverseProxyHandler' },
+  { name: 'TemporaryStorage', type: 'TemporaryStorage' },
   { name: 'TransactionIdOutboundFilter', type: 'TransactionIdOutboundFilter' },
 ]);
 

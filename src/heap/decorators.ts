@@ -1,4 +1,4 @@
-import { childPlace, ConfigErrors, configError, type Place } from '../errors/tollgate-error.js';
+import { childPlace, ConfigErrors, configError, formatPlace, type Place } from '../errors/tollgate-error.js';
 import type { Exchange } from '../http/exchange.js';
 import { textResponse, type Response } from '../http/message.js';
 import { describeRequest, describeResponse } from '../observability/redact.js';
@@ -6,7 +6,7 @@ import { compileRebase } from './base-uri.js';
 import type { CreateContext, Filter, Handler, Kind } from './types.js';
 
 export interface Decoration {
-  readonly key: 'capture' | 'timer' | 'baseURI';
+  readonly key: 'capture' | 'timer' | 'baseURI' | 'audit';
   readonly value: unknown;
   readonly place: Place;
 }
@@ -54,6 +54,13 @@ export function decorate(
       }
       case 'baseURI':
         current = baseUri(current, kind, decoration, context);
+        break;
+      case 'audit':
+        // OpenIG 4's audit decoration fed its AuditSystem, which PingGateway replaced by AuditService.
+        context.logger.warn(
+          { code: 'TG_AUDIT_DECORATION_IGNORED', place: formatPlace(decoration.place) },
+          'the audit decoration is ignored: access events are recorded by the AuditService of the route (auditService)',
+        );
         break;
     }
   }

@@ -30,7 +30,7 @@ interface Hook {
   readonly run: () => Promise<void> | void;
 }
 
-const decorationKeys: ReadonlySet<string> = new Set(['capture', 'timer', 'baseURI']);
+const decorationKeys: ReadonlySet<string> = new Set(['capture', 'timer', 'baseURI', 'audit']);
 
 /** A heap object that exists without being written, created only when referenced. */
 export interface DefaultDeclaration {
@@ -195,6 +195,10 @@ export class Heap implements ChildHeap {
     throw new ConfigErrors([
       configError('TG_CONFIG_SCHEMA', place, `expected a ${kind} reference (a name or an object)`),
     ]);
+  }
+
+  declares(name: string): boolean {
+    return this.#declarations.has(name) || (this.#options.parent?.declares(name) ?? false);
   }
 
   async start(): Promise<void> {

@@ -17,7 +17,8 @@ export interface Filter {
 }
 
 /** What a heap object can be, and so what a reference to it may expect. */
-export type Kind = 'Handler' | 'Filter' | 'SecretStore' | 'Service' | 'ResourceAccess' | 'Decorator';
+export type Kind =
+  'Handler' | 'Filter' | 'SecretStore' | 'Service' | 'ResourceAccess' | 'Decorator' | 'AuditService';
 
 /** Facts about the running gateway that some types (Router, secret stores) need. */
 export interface GatewayInfo {
@@ -89,6 +90,8 @@ export interface ChildHeap {
   /** Creates every declared object now, so errors surface at load. */
   createAll(): void;
   resolve<T>(reference: unknown, kind: Kind, place: Place): T;
+  /** Whether `name` resolves here or in a parent heap (a default object such as `AuditService`). */
+  declares(name: string): boolean;
   start(): Promise<void>;
   /** Runs the stop hooks, in reverse order of creation. */
   stop(): Promise<void>;

@@ -15,6 +15,40 @@ import type { Response } from '../http/message.js';
 import { conditionPathPrefix } from './path-prefix.js';
 import { RequestCounts } from './route-status.js';
 import type { ChildHeap, Handler } from '../heap/types.js';
+import { auditAccess, type AuditService } from '../services/audit-service.js';
+
+/** PingGateway 7's deprecated route `secrets`: the stores of the route's default secrets object. */
+export const routeSecretsSchema = objectSchema(
+  { stores: { type: 'array', items: referenceSchema, minItems: 1 } },
+  ['stores'],
+  { description: 'Secret stores, a SecretsProvider heap object named "secrets" in this file\'s heap' },
+);
+
+/**
+ * A file's `secrets` (a route's, or config.json's) declared as the SecretsProvider named `secrets`
+ * in its heap, for objects to name in their `secretsProvider`. Each store is resolved here first,
+ * so that its errors point into `secrets/stores`; the provider then finds the same objects built.
+ */
+export function declareRouteSecrets(heap: ChildHeap, secrets: unknown, place: Place): void {
+  if (secrets === undefined) return;
+  const { stores } = secrets as { stores: unknown[] };
+  const errors: TollgateError[] = [];
+  stores.forEach((store, i) =>
+    collectErrors(errors, () => heap.resolve(store, 'SecretStore', childPlace(place, 'stores', i))),
+  );
+  if (errors.length > 0) throw new ConfigErrors(errors);
+  heap.declare([{ name: 'secrets', type: 'SecretsProvider', config: { stores } }], place);
+}
+
+/**
+ * The route's handler recorded by its audit service: `auditService` when the file names one,
+ * else the heap object named `AuditService` (PingGateway's default one records nothing).
+ */
+export function auditedHandler(heap: ChildHeap, handler: Handler, reference: unknown, place: Place): Handler {
+  if (reference === undefined && !heap.declares('AuditService')) return handler;
+  const at = reference === undefined ? place : childPlace(place, 'auditService');
+  return auditAccess(handler, heap.resolve<AuditService>(reference ?? 'AuditService', 'AuditService', at));
+}
 
 export const routeSchema = objectSchema(
   {
@@ -27,6 +61,12 @@ export const routeSchema = objectSchema(
     properties: { type: 'object' },
     capture: { type: ['string', 'array'], items: { type: 'string' } },
     timer: { type: ['boolean', 'string'] },
+    auditService: {
+      ...referenceSchema,
+      description: 'The AuditService recording this route (default: the heap object named AuditService)',
+    },
+    audit: { description: "OpenIG's audit decoration: accepted and ignored, with a warning" },
+    secrets: routeSecretsSchema,
   },
   ['handler'],
 );
@@ -149,11 +189,17 @@ export async function buildRoute(
     // Each step runs even when one before it failed, so that the file's every error is listed.
     const errors: TollgateError[] = [];
     collectErrors(errors, () => heap.declare(resolved.heap, childPlace(place, 'heap')));
+    collectErrors(errors, () => declareRouteSecrets(heap, resolved.secrets, childPlace(place, 'secrets')));
     const context = heap.contextFor(name, place);
     const handler = collectErrors(errors, () =>
-      heap.decorateHandler(
-        heap.resolve<Handler>(resolved.handler, 'Handler', childPlace(place, 'handler')),
-        resolved,
+      auditedHandler(
+        heap,
+        heap.decorateHandler(
+          heap.resolve<Handler>(resolved.handler, 'Handler', childPlace(place, 'handler')),
+          resolved,
+          place,
+        ),
+        resolved.auditService,
         place,
       ),
     );

@@ -9,6 +9,7 @@ import type { Exchange } from '../http/exchange.js';
 import type { Response } from '../http/message.js';
 import { Heap, type HeapOptions } from '../heap/heap.js';
 import type { ChildHeap, Handler } from '../heap/types.js';
+import { auditedHandler, declareRouteSecrets } from '../router/route.js';
 import { Router } from '../router/router.js';
 import type { GatewayConfig } from './instance.js';
 
@@ -37,8 +38,14 @@ export class Generation {
     // Each step runs even when one before it failed, so that the file's every error is listed.
     const errors: TollgateError[] = [];
     collectErrors(errors, () => heap.declare(config.heap, childPlace(place, 'heap')));
-    const root = collectErrors(errors, () =>
-      heap.decorateHandler(
+    collectErrors(errors, () => declareRouteSecrets(heap, config.secrets, childPlace(place, 'secrets')));
+    if (config.temporaryStorage !== undefined) {
+      collectErrors(errors, () =>
+        heap.resolve(config.temporaryStorage, 'Service', childPlace(place, 'temporaryStorage')),
+      );
+    }
+    const root = collectErrors(errors, () => {
+      const decorated = heap.decorateHandler(
         heap.resolve<Handler>(
           config.handler ?? { type: 'Router', name: '_router' },
           'Handler',
@@ -46,8 +53,12 @@ export class Generation {
         ),
         config as Record<string, unknown>,
         place,
-      ),
-    );
+      );
+      // Only when named: an object called AuditService already records each route that uses it.
+      return config.auditService === undefined
+        ? decorated
+        : auditedHandler(heap, decorated, config.auditService, place);
+    });
     collectErrors(errors, () => heap.createAll());
     if (errors.length > 0 || root === undefined) throw new ConfigErrors(errors);
     return new Generation(heap, root);

@@ -15,6 +15,7 @@ import type { HeapOptions } from '../heap/heap.js';
 import type { TypeRegistry } from '../heap/registry.js';
 import type { GatewayInfo } from '../heap/types.js';
 import type { AccessLogConfig } from '../observability/access-log.js';
+import { routeSecretsSchema } from '../router/route.js';
 
 export interface ConnectorConfig {
   port: number | number[];
@@ -46,6 +47,9 @@ export interface GatewayConfig {
   handler?: unknown;
   heap?: unknown[];
   properties?: Record<string, unknown>;
+  auditService?: unknown;
+  secrets?: { stores: unknown[] };
+  temporaryStorage?: unknown;
   capture?: string | string[];
   timer?: boolean | string;
   baseURI?: string;
@@ -103,6 +107,16 @@ export const gatewayConfigSchema = objectSchema({
   capture: { type: ['string', 'array'], items: { type: 'string' } },
   timer: { type: ['boolean', 'string'] },
   baseURI: { type: 'string' },
+  auditService: {
+    ...referenceSchema,
+    description: 'An AuditService recording every request the gateway answers, routed or not',
+  },
+  audit: { description: "OpenIG's audit decoration: accepted and ignored, with a warning" },
+  secrets: routeSecretsSchema,
+  temporaryStorage: {
+    ...referenceSchema,
+    description: 'A TemporaryStorage (default: the heap object named TemporaryStorage); checked, not used',
+  },
 });
 
 /** Where an instance's files are: PingGateway's `config/` sub-folder is accepted too. */

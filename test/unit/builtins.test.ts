@@ -11,6 +11,7 @@ describe('the built-in types', () => {
     assert.deepEqual(Object.fromEntries(kinds), {
       AmService: 'Service',
       AssignmentFilter: 'Filter',
+      AuditService: 'AuditService',
       Base64EncodedSecretStore: 'SecretStore',
       Chain: 'Handler',
       ChainOfFilters: 'Filter',
@@ -24,6 +25,7 @@ describe('the built-in types', () => {
       ForgeRockClientHandler: 'Handler',
       HeaderFilter: 'Filter',
       JwkSetSecretStore: 'SecretStore',
+      NoOpAuditService: 'AuditService',
       OAuth2TokenExchangeFilter: 'Filter',
       PrivateKeyJwtClientAuthenticationFilter: 'Filter',
       ReverseProxyHandler: 'Handler',
@@ -33,6 +35,7 @@ describe('the built-in types', () => {
       SequenceHandler: 'Handler',
       StaticResponseHandler: 'Handler',
       SystemAndEnvSecretStore: 'SecretStore',
+      TemporaryStorage: 'Service',
       TransactionIdOutboundFilter: 'Filter',
     });
   });
@@ -54,6 +57,7 @@ describe('the built-in types', () => {
     assert.deepEqual(aliases, {
       AmService: ['org.forgerock.openig.openam.AmServiceHeaplet'],
       AssignmentFilter: ['org.forgerock.openig.filter.AssignmentFilter'],
+      AuditService: ['org.forgerock.openig.audit.AuditServiceObjectHeaplet'],
       Base64EncodedSecretStore: ['org.forgerock.openig.secrets.Base64EncodedSecretStore'],
       Chain: ['org.forgerock.openig.filter.ChainHandlerHeaplet'],
       ChainOfFilters: ['org.forgerock.openig.filter.ChainFilterHeaplet'],
@@ -67,12 +71,14 @@ describe('the built-in types', () => {
       FileSystemSecretStore: ['org.forgerock.openig.secrets.FileSystemSecretStoreHeaplet'],
       HeaderFilter: ['org.forgerock.openig.filter.HeaderFilter'],
       JwkSetSecretStore: ['org.forgerock.openig.secrets.JwkSetSecretStoreHeaplet'],
+      NoOpAuditService: ['org.forgerock.openig.audit.NoOpAuditService'],
       ReverseProxyHandler: ['org.forgerock.openig.handler.ReverseProxyHandlerHeaplet'],
       Router: ['RouterHandler', 'org.forgerock.openig.handler.router.RouterHandler'],
       SecretsProvider: ['org.forgerock.openig.secrets.SecretsProviderHeaplet'],
       SequenceHandler: ['org.forgerock.openig.handler.SequenceHandler'],
       StaticResponseHandler: ['org.forgerock.openig.handler.StaticResponseHandler'],
       SystemAndEnvSecretStore: ['org.forgerock.openig.secrets.SystemAndEnvSecretStoreHeaplet'],
+      TemporaryStorage: ['org.forgerock.openig.io.TemporaryStorageHeaplet'],
       TransactionIdOutboundFilter: ['org.forgerock.openig.filter.TransactionIdOutboundFilterHeaplet'],
     });
     const registry = createBuiltinRegistry();
@@ -93,14 +99,26 @@ describe('the built-in types', () => {
 describe('the default heap objects', () => {
   test("are PingGateway's that Tollgate has, each of its own type, resolvable without a declaration", () => {
     assert.deepEqual(defaultDeclarations, [
+      { name: 'AuditService', type: 'NoOpAuditService' },
       { name: 'ClientHandler', type: 'ClientHandler' },
       { name: 'ForgeRockClientHandler', type: 'ForgeRockClientHandler' },
       { name: 'ReverseProxyHandler', type: 'ReverseProxyHandler' },
+      { name: 'TemporaryStorage', type: 'TemporaryStorage' },
       { name: 'TransactionIdOutboundFilter', type: 'TransactionIdOutboundFilter' },
     ]);
     const heap = testHeap();
+    const place = { file: 'routes/r.json', pointer: '/handler' };
+    const audit = heap.resolve<{ auditsAccess: boolean }>('AuditService', 'AuditService', place);
+    assert.equal(audit.auditsAccess, false, 'the default AuditService records nothing');
+    const storage = heap.resolve<Record<string, unknown>>('TemporaryStorage', 'Service', place);
+    assert.deepEqual(
+      [storage.initialLength, storage.memoryLimit, storage.fileLimit],
+      [8192, 65536, 1073741824],
+      "PingGateway's defaults",
+    );
     for (const { name, type } of defaultDeclarations) {
       const kind = createBuiltinRegistry().get(type)?.definition.kind;
+      if (kind === 'AuditService' || kind === 'Service') continue;
       assert.ok(kind === 'Handler' || kind === 'Filter', type);
       const object = heap.resolve<Record<string, unknown>>(name, kind, {
         file: 'routes/r.json',
