@@ -54,9 +54,11 @@ function rootRouterContext(uri: RequestUri): Readonly<Record<string, unknown>> {
     baseUri: '',
     matchedUri: '',
     remainingUri: rawPath,
-    uriTemplateVariables: Object.freeze({}),
+    uriTemplateVariables: NO_VARIABLES,
   });
 }
+
+const NO_VARIABLES: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
  * `context`, PingGateway's leaf context: the contexts in the order they were added, the last one
