@@ -5,9 +5,14 @@ import { clientSecretPostAuthenticationFilterType } from './filters/client-secre
 import { conditionEnforcementFilterType } from './filters/condition-enforcement-filter.js';
 import { conditionalFilterType } from './filters/conditional-filter.js';
 import { headerFilterType } from './filters/header-filter.js';
+import { locationHeaderFilterType } from './filters/location-header-filter.js';
 import { oauth2TokenExchangeFilterType } from './filters/oauth2-token-exchange-filter.js';
 import { privateKeyJwtClientAuthenticationFilterType } from './filters/private-key-jwt-client-authentication-filter.js';
+import { staticRequestFilterType } from './filters/static-request-filter.js';
+import { switchFilterType } from './filters/switch-filter.js';
+import { throttlingFilterType } from './filters/throttling-filter.js';
 import { transactionIdOutboundFilterType } from './filters/transaction-id-outbound-filter.js';
+import { uriPathRewriteFilterType } from './filters/uri-path-rewrite-filter.js';
 import { chainType } from './handlers/chain.js';
 import { clientHandlerType } from './handlers/client-handler.js';
 import { dispatchHandlerType } from './handlers/dispatch-handler.js';
@@ -25,6 +30,10 @@ import {
 } from './secrets/secret-store-types.js';
 import { amServiceType } from './services/am-service.js';
 import { auditServiceType } from './services/audit-service.js';
+import { inMemorySessionManagerType } from './services/in-memory-session-manager.js';
+import { jwtSessionType } from './services/jwt-session.js';
+import { defaultRateThrottlingPolicyType } from './services/default-rate-throttling-policy.js';
+import { mappedThrottlingPolicyType } from './services/mapped-throttling-policy.js';
 import { noOpAuditServiceType } from './services/no-op-audit-service.js';
 import { scriptableResourceAccessType } from './services/scriptable-resource-access.js';
 import { temporaryStorageType } from './services/temporary-storage.js';
@@ -48,11 +57,16 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   clientSecretPostAuthenticationFilterType,
   conditionEnforcementFilterType,
   conditionalFilterType,
+  defaultRateThrottlingPolicyType,
   dispatchHandlerType,
   fileSystemSecretStoreType,
   forgeRockClientHandlerType,
   headerFilterType,
+  inMemorySessionManagerType,
   jwkSetSecretStoreType,
+  jwtSessionType,
+  locationHeaderFilterType,
+  mappedThrottlingPolicyType,
   noOpAuditServiceType,
   oauth2TokenExchangeFilterType,
   privateKeyJwtClientAuthenticationFilterType,
@@ -61,10 +75,14 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   scriptableResourceAccessType,
   secretsProviderType,
   sequenceHandlerType,
+  staticRequestFilterType,
   staticResponseHandlerType,
+  switchFilterType,
   systemAndEnvSecretStoreType,
   temporaryStorageType,
+  throttlingFilterType,
   transactionIdOutboundFilterType,
+  uriPathRewriteFilterType,
 ] as TypeDefinition[]);
 
 /** Heap objects every config can name without declaring them. */

@@ -18,7 +18,15 @@ export interface Filter {
 
 /** What a heap object can be, and so what a reference to it may expect. */
 export type Kind =
-  'Handler' | 'Filter' | 'SecretStore' | 'Service' | 'ResourceAccess' | 'Decorator' | 'AuditService';
+  | 'Handler'
+  | 'Filter'
+  | 'SecretStore'
+  | 'Service'
+  | 'ResourceAccess'
+  | 'Decorator'
+  | 'AuditService'
+  | 'SessionManager'
+  | 'ThrottlingPolicy';
 
 /** Facts about the running gateway that some types (Router, secret stores) need. */
 export interface GatewayInfo {

@@ -14,7 +14,9 @@ import type { Exchange } from '../http/exchange.js';
 import type { Response } from '../http/message.js';
 import { conditionPathPrefix } from './path-prefix.js';
 import { RequestCounts } from './route-status.js';
+import { withSession } from '../heap/session-scope.js';
 import type { ChildHeap, Handler } from '../heap/types.js';
+import type { SessionManager } from '../http/session-manager.js';
 import { auditAccess, type AuditService } from '../services/audit-service.js';
 
 /** PingGateway 7's deprecated route `secrets`: the stores of the route's default secrets object. */
@@ -67,6 +69,7 @@ export const routeSchema = objectSchema(
     },
     audit: { description: "OpenIG's audit decoration: accepted and ignored, with a warning" },
     secrets: routeSecretsSchema,
+    session: referenceSchema,
   },
   ['handler'],
 );
@@ -191,7 +194,7 @@ export async function buildRoute(
     collectErrors(errors, () => heap.declare(resolved.heap, childPlace(place, 'heap')));
     collectErrors(errors, () => declareRouteSecrets(heap, resolved.secrets, childPlace(place, 'secrets')));
     const context = heap.contextFor(name, place);
-    const handler = collectErrors(errors, () =>
+    const decorated = collectErrors(errors, () =>
       auditedHandler(
         heap,
         heap.decorateHandler(
@@ -203,6 +206,13 @@ export async function buildRoute(
         place,
       ),
     );
+    const session =
+      resolved.session === undefined
+        ? undefined
+        : collectErrors(errors, () =>
+            heap.resolve<SessionManager>(resolved.session, 'SessionManager', childPlace(place, 'session')),
+          );
+    const handler = decorated && session ? withSession(decorated, session) : decorated;
     const condition =
       resolved.condition === undefined
         ? undefined

@@ -53,6 +53,7 @@ export interface GatewayConfig {
   capture?: string | string[];
   timer?: boolean | string;
   baseURI?: string;
+  session?: unknown;
 }
 
 const portSchema = { type: 'integer', minimum: 0, maximum: 65535 };
@@ -117,6 +118,7 @@ export const gatewayConfigSchema = objectSchema({
     ...referenceSchema,
     description: 'A TemporaryStorage (default: the heap object named TemporaryStorage); checked, not used',
   },
+  session: referenceSchema,
 });
 
 /** Where an instance's files are: PingGateway's `config/` sub-folder is accepted too. */
