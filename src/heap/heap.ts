@@ -67,6 +67,8 @@ export class Heap implements ChildHeap {
   /** Each hook with the build context that registered it: the object whose hook it is. */
   readonly #startHooks: Hook[] = [];
   readonly #stopHooks: Hook[] = [];
+  /** Accepted keys with no meaning here, by file: each file gets one warning naming them all. */
+  readonly #ignored = new Map<string, string[]>();
   #started = false;
 
   constructor(options: HeapOptions) {
@@ -173,7 +175,34 @@ export class Heap implements ChildHeap {
         for (const e of asErrors(error)) errors.set(e.message, e);
       }
     }
+    this.#warnIgnored();
     if (errors.size > 0) throw new ConfigErrors([...errors.values()]);
+  }
+
+  #noteIgnored(config: unknown, ignoredKeys: Readonly<Record<string, string>>, place: Place): void {
+    for (const [path, reason] of Object.entries(ignoredKeys)) {
+      const tokens = path.split('.');
+      let value = config;
+      for (const token of tokens) {
+        value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[token] : undefined;
+      }
+      if (value === undefined) continue;
+      const file = place.file ?? '';
+      const notes = this.#ignored.get(file) ?? [];
+      notes.push(`${childPlace(place, ...tokens).pointer} (${reason})`);
+      this.#ignored.set(file, notes);
+    }
+  }
+
+  #warnIgnored(): void {
+    for (const [file, notes] of this.#ignored) {
+      this.gateway.configReader.warn(
+        new TollgateError('TG_CONFIG_IGNORED_KEYS', `ignored, with no meaning on Node: ${notes.join('; ')}`, {
+          place: { file, pointer: '' },
+        }),
+      );
+    }
+    this.#ignored.clear();
   }
 
   resolve<T>(reference: unknown, kind: Kind, place: Place): T {
@@ -286,7 +315,8 @@ export class Heap implements ChildHeap {
     const configPlace = childPlace(declaration.place, 'config');
     const problems = registered.validate(config, configPlace);
     if (problems.length > 0) throw new ConfigErrors(problems);
-    const { kind } = registered.definition;
+    const { kind, ignoredKeys } = registered.definition;
+    if (ignoredKeys) this.#noteIgnored(config, ignoredKeys, configPlace);
     const logger = this.logger.child({ object: declaration.name });
     let value = registered.definition.create(config, this.#context(declaration.name, configPlace, logger));
     if (declaration.decorations.length > 0) {

@@ -17,7 +17,17 @@ export interface Filter {
 }
 
 /** What a heap object can be, and so what a reference to it may expect. */
-export type Kind = 'Handler' | 'Filter' | 'SecretStore' | 'Service' | 'ResourceAccess' | 'Decorator';
+export type Kind =
+  | 'Handler'
+  | 'Filter'
+  | 'SecretStore'
+  | 'Service'
+  | 'ResourceAccess'
+  | 'Decorator'
+  | 'KeyManager'
+  | 'ProxyOptions'
+  | 'TlsOptions'
+  | 'TrustManager';
 
 /** Facts about the running gateway that some types (Router, secret stores) need. */
 export interface GatewayInfo {
@@ -132,6 +142,12 @@ export interface TypeDefinition<Config = unknown, Instance = unknown> {
   readonly kind: Kind;
   readonly description: string;
   readonly schema: JsonSchema;
+  /**
+   * Keys PingGateway documents that have no meaning on Node, each with the reason: the schema
+   * accepts them, and a file that uses any gets one TG_CONFIG_IGNORED_KEYS warning naming them.
+   * A nested key is written with dots (`retries.executor`).
+   */
+  readonly ignoredKeys?: Readonly<Record<string, string>>;
   create(config: Config, context: CreateContext): Instance;
 }
 
