@@ -23,8 +23,15 @@ import {
   secretsProviderType,
   systemAndEnvSecretStoreType,
 } from './secrets/secret-store-types.js';
+import { secretsKeyManagerType } from './secrets/secrets-key-manager.js';
+import { secretsTrustManagerType } from './secrets/secrets-trust-manager.js';
+import { trustAllManagerType } from './secrets/trust-all-manager.js';
 import { amServiceType } from './services/am-service.js';
+import { clientTlsOptionsType } from './services/client-tls-options.js';
+import { customProxyOptionsType } from './services/custom-proxy-options.js';
+import { noProxyOptionsType } from './services/no-proxy-options.js';
 import { scriptableResourceAccessType } from './services/scriptable-resource-access.js';
+import { systemProxyOptionsType } from './services/system-proxy-options.js';
 import { TypeRegistry } from './heap/registry.js';
 import type { TypeDefinition } from './heap/types.js';
 import type { BuiltinTypes } from './server/gateway.js';
@@ -42,29 +49,37 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   clientHandlerType,
   clientSecretBasicAuthenticationFilterType,
   clientSecretPostAuthenticationFilterType,
+  clientTlsOptionsType,
   conditionEnforcementFilterType,
   conditionalFilterType,
+  customProxyOptionsType,
   dispatchHandlerType,
   fileSystemSecretStoreType,
   forgeRockClientHandlerType,
   headerFilterType,
   jwkSetSecretStoreType,
+  noProxyOptionsType,
   oauth2TokenExchangeFilterType,
   privateKeyJwtClientAuthenticationFilterType,
   reverseProxyHandlerType,
   routerType,
   scriptableResourceAccessType,
+  secretsKeyManagerType,
   secretsProviderType,
+  secretsTrustManagerType,
   sequenceHandlerType,
   staticResponseHandlerType,
   systemAndEnvSecretStoreType,
+  systemProxyOptionsType,
   transactionIdOutboundFilterType,
+  trustAllManagerType,
 ] as TypeDefinition[]);
 
 /** Heap objects every config can name without declaring them. */
 export const defaultDeclarations = Object.freeze([
   { name: 'ClientHandler', type: 'ClientHandler' },
   { name: 'ForgeRockClientHandler', type: 'ForgeRockClientHandler' },
+  { name: 'ProxyOptions', type: 'NoProxyOptions' },
   { name: 'ReverseProxyHandler', type: 'ReverseProxyHandler' },
   { name: 'TransactionIdOutboundFilter', type: 'TransactionIdOutboundFilter' },
 ]);

@@ -34,7 +34,10 @@ export const errorCatalogue = Object.freeze({
   TG_CONFIG_DUPLICATE_TYPE: entry('two type definitions share one type name'),
   TG_CONFIG_LIMIT: entry('the file exceeds a configuration limit'),
   TG_CONFIG_TRAILING_CONTENT: entry('text after the JSON value of the file is ignored (a warning)'),
-  TG_CONFIG_IGNORED_KEYS: entry('keys PingGateway documents that have no meaning on Node are ignored (a warning)'),
+  TG_CONFIG_TRUST_ALL: entry('a TrustAllManager turns off the checking of server certificates (a warning)'),
+  TG_CONFIG_IGNORED_KEYS: entry(
+    'keys PingGateway documents that have no meaning on Node are ignored (a warning)',
+  ),
   TG_CONFIG_BUILD_FAILED: entry('the file could not be built: an unexpected error (logged with its stack)'),
 
   // Start-up and listeners

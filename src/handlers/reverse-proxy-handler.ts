@@ -1,12 +1,13 @@
 import { TollgateError } from '../errors/tollgate-error.js';
-import type { HttpClient } from '../http/client.js';
 import type { Exchange } from '../http/exchange.js';
 import { textResponse, type Response } from '../http/message.js';
 import { defineType, type CreateContext, type Handler } from '../heap/types.js';
 import {
+  clientHandlerIgnoredKeys,
   clientHandlerSchema,
-  createHttpClient,
+  createUpstream,
   upstreamErrorCounter,
+  type Upstream,
   type ClientHandlerConfig,
 } from './client-handler.js';
 
@@ -16,11 +17,11 @@ import {
  * the reason logged and no detail sent to the client.
  */
 class ReverseProxyHandler implements Handler {
-  readonly #client: HttpClient;
+  readonly #upstream: Upstream;
   readonly #upstreamError: (exchange: Exchange, error: unknown) => void;
 
-  constructor(client: HttpClient, context: CreateContext) {
-    this.#client = client;
+  constructor(upstream: Upstream, context: CreateContext) {
+    this.#upstream = upstream;
     this.#upstreamError = upstreamErrorCounter(context);
   }
 
@@ -37,7 +38,7 @@ class ReverseProxyHandler implements Handler {
     headers.set('X-Forwarded-Host', exchange.originalHost);
     const started = performance.now();
     try {
-      return await this.#client.send(request, exchange.cancellation);
+      return await this.#upstream.send(request, exchange);
     } catch (error) {
       if (!(error instanceof TollgateError)) throw error;
       this.#upstreamError(exchange, error);
@@ -56,5 +57,6 @@ export const reverseProxyHandlerType = defineType<ClientHandlerConfig, Handler>(
   description:
     'Proxies the request to its URI; answers 502 when the upstream is unreachable, 504 when it is slow.',
   schema: clientHandlerSchema,
-  create: (config, context) => new ReverseProxyHandler(createHttpClient(config, context), context),
+  ignoredKeys: clientHandlerIgnoredKeys,
+  create: (config, context) => new ReverseProxyHandler(createUpstream(config, context), context),
 });

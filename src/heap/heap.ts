@@ -184,7 +184,8 @@ export class Heap implements ChildHeap {
       const tokens = path.split('.');
       let value = config;
       for (const token of tokens) {
-        value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[token] : undefined;
+        value =
+          typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[token] : undefined;
       }
       if (value === undefined) continue;
       const file = place.file ?? '';

@@ -29,7 +29,14 @@ export interface HttpClientOptions {
  */
 export type UpstreamTls = Pick<
   ConnectionOptions,
-  'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'checkServerIdentity' | 'ciphers' | 'minVersion' | 'maxVersion'
+  | 'ca'
+  | 'cert'
+  | 'key'
+  | 'rejectUnauthorized'
+  | 'checkServerIdentity'
+  | 'ciphers'
+  | 'minVersion'
+  | 'maxVersion'
 >;
 
 /** Where requests go first: straight to the upstream, a proxy from the environment, or a given one. */
@@ -131,7 +138,12 @@ export class HttpClient {
   }
 
   async close(): Promise<void> {
-    await this.#agent?.close();
+    // A client closed before its dispatcher was made refuses requests as a closed dispatcher does.
+    this.#ready ??= Promise.reject(
+      new TollgateError('TG_UPSTREAM_UNREACHABLE', 'the client handler is stopped'),
+    );
+    this.#ready.catch(() => undefined);
+    await (this.#agent ?? (await this.#ready.catch(() => undefined)))?.close();
   }
 }
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TollgateError } from '../errors/tollgate-error.js';
-import type { Cancellation } from './cancellation.js';
+import type { Exchange } from './exchange.js';
 import type { Request, Response } from './message.js';
 
 export interface RetryOptions {
@@ -8,7 +8,7 @@ export interface RetryOptions {
   readonly count: number;
   readonly delayMs: number;
   /** Whether an answer is worth another attempt (PingGateway's `condition`); transport failures always are. */
-  readonly retryResponse?: (response: Response) => boolean | Promise<boolean>;
+  readonly retryResponse?: (response: Response, exchange: Exchange) => boolean | Promise<boolean>;
 }
 
 /**
@@ -23,16 +23,12 @@ export class RetryPolicy {
     this.#options = options;
   }
 
-  async run(
-    request: Request,
-    attempt: () => Promise<Response>,
-    cancellation?: Cancellation,
-  ): Promise<Response> {
+  async run(request: Request, exchange: Exchange, attempt: () => Promise<Response>): Promise<Response> {
     if (!Buffer.isBuffer(request.entity.body)) return attempt();
     const { count, delayMs, retryResponse } = this.#options;
     for (let retry = 0; ; retry++) {
       // A client that went away wants no more attempts.
-      const last = retry >= count || cancellation?.reason !== undefined;
+      const last = retry >= count || exchange.cancellation.reason !== undefined;
       let response: Response;
       try {
         response = await attempt();
@@ -41,14 +37,15 @@ export class RetryPolicy {
         await sleep(delayMs);
         continue;
       }
-      if (last || retryResponse === undefined || !(await retryResponse(response))) return response;
+      if (last || retryResponse === undefined || !(await retryResponse(response, exchange))) return response;
       response.entity.discard();
       await sleep(delayMs);
     }
   }
 }
 
-function isTransportFailure(error: unknown): boolean {
+/** A failure to reach the upstream or to hear from it in time, not an answer. */
+export function isTransportFailure(error: unknown): boolean {
   return (
     error instanceof TollgateError &&
     (error.code === 'TG_UPSTREAM_UNREACHABLE' || error.code === 'TG_UPSTREAM_TIMEOUT')

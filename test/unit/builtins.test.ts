@@ -17,23 +17,30 @@ describe('the built-in types', () => {
       ClientHandler: 'Handler',
       ClientSecretBasicAuthenticationFilter: 'Filter',
       ClientSecretPostAuthenticationFilter: 'Filter',
+      ClientTlsOptions: 'TlsOptions',
       ConditionEnforcementFilter: 'Filter',
       ConditionalFilter: 'Filter',
+      CustomProxyOptions: 'ProxyOptions',
       DispatchHandler: 'Handler',
       FileSystemSecretStore: 'SecretStore',
       ForgeRockClientHandler: 'Handler',
       HeaderFilter: 'Filter',
       JwkSetSecretStore: 'SecretStore',
+      NoProxyOptions: 'ProxyOptions',
       OAuth2TokenExchangeFilter: 'Filter',
       PrivateKeyJwtClientAuthenticationFilter: 'Filter',
       ReverseProxyHandler: 'Handler',
       Router: 'Handler',
       ScriptableResourceAccess: 'ResourceAccess',
+      SecretsKeyManager: 'KeyManager',
       SecretsProvider: 'SecretStore',
+      SecretsTrustManager: 'TrustManager',
       SequenceHandler: 'Handler',
       StaticResponseHandler: 'Handler',
       SystemAndEnvSecretStore: 'SecretStore',
+      SystemProxyOptions: 'ProxyOptions',
       TransactionIdOutboundFilter: 'Filter',
+      TrustAllManager: 'TrustManager',
     });
   });
 
@@ -74,6 +81,7 @@ describe('the built-in types', () => {
       StaticResponseHandler: ['org.forgerock.openig.handler.StaticResponseHandler'],
       SystemAndEnvSecretStore: ['org.forgerock.openig.secrets.SystemAndEnvSecretStoreHeaplet'],
       TransactionIdOutboundFilter: ['org.forgerock.openig.filter.TransactionIdOutboundFilterHeaplet'],
+      TrustAllManager: ['org.forgerock.openig.security.TrustAllManager'],
     });
     const registry = createBuiltinRegistry();
     for (const definition of builtinTypes) {
@@ -95,18 +103,20 @@ describe('the default heap objects', () => {
     assert.deepEqual(defaultDeclarations, [
       { name: 'ClientHandler', type: 'ClientHandler' },
       { name: 'ForgeRockClientHandler', type: 'ForgeRockClientHandler' },
+      { name: 'ProxyOptions', type: 'NoProxyOptions' },
       { name: 'ReverseProxyHandler', type: 'ReverseProxyHandler' },
       { name: 'TransactionIdOutboundFilter', type: 'TransactionIdOutboundFilter' },
     ]);
     const heap = testHeap();
     for (const { name, type } of defaultDeclarations) {
       const kind = createBuiltinRegistry().get(type)?.definition.kind;
-      assert.ok(kind === 'Handler' || kind === 'Filter', type);
+      assert.ok(kind === 'Handler' || kind === 'Filter' || kind === 'ProxyOptions', type);
       const object = heap.resolve<Record<string, unknown>>(name, kind, {
         file: 'routes/r.json',
         pointer: '/handler',
       });
-      assert.equal(typeof object[kind === 'Handler' ? 'handle' : 'filter'], 'function', name);
+      const method = { Handler: 'handle', Filter: 'filter', ProxyOptions: 'load' }[kind];
+      assert.equal(typeof object[method], 'function', name);
     }
   });
 });
