@@ -1,6 +1,9 @@
 // The type list at the root of src/, so its test sits at the root of test/unit/.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { builtins, builtinTypes, createBuiltinRegistry, defaultDeclarations } from '../../src/builtins.js';
 import { testHeap } from '../fixtures/heap.js';
 
@@ -118,5 +121,29 @@ describe('the default heap objects', () => {
       const method = { Handler: 'handle', Filter: 'filter', ProxyOptions: 'load' }[kind];
       assert.equal(typeof object[method], 'function', name);
     }
+  });
+});
+
+describe('the keys accepted and ignored', () => {
+  test("are the README's list, each with its types and its reason", () => {
+    const readme = readFileSync(
+      resolve(dirname(fileURLToPath(import.meta.url)), '../../../README.md'),
+      'utf8',
+    );
+    const section = readme.split('## Keys accepted and ignored')[1]!.split('\n## ')[0]!;
+    const listed = section
+      .split('\n')
+      .map((line) => /^\| `([^`]+)` +\| ([^|]+?) +\| (.+?) +\|$/.exec(line))
+      .filter((match) => match !== null)
+      .flatMap(([, key, types, reason]) =>
+        types!.split(', ').map((type) => `${type} ${key}: ${reason!.replaceAll('`', '')}`),
+      );
+    const declared = builtinTypes.flatMap((definition) =>
+      Object.entries(definition.ignoredKeys ?? {}).map(
+        ([key, reason]) => `${definition.type} ${key}: ${reason}`,
+      ),
+    );
+    assert.ok(declared.length > 0);
+    assert.deepEqual([...listed].sort(), [...declared].sort());
   });
 });
