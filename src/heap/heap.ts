@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { ignoredKeysWarning, ignoredKeyNotes } from '../config/ignored-keys.js';
 import { declarationSchema, type JsonSchema } from '../config/schema.js';
 import type { Validator } from '../config/validate.js';
 import type { FunctionTable } from '../el/api.js';
@@ -180,28 +181,15 @@ export class Heap implements ChildHeap {
   }
 
   #noteIgnored(config: unknown, ignoredKeys: Readonly<Record<string, string>>, place: Place): void {
-    for (const [path, reason] of Object.entries(ignoredKeys)) {
-      const tokens = path.split('.');
-      let value = config;
-      for (const token of tokens) {
-        value =
-          typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[token] : undefined;
-      }
-      if (value === undefined) continue;
-      const file = place.file ?? '';
-      const notes = this.#ignored.get(file) ?? [];
-      notes.push(`${childPlace(place, ...tokens).pointer} (${reason})`);
-      this.#ignored.set(file, notes);
-    }
+    const notes = ignoredKeyNotes(config, ignoredKeys, place);
+    if (notes.length === 0) return;
+    const file = place.file ?? '';
+    this.#ignored.set(file, [...(this.#ignored.get(file) ?? []), ...notes]);
   }
 
   #warnIgnored(): void {
     for (const [file, notes] of this.#ignored) {
-      this.gateway.configReader.warn(
-        new TollgateError('TG_CONFIG_IGNORED_KEYS', `ignored, with no meaning on Node: ${notes.join('; ')}`, {
-          place: { file, pointer: '' },
-        }),
-      );
+      this.gateway.configReader.warn(ignoredKeysWarning(file, notes));
     }
     this.#ignored.clear();
   }

@@ -268,9 +268,25 @@ test('keys with no meaning on Node load with one warning per file, in the log an
     },
   };
   await writeFile(routeFile, JSON.stringify(legacy));
+  const adminFile = join(dir, 'admin.json');
+  await writeFile(
+    adminFile,
+    JSON.stringify({
+      vertx: { maxEventLoopExecuteTime: 5 },
+      connectors: [{ port: 8080, vertx: {} }],
+      streamingEnabled: true,
+    }),
+  );
   const result = spawnSync(process.execPath, [cliPath, 'validate', dir], { encoding: 'utf8' });
   assert.equal(result.status, 0, result.stderr);
-  const warnings = result.stderr.split('\n').filter((line) => line.startsWith('warning'));
+  const all = result.stderr.split('\n').filter((line) => line.startsWith('warning'));
+  assert.equal(all.length, 2, result.stderr);
+  const [admin] = all.filter((line) => line.includes(`${adminFile}#`));
+  assert.equal(
+    admin,
+    `warning TG_CONFIG_IGNORED_KEYS ${adminFile}#: ignored, with no meaning on Node: /vertx (there is no Vert.x: the listeners are node:http servers on the event loop); /connectors/0/vertx (there is no Vert.x: the listeners are node:http servers on the event loop); /streamingEnabled (bodies are always streamed)`,
+  );
+  const warnings = all.filter((line) => line.includes(`${routeFile}#`));
   assert.equal(warnings.length, 1, result.stderr);
   assert.match(warnings[0]!, new RegExp(`^warning TG_CONFIG_IGNORED_KEYS ${routeFile}#: `));
   for (const pointer of [

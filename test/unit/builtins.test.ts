@@ -5,6 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { builtins, builtinTypes, createBuiltinRegistry, defaultDeclarations } from '../../src/builtins.js';
+import { adminIgnoredKeys } from '../../src/server/instance.js';
 import { testHeap } from '../fixtures/heap.js';
 
 describe('the built-in types', () => {
@@ -138,11 +139,14 @@ describe('the keys accepted and ignored', () => {
       .flatMap(([, key, types, reason]) =>
         types!.split(', ').map((type) => `${type} ${key}: ${reason!.replaceAll('`', '')}`),
       );
-    const declared = builtinTypes.flatMap((definition) =>
-      Object.entries(definition.ignoredKeys ?? {}).map(
-        ([key, reason]) => `${definition.type} ${key}: ${reason}`,
+    const declared = [
+      ...builtinTypes.flatMap((definition) =>
+        Object.entries(definition.ignoredKeys ?? {}).map(
+          ([key, reason]) => `${definition.type} ${key}: ${reason}`,
+        ),
       ),
-    );
+      ...Object.entries(adminIgnoredKeys).map(([key, reason]) => `admin.json ${key}: ${reason}`),
+    ];
     assert.ok(declared.length > 0);
     assert.deepEqual([...listed].sort(), [...declared].sort());
   });
