@@ -55,7 +55,7 @@ export interface UpstreamSetup {
 export function createDispatcher(options: HttpClientOptions, setup: UpstreamSetup): Dispatcher {
   const agentOptions: Agent.Options = {
     connections: options.connections,
-    connect: { timeout: options.connectionTimeoutMs, ...setup.tls },
+    connect: { timeout: finiteOrNone(options.connectionTimeoutMs), ...setup.tls },
     headersTimeout: finiteOrNone(options.soTimeoutMs),
     bodyTimeout: finiteOrNone(options.soTimeoutMs),
     keepAliveTimeout: options.keepAliveMs,
@@ -66,7 +66,7 @@ export function createDispatcher(options: HttpClientOptions, setup: UpstreamSetu
   };
   const { proxy } = setup;
   if (proxy.kind === 'none') return new Agent(agentOptions);
-  const requestTls = { timeout: options.connectionTimeoutMs, ...setup.tls };
+  const requestTls = { timeout: finiteOrNone(options.connectionTimeoutMs), ...setup.tls };
   if (proxy.kind === 'system') return new EnvHttpProxyAgent({ ...agentOptions, requestTls });
   return new ProxyAgent({
     ...agentOptions,

@@ -139,6 +139,13 @@ describe('ClientHandler', () => {
     assert.ok(Date.now() - started < 4000);
   });
 
+  test('"unlimited" time-outs wait as long as it takes', async (t) => {
+    const { h, handler } = clientHandler(t, { soTimeout: 'unlimited', connectionTimeout: 'unlimited' });
+    const response = await handler.handle(h.incoming({ method: 'GET', url: `${backend.url}/slow?ms=50` }));
+    await response.entity.load(1024, 'TG_UPSTREAM_RESPONSE_TOO_LARGE');
+    assert.equal(response.entity.string, 'slow');
+  });
+
   test('connections bounds the pool: with one, a second request waits for the first to be answered', async (t) => {
     const { h, handler } = clientHandler(t, { connections: 1 });
     const send = async (): Promise<number> => {
