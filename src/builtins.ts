@@ -5,9 +5,14 @@ import { clientSecretPostAuthenticationFilterType } from './filters/client-secre
 import { conditionEnforcementFilterType } from './filters/condition-enforcement-filter.js';
 import { conditionalFilterType } from './filters/conditional-filter.js';
 import { headerFilterType } from './filters/header-filter.js';
+import { locationHeaderFilterType } from './filters/location-header-filter.js';
 import { oauth2TokenExchangeFilterType } from './filters/oauth2-token-exchange-filter.js';
 import { privateKeyJwtClientAuthenticationFilterType } from './filters/private-key-jwt-client-authentication-filter.js';
+import { staticRequestFilterType } from './filters/static-request-filter.js';
+import { switchFilterType } from './filters/switch-filter.js';
+import { throttlingFilterType } from './filters/throttling-filter.js';
 import { transactionIdOutboundFilterType } from './filters/transaction-id-outbound-filter.js';
+import { uriPathRewriteFilterType } from './filters/uri-path-rewrite-filter.js';
 import { chainType } from './handlers/chain.js';
 import { clientHandlerType } from './handlers/client-handler.js';
 import { dispatchHandlerType } from './handlers/dispatch-handler.js';
@@ -30,6 +35,10 @@ import { amServiceType } from './services/am-service.js';
 import { clientTlsOptionsType } from './services/client-tls-options.js';
 import { customProxyOptionsType } from './services/custom-proxy-options.js';
 import { noProxyOptionsType } from './services/no-proxy-options.js';
+import { inMemorySessionManagerType } from './services/in-memory-session-manager.js';
+import { jwtSessionType } from './services/jwt-session.js';
+import { defaultRateThrottlingPolicyType } from './services/default-rate-throttling-policy.js';
+import { mappedThrottlingPolicyType } from './services/mapped-throttling-policy.js';
 import { scriptableResourceAccessType } from './services/scriptable-resource-access.js';
 import { systemProxyOptionsType } from './services/system-proxy-options.js';
 import { TypeRegistry } from './heap/registry.js';
@@ -53,11 +62,16 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   conditionEnforcementFilterType,
   conditionalFilterType,
   customProxyOptionsType,
+  defaultRateThrottlingPolicyType,
   dispatchHandlerType,
   fileSystemSecretStoreType,
   forgeRockClientHandlerType,
   headerFilterType,
+  inMemorySessionManagerType,
   jwkSetSecretStoreType,
+  jwtSessionType,
+  locationHeaderFilterType,
+  mappedThrottlingPolicyType,
   noProxyOptionsType,
   oauth2TokenExchangeFilterType,
   privateKeyJwtClientAuthenticationFilterType,
@@ -68,11 +82,15 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   secretsProviderType,
   secretsTrustManagerType,
   sequenceHandlerType,
+  staticRequestFilterType,
   staticResponseHandlerType,
+  switchFilterType,
   systemAndEnvSecretStoreType,
   systemProxyOptionsType,
+  throttlingFilterType,
   transactionIdOutboundFilterType,
   trustAllManagerType,
+  uriPathRewriteFilterType,
 ] as TypeDefinition[]);
 
 /** Heap objects every config can name without declaring them. */

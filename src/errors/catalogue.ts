@@ -39,6 +39,9 @@ export const errorCatalogue = Object.freeze({
     'keys PingGateway documents that have no meaning on Node are ignored (a warning)',
   ),
   TG_CONFIG_BUILD_FAILED: entry('the file could not be built: an unexpected error (logged with its stack)'),
+  TG_CONFIG_JWT_SESSION_KEYSTORE: entry(
+    'JwtSession keystore, alias and password: give keys through secret stores',
+  ),
 
   // Start-up and listeners
   TG_START_LISTEN: entry('a listener cannot be opened'),
@@ -64,6 +67,21 @@ export const errorCatalogue = Object.freeze({
   TG_CLIENT_GONE: entry('the client closed the connection before the response was complete', 499, false),
   TG_HANDLER_FAILED: entry('a handler failed while processing the request', 500, false),
   TG_BASE_URI_INVALID: entry('the baseURI expression did not give an absolute URI', 500, false),
+  TG_PATH_REWRITE_INVALID: entry(
+    'a UriPathRewriteFilter mapping gave a path that is not a valid URI path',
+    500,
+    false,
+  ),
+  TG_THROTTLING_NO_PARTITION: entry(
+    "a ThrottlingFilter's requestGroupingPolicy gave null: the request has no partition",
+    500,
+    false,
+  ),
+  TG_REQUEST_URI_INVALID: entry(
+    "a StaticRequestFilter's uri expression did not give an absolute URI",
+    500,
+    false,
+  ),
   TG_REQUEST_BAD_TARGET: entry('the request target is not valid', 400, true),
   TG_HEADER_INVALID_VALUE: entry('a header value holds a character a header cannot carry; it is dropped'),
   TG_RESPONSE_INVALID: entry('the response has a status, reason or header that cannot be sent', 500, false),
@@ -78,6 +96,8 @@ export const errorCatalogue = Object.freeze({
     502,
     true,
   ),
+  TG_WEBSOCKET_REFUSED: entry('the backend refused the WebSocket handshake; its answer was relayed'),
+  TG_WEBSOCKET_FAILED: entry('an open WebSocket tunnel failed and was closed'),
 
   // Secrets
   TG_SECRET_NOT_FOUND: entry('no secret store holds this secret id'),
@@ -96,6 +116,11 @@ export const errorCatalogue = Object.freeze({
   TG_RESOURCE_ACCESS_FAILED: entry(
     'the ScriptableResourceAccess expression failed or gave no list of scopes',
   ),
+  // Sessions (warnings and debug lines: a session problem never fails a request)
+  TG_SESSION_UNREADABLE: entry('a JWT session cookie does not open or has expired; the session is empty'),
+  TG_SESSION_TOO_LARGE: entry('the JWT session cookie would be over 4096 bytes; it is not saved'),
+  TG_SESSION_NOT_JSON: entry('a JWT session keeps JSON values only; the write is ignored'),
+  TG_SESSION_TEMPORARY_KEY: entry('a JwtSession without keys uses a temporary one; its sessions end with it'),
 });
 
 export type ErrorCode = keyof typeof errorCatalogue;

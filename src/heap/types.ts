@@ -26,6 +26,8 @@ export type Kind =
   | 'Decorator'
   | 'KeyManager'
   | 'ProxyOptions'
+  | 'SessionManager'
+  | 'ThrottlingPolicy'
   | 'TlsOptions'
   | 'TrustManager';
 

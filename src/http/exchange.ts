@@ -3,6 +3,8 @@ import { elGet, type ElReadable } from '../el/host.js';
 import { TollgateError } from '../errors/tollgate-error.js';
 import { Cancellation } from './cancellation.js';
 import type { Request, Response } from './message.js';
+import type { Session } from './session.js';
+import type { UpgradeConnection } from './upgrade.js';
 
 export interface ClientContext {
   readonly remoteAddress: string;
@@ -52,6 +54,8 @@ interface Shared {
   subTransactions: number;
   /** The name of the route answering, once a Router has chosen one. */
   route: string | null;
+  /** The session of the route or gateway answering; sub-exchanges share it. */
+  session: Session | undefined;
 }
 
 /**
@@ -66,6 +70,8 @@ export class Exchange implements ElReadable {
   readonly cancellation: Cancellation;
   /** This exchange's own calls: a sub-exchange's are not the client request's. */
   readonly timing = new ExchangeTiming();
+  /** The connection of an upgrade request (a WebSocket handshake); undefined for every other request. */
+  readonly upgrade: UpgradeConnection | undefined;
   #shared: Shared;
   /** A sub-exchange's time-out timer and its link to the parent's cancellation. */
   #release: (() => void) | undefined;
@@ -79,10 +85,12 @@ export class Exchange implements ElReadable {
     maxEntityBytes: number;
     cancellation: Cancellation;
     transactionId: string;
+    upgrade?: UpgradeConnection;
   }) {
     this.request = init.request;
     this.response = undefined;
     this.cancellation = init.cancellation;
+    this.upgrade = init.upgrade;
     const attributes: Record<string, unknown> = Object.create(null);
     const contexts: Record<string, unknown> = Object.create(null);
     contexts.attributes = Object.freeze({ attributes });
@@ -98,6 +106,7 @@ export class Exchange implements ElReadable {
       originalHost: init.request.uri.rawAuthority,
       subTransactions: 0,
       route: null,
+      session: undefined,
     };
   }
 
@@ -167,6 +176,18 @@ export class Exchange implements ElReadable {
     return this.#shared.originalHost;
   }
 
+  /**
+   * The session expressions see as `session`: set by the session manager of the route or gateway
+   * the request is in, undefined outside of them.
+   */
+  get session(): Session | undefined {
+    return this.#shared.session;
+  }
+
+  set session(session: Session | undefined) {
+    this.#shared.session = session;
+  }
+
   get transactionId(): string {
     return this.#shared.transactionId;
   }
@@ -214,6 +235,8 @@ export class Exchange implements ElReadable {
         return this.environment.env;
       case 'system':
         return this.environment.system;
+      case 'session':
+        return this.session;
       default:
         return undefined;
     }

@@ -14,7 +14,9 @@ import type { Exchange } from '../http/exchange.js';
 import type { Response } from '../http/message.js';
 import { conditionPathPrefix } from './path-prefix.js';
 import { RequestCounts } from './route-status.js';
+import { withSession } from '../heap/session-scope.js';
 import type { ChildHeap, Handler } from '../heap/types.js';
+import type { SessionManager } from '../http/session-manager.js';
 
 export const routeSchema = objectSchema(
   {
@@ -27,6 +29,7 @@ export const routeSchema = objectSchema(
     properties: { type: 'object' },
     capture: { type: ['string', 'array'], items: { type: 'string' } },
     timer: { type: ['boolean', 'string'] },
+    session: referenceSchema,
   },
   ['handler'],
 );
@@ -146,13 +149,20 @@ export async function buildRoute(
     const errors: TollgateError[] = [];
     collectErrors(errors, () => heap.declare(resolved.heap, childPlace(place, 'heap')));
     const context = heap.contextFor(name, place);
-    const handler = collectErrors(errors, () =>
+    const decorated = collectErrors(errors, () =>
       heap.decorateHandler(
         heap.resolve<Handler>(resolved.handler, 'Handler', childPlace(place, 'handler')),
         resolved,
         place,
       ),
     );
+    const session =
+      resolved.session === undefined
+        ? undefined
+        : collectErrors(errors, () =>
+            heap.resolve<SessionManager>(resolved.session, 'SessionManager', childPlace(place, 'session')),
+          );
+    const handler = decorated && session ? withSession(decorated, session) : decorated;
     const condition =
       resolved.condition === undefined
         ? undefined

@@ -17,6 +17,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 interface Connection {
   /** Responses neither finished nor abandoned yet: the connection is idle when there is none. */
   readonly open: Set<ServerResponse>;
+  /** Handed over by an upgrade request (a WebSocket tunnel, say): busy until it closes. */
+  upgraded: boolean;
   /** socket.bytesRead when last seen: a request that has begun to arrive shows there first. */
   bytesRead: number;
   /** When the connection last opened, finished a response or read a byte (performance.now()). */
@@ -28,7 +30,8 @@ interface Connection {
  * draining, no connection is accepted and every response is sent with Connection: close (Node then
  * ends its connection), so a client learns it must reconnect before it sends anything more. A
  * connection that stays idle for the settle time is closed; one that carries a request in flight
- * closes after its answer, or when the grace period is over.
+ * closes after its answer, or when the grace period is over. An upgraded connection (a WebSocket
+ * tunnel) has no answer to wait for: it is closed when the grace period is over, unless it ends first.
  */
 export class ConnectionDrain {
   readonly #servers: Server[] = [];
@@ -67,6 +70,10 @@ export class ConnectionDrain {
         connection.lastActive = performance.now();
       });
     });
+    server.on('upgrade', (req: IncomingMessage) => {
+      const connection = this.#connections.get(req.socket);
+      if (connection !== undefined) connection.upgraded = true;
+    });
   }
 
   /**
@@ -81,7 +88,12 @@ export class ConnectionDrain {
   }
 
   #carry(socket: Socket): void {
-    this.#connections.set(socket, { open: new Set(), bytesRead: 0, lastActive: performance.now() });
+    this.#connections.set(socket, {
+      open: new Set(),
+      upgraded: false,
+      bytesRead: 0,
+      lastActive: performance.now(),
+    });
     socket.once('close', () => this.#connections.delete(socket));
   }
 
@@ -119,7 +131,11 @@ export class ConnectionDrain {
       if (socket.bytesRead !== connection.bytesRead) {
         connection.bytesRead = socket.bytesRead;
         connection.lastActive = now;
-      } else if (connection.open.size === 0 && now - connection.lastActive >= SETTLE_MS) {
+      } else if (
+        connection.open.size === 0 &&
+        !connection.upgraded &&
+        now - connection.lastActive >= SETTLE_MS
+      ) {
         socket.destroy();
       }
     }
@@ -129,7 +145,7 @@ export class ConnectionDrain {
   #closeAll(): number {
     let busy = 0;
     for (const [socket, connection] of this.#connections) {
-      if (connection.open.size > 0) busy++;
+      if (connection.open.size > 0 || connection.upgraded) busy++;
       socket.destroy();
     }
     for (const socket of this.#sockets) socket.destroy();

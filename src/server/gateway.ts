@@ -25,7 +25,7 @@ import {
   runMode,
 } from './instance.js';
 import { planListeners, type ListenerPlan } from './listener-plan.js';
-import { createRequestListener, refuseConnect, type RequestListener } from './listener.js';
+import { createListeners, refuseConnect, type Listeners } from './listener.js';
 
 export interface GatewayOptions {
   /** Holds admin.json and config.json (or a `config/` folder with them). Default: the working directory. */
@@ -150,7 +150,7 @@ export async function startGatewayWith(
     const adminConnections = new ConnectionDrain();
     let adminUrl: string | undefined;
     if (plan.admin !== undefined) {
-      const listener = createRequestListener({
+      const listener = createListeners({
         secure: plan.admin.tls !== undefined,
         logger,
         environment,
@@ -171,8 +171,8 @@ export async function startGatewayWith(
     undo.push(() => generation.stop());
 
     const connections = new ConnectionDrain();
-    const listenerFor = (secure: boolean): RequestListener =>
-      createRequestListener({
+    const listenerFor = (secure: boolean): Listeners =>
+      createListeners({
         secure,
         logger,
         environment,
@@ -241,15 +241,12 @@ export async function startGatewayWith(
 }
 
 /** Opens one listener, with the drain watching its connections. */
-async function open(
-  plan: ListenerPlan,
-  listener: RequestListener,
-  connections: ConnectionDrain,
-): Promise<Server> {
+async function open(plan: ListenerPlan, listener: Listeners, connections: ConnectionDrain): Promise<Server> {
   const server = plan.tls === undefined ? createHttpServer() : createHttpsServer(plan.tls);
   server.keepAliveTimeout = 65_000;
   connections.watch(server);
-  server.on('request', listener);
+  server.on('request', listener.request);
+  server.on('upgrade', listener.upgrade);
   server.on('connect', refuseConnect);
   await new Promise<void>((done, fail) => {
     server.once('error', (error) =>

@@ -8,7 +8,9 @@ import {
 import type { Exchange } from '../http/exchange.js';
 import type { Response } from '../http/message.js';
 import { Heap, type HeapOptions } from '../heap/heap.js';
+import { withSession } from '../heap/session-scope.js';
 import type { ChildHeap, Handler } from '../heap/types.js';
+import type { SessionManager } from '../http/session-manager.js';
 import { Router } from '../router/router.js';
 import type { GatewayConfig } from './instance.js';
 
@@ -22,13 +24,16 @@ import type { GatewayConfig } from './instance.js';
 export class Generation {
   readonly #heap: Heap;
   readonly #root: Handler;
+  /** The root handler inside the session scope: what requests enter. */
+  readonly #entry: Handler;
   #inFlight = 0;
   #stopping: Promise<void> | undefined;
   #idle: (() => void) | undefined;
 
-  private constructor(heap: Heap, root: Handler) {
+  private constructor(heap: Heap, root: Handler, session: SessionManager) {
     this.#heap = heap;
     this.#root = root;
+    this.#entry = withSession(root, session);
   }
 
   /** Builds the heap and root handler of `config`; throws ConfigErrors with their places. */
@@ -48,9 +53,12 @@ export class Generation {
         place,
       ),
     );
+    const session = collectErrors(errors, () =>
+      heap.resolve<SessionManager>(sessionOf(config), 'SessionManager', childPlace(place, 'session')),
+    );
     collectErrors(errors, () => heap.createAll());
-    if (errors.length > 0 || root === undefined) throw new ConfigErrors(errors);
-    return new Generation(heap, root);
+    if (errors.length > 0 || root === undefined || session === undefined) throw new ConfigErrors(errors);
+    return new Generation(heap, root, session);
   }
 
   /**
@@ -77,7 +85,7 @@ export class Generation {
   async handle(exchange: Exchange): Promise<Response> {
     this.#inFlight++;
     try {
-      return await this.#root.handle(exchange);
+      return await this.#entry.handle(exchange);
     } finally {
       if (--this.#inFlight === 0) this.#idle?.();
     }
@@ -91,4 +99,17 @@ export class Generation {
     })();
     return this.#stopping;
   }
+}
+
+/**
+ * config.json's session manager as PingGateway picks it: the `session` key; else, as before
+ * 2024.11, a heap object named `Session`; else an in-memory session for every request.
+ */
+function sessionOf(config: GatewayConfig): unknown {
+  if (config.session !== undefined) return config.session;
+  const declared = config.heap?.some(
+    (entry) =>
+      typeof entry === 'object' && entry !== null && (entry as { name?: unknown }).name === 'Session',
+  );
+  return declared ? 'Session' : { type: 'InMemorySessionManager' };
 }

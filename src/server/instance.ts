@@ -50,6 +50,7 @@ export interface GatewayConfig {
   capture?: string | string[];
   timer?: boolean | string;
   baseURI?: string;
+  session?: unknown;
 }
 
 const portSchema = { type: 'integer', minimum: 0, maximum: 65535 };
@@ -120,6 +121,7 @@ export const gatewayConfigSchema = objectSchema({
   capture: { type: ['string', 'array'], items: { type: 'string' } },
   timer: { type: ['boolean', 'string'] },
   baseURI: { type: 'string' },
+  session: referenceSchema,
 });
 
 /** Where an instance's files are: PingGateway's `config/` sub-folder is accepted too. */

@@ -11,8 +11,10 @@ import { removeHopByHop } from '../http/forwarding.js';
 import { Headers } from '../http/headers.js';
 import { Request, textResponse, type Response } from '../http/message.js';
 import { isRefusedTarget, parseRequestTarget } from '../http/request-target.js';
+import type { UpgradeConnection } from '../http/upgrade.js';
 import { RequestUri } from '../http/uri.js';
 import type { AccessEntry, AccessLog } from '../observability/access-log.js';
+import { createUpgradeListener, type Serve, type UpgradeListener } from './upgrade.js';
 
 /**
  * The adapter from node:http's request and response to an Exchange and back: one per listener.
@@ -42,11 +44,21 @@ export type ListenerInit = {
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** A listener's two entry points: node:http's 'request' and 'upgrade' events. */
+export interface Listeners {
+  readonly request: RequestListener;
+  readonly upgrade: UpgradeListener;
+}
+
 export function createRequestListener(init: ListenerInit): RequestListener {
+  return createListeners(init).request;
+}
+
+export function createListeners(init: ListenerInit): Listeners {
   const { logger, secure, accessLog } = init;
   // What each connection had read when its last response ended: the next request's bytes start there.
   const readBefore = new WeakMap<Socket, number>();
-  const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const serve: Serve = async (req, res, upgrade?: UpgradeConnection): Promise<void> => {
     // Kept: node:http takes the socket off the request and response once the connection closes.
     const connection = req.socket;
     const transactionId = randomUUID();
@@ -99,6 +111,7 @@ export function createRequestListener(init: ListenerInit): RequestListener {
       maxEntityBytes: init.maxEntityBytes,
       cancellation,
       transactionId,
+      ...(upgrade === undefined ? {} : { upgrade }),
     });
     res.once('close', () => {
       if (!res.writableFinished) cancellation.cancel(new TollgateError('TG_CLIENT_GONE'));
@@ -115,16 +128,24 @@ export function createRequestListener(init: ListenerInit): RequestListener {
     } catch (error) {
       response = errorResponse(error, exchange);
     }
+    if (upgrade?.taken) {
+      // A tunnel has the socket (or answered on it): only the access log hears of the status.
+      res.statusCode = response.status;
+      return;
+    }
     // A body refused as too large is left unread, and reading it just to skip it would cost what
     // the limit is there to save: close the connection after this response instead.
     if (request.entity.refused) res.shouldKeepAlive = false;
     await write(res, response, () => exchange.log);
   };
-  return (req, res) => {
-    serve(req, res).catch((error: unknown) => {
-      logger.error({ code: 'TG_HANDLER_FAILED', err: error }, 'a request failed outside every handler');
-      res.destroy();
-    });
+  return {
+    request: (req, res) => {
+      serve(req, res).catch((error: unknown) => {
+        logger.error({ code: 'TG_HANDLER_FAILED', err: error }, 'a request failed outside every handler');
+        res.destroy();
+      });
+    },
+    upgrade: createUpgradeListener(serve, logger),
   };
 }
 

@@ -36,6 +36,38 @@ describe('ReverseProxyHandler config errors carry a code and a pointer', () => {
       `TG_CONFIG_BAD_VALUE ${FILE}#/heap/0/config/connectionTimeToLive`,
     ]);
   });
+
+  test('a typo or a bad value under websocket is an error at its pointer', () => {
+    const errorsOf = (websocket: unknown): string[] =>
+      harness().errorsOf([{ name: 'p', type: 'ReverseProxyHandler', config: { websocket } }]);
+    assert.deepEqual(errorsOf({ enabeld: true }), [
+      `TG_CONFIG_UNKNOWN_PROPERTY ${FILE}#/heap/0/config/websocket/enabeld`,
+    ]);
+    assert.deepEqual(errorsOf({ enabled: true, soTimeout: 'soon' }), [
+      `TG_CONFIG_BAD_DURATION ${FILE}#/heap/0/config/websocket/soTimeout`,
+    ]);
+  });
+
+  test('websocket keys with no meaning here load, each with a warning that says why', (t) => {
+    const { h } = proxy(t, {
+      websocket: { enabled: true, numberOfSelectors: 4, vertx: { maxWebSocketFrameSize: 1 }, tls: 'Tls' },
+    });
+    const warned = h.logs.filter((line) => line.level === 40).map((line) => [line.place, line.msg]);
+    assert.deepEqual(warned, [
+      [
+        `${FILE}#/heap/0/config/websocket/numberOfSelectors`,
+        'ReverseProxyHandler "websocket.numberOfSelectors" is ignored: Node has one event loop, not selector threads',
+      ],
+      [
+        `${FILE}#/heap/0/config/websocket/vertx`,
+        'ReverseProxyHandler "websocket.vertx" is ignored: Tollgate does not run on Vert.x',
+      ],
+      [
+        `${FILE}#/heap/0/config/websocket/tls`,
+        'ReverseProxyHandler "websocket.tls" is ignored: the tunnel verifies a wss:// backend against Node\'s default certificate authorities',
+      ],
+    ]);
+  });
 });
 
 describe('ReverseProxyHandler', () => {

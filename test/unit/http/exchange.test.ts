@@ -7,6 +7,9 @@ import { RequestUri } from '../../../src/http/uri.js';
 import { TollgateError } from '../../../src/errors/tollgate-error.js';
 import { Cancellation } from '../../../src/http/cancellation.js';
 import { Exchange } from '../../../src/http/exchange.js';
+import { Session } from '../../../src/http/session.js';
+import { createBuiltinFunctions } from '../../../src/el/index.js';
+import { compileLValue, compileTemplate } from '../../../src/el/template.js';
 
 function exchangeWith(cancellation: Cancellation, log: Logger = pino({ level: 'silent' })): Exchange {
   return new Exchange({
@@ -109,5 +112,23 @@ test("timing: upstream and token exchange times add up over calls; a sub-exchang
   assert.deepEqual(
     { ...exchange.timing },
     { upstreamMs: 5, tokenExchangeMs: 1.5, tokenExchangeSource: 'cached' },
+  );
+});
+
+test('`session` is the session of the scope the request is in: expressions read and write it, sub-exchanges share it', () => {
+  const exchange = exchangeWith(new Cancellation());
+  const functions = createBuiltinFunctions();
+  const place = { file: 'routes/r.json', pointer: '/handler' };
+  const read = compileTemplate('${session.user}', { place, functions });
+  const write = compileLValue('${session.user}', { place, functions });
+  assert.equal(read.evaluate(exchange), null, 'no session outside a session scope');
+  assert.equal(write.assign(exchange, 'alice'), false);
+  exchange.session = new Session(() => [['user', 'bob']]);
+  assert.equal(read.evaluate(exchange), 'bob');
+  assert.equal(write.assign(exchange, 'alice'), true);
+  assert.equal(exchange.subExchange(call()).session?.get('user'), 'alice');
+  assert.equal(
+    compileTemplate("${session['user']} ${empty session}", { place, functions }).evaluate(exchange),
+    'alice false',
   );
 });

@@ -98,6 +98,34 @@ describe('Generation', { timeout: 30_000 }, () => {
     assert.deepEqual(events, ['start uri', 'handle uri', 'http://backend.test:9000/a?x=1']);
   });
 
+  test("every request has config.json's session: `session`, else a heap object named Session, else in memory", async () => {
+    const writing = {
+      type: 'Chain',
+      config: {
+        filters: [
+          { type: 'AssignmentFilter', config: { onRequest: [{ target: '${session.x}', value: 'v' }] } },
+        ],
+        handler: { type: 'StaticResponseHandler', config: { status: 200 } },
+      },
+    };
+    const jwt = (name: string) => ({ type: 'JwtSession', config: { cookie: { name } } });
+    const cookieOf = async (config: GatewayConfig): Promise<string | undefined> => {
+      const generation = build({ handler: writing, ...config });
+      await generation.start();
+      const response = await generation.handle(get('/'));
+      return response.headers.first('set-cookie')?.split('=')[0];
+    };
+    assert.equal(await cookieOf({}), 'IG_SESSIONID');
+    assert.equal(await cookieOf({ heap: [{ name: 'Session', ...jwt('from-heap') }] }), 'from-heap');
+    assert.equal(
+      await cookieOf({ heap: [{ name: 'Session', ...jwt('from-heap') }], session: jwt('from-key') }),
+      'from-key',
+    );
+    assert.deepEqual(errorsOf({ session: { type: 'TransactionIdOutboundFilter' } }), [
+      'TG_CONFIG_WRONG_KIND config.json#/session',
+    ]);
+  });
+
   test('a configuration error is thrown with its config.json pointer, and nothing is started', () => {
     const probe = (config: Record<string, unknown>) => ({ name: 'p', type: 'Probe', config });
     assert.deepEqual(errorsOf({ heap: [probe({ label: 'p', stauts: 1 })], handler: 'p' }), [
