@@ -131,9 +131,5 @@ export const reverseProxyHandlerType = defineType<ReverseProxyHandlerConfig, Han
   schema: reverseProxyHandlerSchema,
   ignoredKeys: clientHandlerIgnoredKeys,
   create: (config, context) =>
-    new ReverseProxyHandler(
-      createUpstream(config, context),
-      context,
-      createWebSocketProxy(config, context),
-    ),
+    new ReverseProxyHandler(createUpstream(config, context), context, createWebSocketProxy(config, context)),
 });
