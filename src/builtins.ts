@@ -5,6 +5,7 @@ import { clientSecretPostAuthenticationFilterType } from './filters/client-secre
 import { conditionEnforcementFilterType } from './filters/condition-enforcement-filter.js';
 import { conditionalFilterType } from './filters/conditional-filter.js';
 import { headerFilterType } from './filters/header-filter.js';
+import { oauth2ResourceServerFilterType } from './filters/oauth2-resource-server-filter.js';
 import { oauth2TokenExchangeFilterType } from './filters/oauth2-token-exchange-filter.js';
 import { privateKeyJwtClientAuthenticationFilterType } from './filters/private-key-jwt-client-authentication-filter.js';
 import { transactionIdOutboundFilterType } from './filters/transaction-id-outbound-filter.js';
@@ -24,7 +25,10 @@ import {
   systemAndEnvSecretStoreType,
 } from './secrets/secret-store-types.js';
 import { amServiceType } from './services/am-service.js';
+import { cacheAccessTokenResolverType } from './services/cache-access-token-resolver.js';
 import { scriptableResourceAccessType } from './services/scriptable-resource-access.js';
+import { statelessAccessTokenResolverType } from './services/stateless-access-token-resolver.js';
+import { tokenIntrospectionAccessTokenResolverType } from './services/token-introspection-access-token-resolver.js';
 import { TypeRegistry } from './heap/registry.js';
 import type { TypeDefinition } from './heap/types.js';
 import type { BuiltinTypes } from './server/gateway.js';
@@ -37,6 +41,7 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   amServiceType,
   assignmentFilterType,
   base64EncodedSecretStoreType,
+  cacheAccessTokenResolverType,
   chainOfFiltersType,
   chainType,
   clientHandlerType,
@@ -49,6 +54,7 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   forgeRockClientHandlerType,
   headerFilterType,
   jwkSetSecretStoreType,
+  oauth2ResourceServerFilterType,
   oauth2TokenExchangeFilterType,
   privateKeyJwtClientAuthenticationFilterType,
   reverseProxyHandlerType,
@@ -56,8 +62,10 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   scriptableResourceAccessType,
   secretsProviderType,
   sequenceHandlerType,
+  statelessAccessTokenResolverType,
   staticResponseHandlerType,
   systemAndEnvSecretStoreType,
+  tokenIntrospectionAccessTokenResolverType,
   transactionIdOutboundFilterType,
 ] as TypeDefinition[]);
 

@@ -17,7 +17,8 @@ export interface Filter {
 }
 
 /** What a heap object can be, and so what a reference to it may expect. */
-export type Kind = 'Handler' | 'Filter' | 'SecretStore' | 'Service' | 'ResourceAccess' | 'Decorator';
+export type Kind =
+  'Handler' | 'Filter' | 'SecretStore' | 'Service' | 'ResourceAccess' | 'AccessTokenResolver' | 'Decorator';
 
 /** Facts about the running gateway that some types (Router, secret stores) need. */
 export interface GatewayInfo {

@@ -12,6 +12,7 @@ describe('the built-in types', () => {
       AmService: 'Service',
       AssignmentFilter: 'Filter',
       Base64EncodedSecretStore: 'SecretStore',
+      CacheAccessTokenResolver: 'AccessTokenResolver',
       Chain: 'Handler',
       ChainOfFilters: 'Filter',
       ClientHandler: 'Handler',
@@ -24,6 +25,7 @@ describe('the built-in types', () => {
       ForgeRockClientHandler: 'Handler',
       HeaderFilter: 'Filter',
       JwkSetSecretStore: 'SecretStore',
+      OAuth2ResourceServerFilter: 'Filter',
       OAuth2TokenExchangeFilter: 'Filter',
       PrivateKeyJwtClientAuthenticationFilter: 'Filter',
       ReverseProxyHandler: 'Handler',
@@ -31,8 +33,10 @@ describe('the built-in types', () => {
       ScriptableResourceAccess: 'ResourceAccess',
       SecretsProvider: 'SecretStore',
       SequenceHandler: 'Handler',
+      StatelessAccessTokenResolver: 'AccessTokenResolver',
       StaticResponseHandler: 'Handler',
       SystemAndEnvSecretStore: 'SecretStore',
+      TokenIntrospectionAccessTokenResolver: 'AccessTokenResolver',
       TransactionIdOutboundFilter: 'Filter',
     });
   });
@@ -67,6 +71,11 @@ describe('the built-in types', () => {
       FileSystemSecretStore: ['org.forgerock.openig.secrets.FileSystemSecretStoreHeaplet'],
       HeaderFilter: ['org.forgerock.openig.filter.HeaderFilter'],
       JwkSetSecretStore: ['org.forgerock.openig.secrets.JwkSetSecretStoreHeaplet'],
+      OAuth2ResourceServerFilter: [
+        'OAuth2RSFilter',
+        'org.forgerock.openig.filter.oauth2.OAuth2ResourceServerFilter',
+        'org.forgerock.openig.filter.oauth2.OAuth2ResourceServerFilterHeaplet',
+      ],
       ReverseProxyHandler: ['org.forgerock.openig.handler.ReverseProxyHandlerHeaplet'],
       Router: ['RouterHandler', 'org.forgerock.openig.handler.router.RouterHandler'],
       SecretsProvider: ['org.forgerock.openig.secrets.SecretsProviderHeaplet'],
