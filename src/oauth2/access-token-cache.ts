@@ -33,6 +33,10 @@ function keyOf(token: string): string {
   return hash('sha256', token, 'hex');
 }
 
+function expired(resolution: AccessTokenResolution, now: number): boolean {
+  return resolution.valid && resolution.token.expiresAt !== null && resolution.token.expiresAt <= now;
+}
+
 /**
  * Caches another resolver's verdicts. A valid token is kept until it expires (its `exp`), or for
  * defaultTimeoutMs when it says none, and never longer than maximumTimeToCacheMs: a cached token
@@ -81,7 +85,8 @@ export class CachingAccessTokenResolver implements AccessTokenResolver {
   resolve(token: string, exchange: Exchange): Promise<AccessTokenResolution> {
     const key = keyOf(token);
     const cached = this.#entries.get(key);
-    if (cached !== undefined) return Promise.resolve(cached);
+    // lru-cache keeps an entry through its last millisecond; a token is expired at its exp.
+    if (cached !== undefined && !expired(cached, this.#now())) return Promise.resolve(cached);
     const pending = this.#inFlight.get(key);
     if (pending !== undefined) return pending;
     const call = Promise.resolve()
