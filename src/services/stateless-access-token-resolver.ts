@@ -110,7 +110,9 @@ function invalidOrThrow(error: unknown): AccessTokenResolution {
   if (error instanceof TollgateError) {
     throw resolutionFailed(`the verification key cannot be read: ${error.code}`, error);
   }
-  throw resolutionFailed('the token could not be verified', error);
+  // What is left comes from the token itself: an algorithm the key cannot be used with (an HS256
+  // token against an RSA key) raises a TypeError in jose. Refused, never a pass.
+  return invalidToken('the token cannot be verified with the key it names');
 }
 
 function configString(context: CreateContext, value: unknown, place: Place): string {

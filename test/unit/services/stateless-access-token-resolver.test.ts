@@ -74,6 +74,16 @@ describe('StatelessAccessTokenResolver', () => {
     assert.match(await invalid('opaque-token'), /not a valid signed JWT/);
   });
 
+  test('a token whose algorithm does not fit the key (HS256 against an RSA key) is invalid', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const forged = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
+      .setIssuer(ISSUER)
+      .setExpirationTime(now + 60)
+      .sign(new TextEncoder().encode('a shared secret of some length!!'));
+    assert.match(await invalid(forged), /cannot be verified|not a valid signed JWT/);
+  });
+
   test('skewAllowance accepts a token that expired within it', async () => {
     const past = Math.floor(Date.now() / 1000) - 10;
     const resolution = await resolver({ skewAllowanceMs: 60_000 }).resolve(
