@@ -49,8 +49,10 @@ class UnknownKey extends Error {}
 /**
  * Validates JWT access tokens (RFC 9068) without calling the authorization server: the signature
  * with a key from the secretsProvider, then `exp` (required), `nbf`, `iss` and, when configured,
- * `aud`, each allowing skewAllowance for clock drift. The key is looked up by the JWT's `kid`
- * (how a JwkSetSecretStore holds keys), then by verificationSecretId (a PEM or single-key store).
+ * `aud`, each allowing skewAllowance for clock drift. The key is the one verificationSecretId
+ * names (a PEM or JWK secret), else the one the JWT's `kid` names (how a JwkSetSecretStore holds
+ * keys): the operator's choice first, so a token cannot pick another of the gateway's secrets
+ * while that one is there.
  * A token that fails a check is invalid; a key source that cannot be read is a failure.
  */
 export class StatelessAccessTokenResolver implements AccessTokenResolver {
@@ -61,13 +63,11 @@ export class StatelessAccessTokenResolver implements AccessTokenResolver {
     this.#settings = settings;
     const { secretsProvider, verificationSecretId } = settings;
     this.#getKey = async (header) => {
-      for (const id of header.kid === undefined
-        ? [verificationSecretId]
-        : [header.kid, verificationSecretId]) {
-        const key = await keyOrNull(secretsProvider, id);
-        if (key !== null) return key as Awaited<ReturnType<JWTVerifyGetKey>>;
-      }
-      throw new UnknownKey();
+      const key =
+        (await keyOrNull(secretsProvider, verificationSecretId, NOT_FOUND)) ??
+        (header.kid === undefined ? null : await keyOrNull(secretsProvider, header.kid, NOT_A_TRUSTED_KEY));
+      if (key === null) throw new UnknownKey();
+      return key as Awaited<ReturnType<JWTVerifyGetKey>>;
     };
   }
 
@@ -87,11 +87,28 @@ export class StatelessAccessTokenResolver implements AccessTokenResolver {
   }
 }
 
-async function keyOrNull(provider: SecretsProvider, id: string): Promise<CryptoKeyLike | null> {
+/** The configured id: only its absence is not an error. */
+const NOT_FOUND: ReadonlySet<string> = new Set(['TG_SECRET_NOT_FOUND']);
+/**
+ * A kid the token chose: whatever it names that is not a key (an id a store refuses, a secret that
+ * is not a key) is a key the gateway does not trust, not the gateway's failure.
+ */
+const NOT_A_TRUSTED_KEY: ReadonlySet<string> = new Set([
+  'TG_SECRET_NOT_FOUND',
+  'TG_SECRET_BAD_ID',
+  'TG_SECRET_NOT_A_KEY',
+  'TG_SECRET_BAD_FORMAT',
+]);
+
+async function keyOrNull(
+  provider: SecretsProvider,
+  id: string,
+  absent: ReadonlySet<string>,
+): Promise<CryptoKeyLike | null> {
   try {
     return (await provider.getKey(id)).key;
   } catch (error) {
-    if (error instanceof TollgateError && error.code === 'TG_SECRET_NOT_FOUND') return null;
+    if (error instanceof TollgateError && absent.has(error.code)) return null;
     throw error;
   }
 }

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { TollgateError } from '../../../src/errors/tollgate-error.js';
 import { JwkSetSecretStore } from '../../../src/secrets/jwk-set-secret-store.js';
+import type { SecretStore } from '../../../src/secrets/secret.js';
 import { SecretsProvider } from '../../../src/secrets/secrets-provider.js';
 import {
   StatelessAccessTokenResolver,
@@ -82,6 +84,45 @@ describe('StatelessAccessTokenResolver', () => {
       .setExpirationTime(now + 60)
       .sign(new TextEncoder().encode('a shared secret of some length!!'));
     assert.match(await invalid(forged), /cannot be verified|not a valid signed JWT/);
+  });
+
+  test('the key verificationSecretId names comes first; a kid naming something else is no key', async () => {
+    const byId = new JwkSetSecretStore({ jwks: { keys: [{ ...publicJwk, kid: 'as.key' }] } });
+    const token = await jwt({}, { kid: 'whatever' });
+    const first = await resolver({
+      secretsProvider: new SecretsProvider([byId]),
+      verificationSecretId: 'as.key',
+    }).resolve(token, exchange);
+    assert.equal(first.valid, true);
+
+    const notAKey: SecretStore = {
+      name: 'env',
+      get: async () => null,
+      getKey: async (id) => {
+        throw new TollgateError('TG_SECRET_NOT_A_KEY', `secret '${id}' is not a PEM or JWK key`);
+      },
+    };
+    const missing: SecretStore = { name: 'none', get: async () => null, getKey: async () => null };
+    const chosen = await resolver({
+      secretsProvider: new SecretsProvider([missing, notAKey]),
+    })
+      .resolve(token, exchange)
+      .catch(() => undefined);
+    // verificationSecretId ('unused') is looked up first, and that store's error is the gateway's.
+    assert.equal(chosen, undefined);
+    const byKid: SecretStore = {
+      name: 'kid-only',
+      get: async () => null,
+      getKey: async (id) => {
+        if (id === 'unused') return null;
+        throw new TollgateError('TG_SECRET_NOT_A_KEY', 'no');
+      },
+    };
+    const refused = await resolver({ secretsProvider: new SecretsProvider([byKid]) }).resolve(
+      token,
+      exchange,
+    );
+    assert.deepEqual(refused, { valid: false, reason: 'the token is signed with an unknown key' });
   });
 
   test('skewAllowance accepts a token that expired within it', async () => {
