@@ -73,6 +73,15 @@ export function tokenInfo(token: string, claims: Readonly<Record<string, unknown
   });
 }
 
+/** The `error` of an OAuth error answer, if the body is one. */
+function oauthError(body: string): unknown {
+  try {
+    return (JSON.parse(body) as { error?: unknown } | null)?.error;
+  } catch {
+    return undefined;
+  }
+}
+
 /** What the introspection endpoint answered, as the resolver read it. */
 export interface IntrospectionAnswer {
   readonly status: number;
@@ -91,6 +100,11 @@ export function readIntrospectionAnswer(
   token: string,
   nowMs: number,
 ): AccessTokenResolution {
+  if (answer.status === 400 && oauthError(answer.body) === 'unsupported_token_type') {
+    // What oidc-provider answers for a JWT access token: the caller's token is not one this
+    // server introspects, which says nothing good about it.
+    return invalidToken('the authorization server does not introspect this kind of token');
+  }
   if (answer.status !== 200) {
     const hint =
       answer.status === 401 || answer.status === 403

@@ -119,7 +119,10 @@ const stateless = (as: DevAs, audience: string, jwkUrl = as.jwksUri): unknown =>
 
 describe('OAuth2ResourceServerFilter against the dev authorization server', () => {
   let as: DevAs;
-  /** Issues tokens that live one second, for the expiry cases. */
+  /**
+   * Issues tokens that live three seconds, for the expiry cases: `exp` is in whole seconds, so a
+   * token lives between two and three, long enough to be used once before it expires.
+   */
   let shortAs: DevAs;
   let backend: Backend;
   let tg: TestGateway;
@@ -131,7 +134,7 @@ describe('OAuth2ResourceServerFilter against the dev authorization server', () =
 
   before(async () => {
     as = await startDevAs();
-    shortAs = await startDevAs({ accessTokenTtlSeconds: 1 });
+    shortAs = await startDevAs({ accessTokenTtlSeconds: 3 });
     backend = await startBackend();
     const dead = `http://127.0.0.1:${await closedPort()}`;
     tg = await startTestGateway({
@@ -238,6 +241,13 @@ describe('OAuth2ResourceServerFilter against the dev authorization server', () =
     }
   });
 
+  test('introspected: a JWT, which the server does not introspect, is 401 invalid_token', async () => {
+    const token = keep(await userToken(as, 'mail', as.jwtResource));
+    const answer = await get(`${tg.url}/introspected/orders`, token);
+    assert.equal(answer.status, 401);
+    assert.match(answer.challenge ?? '', /error="invalid_token"/);
+  });
+
   test('jwt: a token for another audience is 401 invalid_token', async () => {
     const token = keep(await userToken(as, 'mail', as.jwtResource));
     const answer = await get(`${tg.url}/jwt-other/orders`, token);
@@ -257,7 +267,7 @@ describe('OAuth2ResourceServerFilter against the dev authorization server', () =
     const jwt = keep(await userToken(shortAs, 'mail', shortAs.jwtResource));
     assert.equal((await get(`${tg.url}/introspected-short/orders`, opaque)).status, 200);
     assert.equal((await get(`${tg.url}/jwt-short/orders`, jwt)).status, 200);
-    await sleep(2100);
+    await sleep(3100);
     const expiredOpaque = await get(`${tg.url}/introspected-short/orders`, opaque);
     assert.equal(expiredOpaque.status, 401);
     assert.match(expiredOpaque.challenge ?? '', /error="invalid_token"/);

@@ -43,6 +43,18 @@ describe('readIntrospectionAnswer', () => {
     assert.equal(early.valid, false);
   });
 
+  test('a token type the server does not introspect (400 unsupported_token_type) is invalid', () => {
+    const answer = json(
+      { error: 'unsupported_token_type', error_description: 'JWTs cannot be introspected' },
+      400,
+    );
+    assert.equal(readIntrospectionAnswer(answer, 't', NOW).valid, false);
+    assert.match(
+      failure(() => readIntrospectionAnswer(json({ error: 'invalid_request' }, 400), 't', NOW)),
+      /400/,
+    );
+  });
+
   test('an answer that does not say whether the token is active is a failure', () => {
     assert.match(
       failure(() => readIntrospectionAnswer(json({ error: 'x' }, 401), 't', NOW)),
