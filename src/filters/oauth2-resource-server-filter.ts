@@ -9,7 +9,7 @@ import {
   TollgateError,
 } from '../errors/tollgate-error.js';
 import { entityNeeds, loadEntities, type EntityNeeds } from '../http/entity-loading.js';
-import type { Exchange } from '../http/exchange.js';
+import type { ClientContext, Exchange } from '../http/exchange.js';
 import { textResponse, type Response } from '../http/message.js';
 import { defineType, type CreateContext, type Filter, type Handler } from '../heap/types.js';
 import type { AccessTokenInfo, AccessTokenResolver } from '../oauth2/access-token.js';
@@ -94,8 +94,8 @@ function challengeResponse(status: number, challenge: ResourceChallenge): Respon
 }
 
 /**
- * PingGateway's OAuth2ResourceServerFilter. Per request: refuse plain http when requireHttps
- * (403, as PingGateway's ConditionEnforcementFilter in front of it), take the bearer token from
+ * PingGateway's OAuth2ResourceServerFilter. Per request: refuse a request that did not come over
+ * https when requireHttps (403, as PingGateway's ConditionEnforcementFilter in front of it), take the bearer token from
  * `Authorization`, have the resolver check it, check the scopes the resource requires, and put
  * the token in `contexts.oauth2.accessToken` for the filters and handler behind. Every failure is
  * answered here, with the RFC 6750 §3 challenge where the caller's token is at fault; a resolver
@@ -155,7 +155,9 @@ class OAuth2ResourceServerFilter implements Filter {
   }
 
   async filter(exchange: Exchange, next: Handler): Promise<Response> {
-    if (this.#requireHttps && exchange.request.uri.scheme.toLowerCase() !== 'https') {
+    // PingGateway checks the original target URI: a route's baseURI may already have rebased
+    // request.uri onto a plain-http backend, so the connection says how the request came.
+    if (this.#requireHttps && !(exchange.contexts.client as ClientContext).isSecure) {
       exchange.log.info(
         { code: 'TG_OAUTH2_HTTPS_REQUIRED', object: this.#name },
         'request refused: requireHttps is set and the request is not https',

@@ -2,14 +2,19 @@
 // tokens from the dev authorization server at its real introspection endpoint, and real signed
 // JWT access tokens against its JWKS. All on 127.0.0.1.
 import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import { startDevAs, type DevAs } from '../../examples/dev-as/server.js';
 import { startBackend, type Backend } from '../fixtures/backend.js';
-import { startTestGateway, type TestGateway } from '../fixtures/gateway.js';
+import { startGateway } from '../../src/index.js';
+import { memoryLogger, startTestGateway, type TestGateway } from '../fixtures/gateway.js';
 
 const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 const OTHER_AUDIENCE = 'https://other-api.example.com';
@@ -20,9 +25,10 @@ interface Answer {
   readonly body: string;
 }
 
-async function get(url: string, token?: string): Promise<Answer> {
+async function get(url: string, token?: string, dispatcher?: Agent): Promise<Answer> {
   const res = await request(url, {
     headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+    ...(dispatcher && { dispatcher }),
   });
   const challenge = res.headers['www-authenticate'];
   return { status: res.statusCode, challenge: challenge?.toString(), body: await res.body.text() };
@@ -75,7 +81,7 @@ function protectedRoute(
   path: string,
   backend: string,
   resolver: unknown,
-  options: { scopes?: string[]; then?: unknown[]; heap?: unknown[] } = {},
+  options: { scopes?: string[]; then?: unknown[]; heap?: unknown[]; keepHttpsDefault?: boolean } = {},
 ): unknown {
   return {
     condition: `\${find(request.uri.path, '^/${path}/')}`,
@@ -90,7 +96,7 @@ function protectedRoute(
             config: {
               accessTokenResolver: resolver,
               scopes: options.scopes ?? ['mail'],
-              requireHttps: false,
+              ...(options.keepHttpsDefault ? {} : { requireHttps: false }),
               realm: 'api',
             },
           },
@@ -301,5 +307,64 @@ describe('OAuth2ResourceServerFilter against the dev authorization server', () =
   test('no token appears in the logs', () => {
     const text = JSON.stringify(tg.logs);
     for (const token of tokens) assert.ok(!text.includes(token));
+  });
+});
+
+describe('requireHttps, its default, with a route rebased onto a plain-http backend', () => {
+  const tlsDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/tls');
+
+  test('a request over TLS passes; the same request over plain http is 403, its token not checked', async () => {
+    const as = await startDevAs();
+    const backend = await startBackend();
+    const dir = await mkdtemp(join(tmpdir(), 'tollgate-rs-tls-'));
+    const agent = new Agent({ connect: { ca: await readFile(join(tlsDir, 'cert.pem')) } });
+    try {
+      await mkdir(join(dir, 'routes'));
+      await writeFile(
+        join(dir, 'routes', 'api.json'),
+        JSON.stringify(
+          protectedRoute('api', backend.url, introspection(as.introspectionEndpoint), {
+            keepHttpsDefault: true,
+          }),
+        ),
+      );
+      await writeFile(
+        join(dir, 'admin.json'),
+        JSON.stringify({
+          connectors: [
+            {
+              port: 0,
+              host: '127.0.0.1',
+              tls: { keyFile: join(tlsDir, 'key.pem'), certFile: join(tlsDir, 'cert.pem') },
+            },
+            { port: 0, host: '127.0.0.1' },
+          ],
+        }),
+      );
+      const { logger, logs } = memoryLogger();
+      const gateway = await startGateway({
+        configDir: dir,
+        logger,
+        env: { AGENT_SECRET_ID: b64('password') },
+      });
+      try {
+        const [secure, plain] = gateway.urls;
+        const token = await userToken(as, 'mail');
+        const overTls = await get(`${secure}/api/orders`, token, agent);
+        assert.equal(overTls.status, 200, overTls.body);
+        const reached = backend.requests.length;
+        const overHttp = await get(`${plain}/api/orders`, token);
+        assert.equal(overHttp.status, 403);
+        assert.equal(backend.requests.length, reached);
+        assert.ok(logs.some((line) => line.code === 'TG_OAUTH2_HTTPS_REQUIRED'));
+      } finally {
+        await gateway.close();
+      }
+    } finally {
+      await agent.close();
+      await rm(dir, { recursive: true, force: true });
+      await backend.close();
+      await as.close();
+    }
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { OAuth2Context } from '../../../src/filters/oauth2-resource-server-filter.js';
 import type { Filter } from '../../../src/heap/types.js';
+import { testExchange } from '../../fixtures/exchange.js';
 import { FILE, harness, json, recordingNext, run, type Respond } from './harness.js';
 
 const SOON = Math.floor(Date.now() / 1000) + 600;
@@ -109,12 +110,18 @@ describe('OAuth2ResourceServerFilter outcomes (RFC 6750 §3)', () => {
     assert.ok(h.logs.some((entry) => entry.code === 'TG_OAUTH2_REQUIRED_SCOPES'));
   });
 
-  test('requireHttps (the default) refuses plain http with 403 before looking at the token', async () => {
-    const plain = await call({ requireHttps: undefined }, bearer('good'), 'http://gateway.test/api');
+  test('requireHttps (the default) refuses a request not over TLS with 403, before its token', async () => {
+    // The URI may already be rebased onto the backend: how the request came is what counts.
+    const plain = await call({ requireHttps: undefined }, bearer('good'), 'https://backend.test/api');
     assert.equal(plain.response.status, 403);
     assert.equal(plain.h.seen.length, 0);
-    const secure = await call({ requireHttps: undefined }, bearer('good'), 'https://gateway.test/api');
-    assert.equal(secure.response.status, 200);
+    assert.ok(plain.h.logs.some((line) => line.code === 'TG_OAUTH2_HTTPS_REQUIRED'));
+
+    const h = harness({ respond: introspect });
+    const filter = h.build<Filter>(filterHeap({ requireHttps: undefined }), 'x', 'Filter');
+    const secure = testExchange({ url: 'http://backend.test/api', headers: bearer('good'), isSecure: true });
+    const { response } = await run(filter, secure);
+    assert.equal(response.status, 200);
   });
 
   test('two Authorization headers: 400 invalid_request', async () => {
