@@ -5,6 +5,7 @@ import { clientSecretPostAuthenticationFilterType } from './filters/client-secre
 import { conditionEnforcementFilterType } from './filters/condition-enforcement-filter.js';
 import { conditionalFilterType } from './filters/conditional-filter.js';
 import { headerFilterType } from './filters/header-filter.js';
+import { oauth2ResourceServerFilterType } from './filters/oauth2-resource-server-filter.js';
 import { locationHeaderFilterType } from './filters/location-header-filter.js';
 import { oauth2TokenExchangeFilterType } from './filters/oauth2-token-exchange-filter.js';
 import { privateKeyJwtClientAuthenticationFilterType } from './filters/private-key-jwt-client-authentication-filter.js';
@@ -32,6 +33,7 @@ import { secretsKeyManagerType } from './secrets/secrets-key-manager.js';
 import { secretsTrustManagerType } from './secrets/secrets-trust-manager.js';
 import { trustAllManagerType } from './secrets/trust-all-manager.js';
 import { amServiceType } from './services/am-service.js';
+import { cacheAccessTokenResolverType } from './services/cache-access-token-resolver.js';
 import { clientTlsOptionsType } from './services/client-tls-options.js';
 import { customProxyOptionsType } from './services/custom-proxy-options.js';
 import { noProxyOptionsType } from './services/no-proxy-options.js';
@@ -43,6 +45,8 @@ import { defaultRateThrottlingPolicyType } from './services/default-rate-throttl
 import { mappedThrottlingPolicyType } from './services/mapped-throttling-policy.js';
 import { noOpAuditServiceType } from './services/no-op-audit-service.js';
 import { scriptableResourceAccessType } from './services/scriptable-resource-access.js';
+import { statelessAccessTokenResolverType } from './services/stateless-access-token-resolver.js';
+import { tokenIntrospectionAccessTokenResolverType } from './services/token-introspection-access-token-resolver.js';
 import { systemProxyOptionsType } from './services/system-proxy-options.js';
 import { temporaryStorageType } from './services/temporary-storage.js';
 import { baseUriDecoratorType } from './heap/base-uri-decorator.js';
@@ -63,6 +67,7 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   auditDecoratorType,
   auditServiceType,
   base64EncodedSecretStoreType,
+  cacheAccessTokenResolverType,
   baseUriDecoratorType,
   captureDecoratorType,
   chainOfFiltersType,
@@ -81,6 +86,7 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   headerFilterType,
   inMemorySessionManagerType,
   jwkSetSecretStoreType,
+  oauth2ResourceServerFilterType,
   jwtSessionType,
   locationHeaderFilterType,
   mappedThrottlingPolicyType,
@@ -96,10 +102,12 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   secretsProviderType,
   secretsTrustManagerType,
   sequenceHandlerType,
+  statelessAccessTokenResolverType,
   staticRequestFilterType,
   staticResponseHandlerType,
   switchFilterType,
   systemAndEnvSecretStoreType,
+  tokenIntrospectionAccessTokenResolverType,
   systemProxyOptionsType,
   temporaryStorageType,
   timerDecoratorType,

@@ -37,6 +37,11 @@ export interface GrantSettings {
   /** Accepted audience and resource values; undefined accepts any. */
   allowedAudiences: ReadonlySet<string> | undefined;
   accessTokenTtlSeconds: number;
+  /**
+   * The resource whose access tokens are JWTs (RFC 9068) rather than opaque: a password grant
+   * naming it as `resource` gets a signed token a gateway can verify with the JWKS alone.
+   */
+  jwtResource: string;
   signingKey: SigningKey;
   /** Builds an error oidc-provider answers as 400 `{error, error_description}`. */
   oauthError(code: string, description: string): Error;
@@ -60,6 +65,7 @@ export function registerGrants(settings: GrantSettings): void {
     'username',
     'password',
     'scope',
+    'resource',
   ]);
   settings.provider.registerGrantType(
     TOKEN_EXCHANGE_GRANT,
@@ -115,6 +121,21 @@ async function passwordGrant(settings: GrantSettings, ctx: KoaContextWithOIDC): 
     throw oauthError('invalid_scope', `client ${client.clientId} may not obtain scope ${beyond.join(' ')}`);
   }
   const scope = (requested ?? allowed).join(' ');
+  const resource = single(params, 'resource');
+  const mayAct = settings.mayActByClient.get(client.clientId);
+  if (resource !== undefined) {
+    if (resource !== settings.jwtResource) {
+      throw oauthError('invalid_target', `resource ${resource} is not one this server issues tokens for`);
+    }
+    ctx.body = await jwtAccessToken(settings, {
+      clientId: client.clientId,
+      sub: username,
+      aud: resource,
+      scope,
+      claims: { username, ...(mayAct ? { may_act: mayAct } : {}) },
+    });
+    return;
+  }
 
   const token = new settings.provider.AccessToken({
     client,
@@ -122,7 +143,6 @@ async function passwordGrant(settings: GrantSettings, ctx: KoaContextWithOIDC): 
     scope: scope || undefined,
     gty: 'password',
   });
-  const mayAct = settings.mayActByClient.get(client.clientId);
   token.extra = { username, ...(mayAct ? { may_act: mayAct } : {}) };
   const accessToken = await token.save();
   ctx.body = {
@@ -130,6 +150,38 @@ async function passwordGrant(settings: GrantSettings, ctx: KoaContextWithOIDC): 
     token_type: 'Bearer',
     expires_in: token.expiration,
     ...(scope ? { scope } : {}),
+  };
+}
+
+/** The header type RFC 9068 §2.1 gives JWT access tokens. */
+const AT_JWT = 'at+jwt';
+
+/** A JWT access token (RFC 9068) for `aud`, signed with the key the JWKS publishes. */
+async function jwtAccessToken(
+  settings: GrantSettings,
+  grant: { clientId: string; sub: string; aud: string; scope: string; claims: Record<string, unknown> },
+): Promise<Record<string, unknown>> {
+  const { privateKey, kid, alg } = settings.signingKey;
+  const now = Math.floor(Date.now() / 1000);
+  const expiresIn = settings.accessTokenTtlSeconds;
+  const jwt = await new SignJWT({
+    ...grant.claims,
+    client_id: grant.clientId,
+    ...(grant.scope ? { scope: grant.scope } : {}),
+  })
+    .setProtectedHeader({ alg, kid, typ: AT_JWT })
+    .setIssuer(settings.provider.issuer)
+    .setSubject(grant.sub)
+    .setAudience(grant.aud)
+    .setIssuedAt(now)
+    .setExpirationTime(now + expiresIn)
+    .setJti(randomUUID())
+    .sign(privateKey);
+  return {
+    access_token: jwt,
+    token_type: 'Bearer',
+    expires_in: expiresIn,
+    ...(grant.scope ? { scope: grant.scope } : {}),
   };
 }
 
@@ -240,6 +292,10 @@ async function presentedToken(
     oauthError('invalid_grant', `${label} is invalid, expired, or was not issued by this server`);
   const now = Math.floor(Date.now() / 1000);
 
+  if (type === ACCESS_TOKEN_TYPE && value.split('.').length === 3) {
+    // A JWT access token of the JWT resource: checked as the resource server does, by signature.
+    return verifiedJwt(settings, value, AT_JWT, invalid);
+  }
   if (type === ACCESS_TOKEN_TYPE) {
     const token =
       (await settings.provider.AccessToken.find(value)) ??
@@ -260,38 +316,47 @@ async function presentedToken(
     };
   }
 
-  if (type === JWT_TOKEN_TYPE) {
-    const { publicKey, alg } = settings.signingKey;
-    let payload: Record<string, unknown>;
-    try {
-      ({ payload } = await jwtVerify(value, publicKey, {
-        issuer: settings.provider.issuer,
-        algorithms: [alg],
-        typ: 'JWT',
-        requiredClaims: ['sub', 'exp'],
-      }));
-    } catch {
-      throw invalid();
-    }
-    const sub = stringClaim(payload.sub);
-    const clientId = stringClaim(payload.client_id);
-    const exp = payload.exp;
-    if (sub === undefined || clientId === undefined || typeof exp !== 'number' || exp <= now) {
-      throw invalid();
-    }
-    return {
-      sub,
-      accountId: undefined,
-      clientId,
-      scopes: scopeList(stringClaim(payload.scope)) ?? [],
-      exp,
-      mayAct: mayActClaim(payload.may_act),
-      act: actClaim(payload.act),
-      username: stringClaim(payload.username),
-    };
-  }
+  if (type === JWT_TOKEN_TYPE) return verifiedJwt(settings, value, 'JWT', invalid);
 
   throw oauthError('invalid_request', `unsupported ${label}_type ${type}`);
+}
+
+/** A JWT this server signed, with header type `typ`, as a presented token. */
+async function verifiedJwt(
+  settings: GrantSettings,
+  value: string,
+  typ: string,
+  invalid: () => Error,
+): Promise<PresentedToken> {
+  const now = Math.floor(Date.now() / 1000);
+  const { publicKey, alg } = settings.signingKey;
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(value, publicKey, {
+      issuer: settings.provider.issuer,
+      algorithms: [alg],
+      typ,
+      requiredClaims: ['sub', 'exp'],
+    }));
+  } catch {
+    throw invalid();
+  }
+  const sub = stringClaim(payload.sub);
+  const clientId = stringClaim(payload.client_id);
+  const exp = payload.exp;
+  if (sub === undefined || clientId === undefined || typeof exp !== 'number' || exp <= now) {
+    throw invalid();
+  }
+  return {
+    sub,
+    accountId: undefined,
+    clientId,
+    scopes: scopeList(stringClaim(payload.scope)) ?? [],
+    exp,
+    mayAct: mayActClaim(payload.may_act),
+    act: actClaim(payload.act),
+    username: stringClaim(payload.username),
+  };
 }
 
 /**

@@ -56,6 +56,7 @@ console.log(`dev authorization server (not for production) listening
   token endpoint               ${devAs.tokenEndpoint}
   introspection endpoint       ${devAs.introspectionEndpoint}
   JWKS                         ${devAs.jwksUri}
+  JWT access tokens for        ${devAs.jwtResource} (password grant with resource=…)
 user: demo / Ch4ng31t; client secrets: "password" (jwtClient uses private_key_jwt and has no keys here)
 ${clients}
 Ctrl-C stops it.`);

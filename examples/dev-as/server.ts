@@ -56,6 +56,11 @@ export interface DevAsOptions {
   clients?: DevClient[];
   /** Resource owners for the password grant; default { demo: 'Ch4ng31t' }. */
   users?: Record<string, string>;
+  /**
+   * The resource whose access tokens are signed JWTs (RFC 9068): a password grant with
+   * `resource` set to it gets one. Default DEFAULT_JWT_RESOURCE.
+   */
+  jwtResource?: string;
   /** Audience and resource values token exchange accepts; unset accepts any. */
   allowedAudiences?: string[];
   /**
@@ -77,6 +82,8 @@ export interface DevAs {
   tokenEndpoint: string;
   introspectionEndpoint: string;
   jwksUri: string;
+  /** The resource whose access tokens are JWTs. */
+  jwtResource: string;
   close(): Promise<void>;
   /** Delays every token-endpoint answer, to exercise the gateway's time-outs. */
   setDelayMs(ms: number): void;
@@ -89,6 +96,9 @@ export interface DevAs {
 }
 
 const CLIENT_SECRET = 'password';
+
+/** The resource the password grant issues JWT access tokens for when no other is configured. */
+export const DEFAULT_JWT_RESOURCE = 'https://jwt-api.example.com';
 
 /** The clients registered when DevAsOptions.clients does not replace them. */
 export function defaultClients(): DevClient[] {
@@ -192,6 +202,8 @@ export async function startDevAs(options: DevAsOptions = {}): Promise<DevAs> {
   }
   const log = options.log ?? ((): void => {});
   const clients = mergeClients(defaultClients(), options.clients ?? []);
+  const jwtResource = options.jwtResource ?? DEFAULT_JWT_RESOURCE;
+  if (!URL.canParse(jwtResource)) throw new TypeError('jwtResource must be an absolute URI');
   const hooks: Hooks = { delayMs: 0, mode: 'normal', tokenRequests: 0, clientAssertions: [] };
 
   // Key generation is the one slow step, so it runs before the socket is bound: once listening,
@@ -220,6 +232,7 @@ export async function startDevAs(options: DevAsOptions = {}): Promise<DevAs> {
       users: options.users ?? { demo: 'Ch4ng31t' },
       ttl,
       allowedAudiences: options.allowedAudiences,
+      jwtResource,
       signingKey: { privateKey, publicKey, kid, alg: SIGNING_ALG },
       privateJwk,
       hooks,
@@ -253,6 +266,7 @@ export async function startDevAs(options: DevAsOptions = {}): Promise<DevAs> {
     tokenEndpoint: `${issuer}${TOKEN_ROUTE}`,
     introspectionEndpoint: `${issuer}${INTROSPECTION_ROUTE}`,
     jwksUri: `${issuer}${JWKS_ROUTE}`,
+    jwtResource,
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
@@ -279,6 +293,7 @@ interface ProviderSetup {
   users: Record<string, string>;
   ttl: number;
   allowedAudiences: string[] | undefined;
+  jwtResource: string;
   signingKey: SigningKey;
   privateJwk: JWK;
   hooks: Hooks;
@@ -288,7 +303,8 @@ interface ProviderSetup {
 
 /** Configures oidc-provider for the dev AS; synchronous, so the caller can attach it in one tick. */
 function createProvider(setup: ProviderSetup): (req: IncomingMessage, res: ServerResponse) => void {
-  const { issuer, clients, users, ttl, allowedAudiences, signingKey, privateJwk, hooks, log } = setup;
+  const { issuer, clients, users, ttl, allowedAudiences, jwtResource, signingKey, privateJwk, hooks, log } =
+    setup;
   const mayActByClient: ReadonlyMap<string, MayAct> = new Map(
     clients.flatMap((client) => (client.mayAct ? [[client.clientId, client.mayAct] as const] : [])),
   );
@@ -340,6 +356,7 @@ function createProvider(setup: ProviderSetup): (req: IncomingMessage, res: Serve
     mayActByClient,
     allowedAudiences: allowedAudiences ? new Set(allowedAudiences) : undefined,
     accessTokenTtlSeconds: ttl,
+    jwtResource,
     signingKey,
     oauthError: (code, description) => new OIDC_PROVIDER.errors.CustomOIDCProviderError(code, description),
   };

@@ -124,6 +124,15 @@ export const errorCatalogue = Object.freeze({
   TG_RESOURCE_ACCESS_FAILED: entry(
     'the ScriptableResourceAccess expression failed or gave no list of scopes',
   ),
+
+  // OAuth 2.0 resource server (OAuth2ResourceServerFilter and its access token resolvers)
+  TG_OAUTH2_RESOLVER_FAILED: entry(
+    'the access token could not be checked: its source gave no usable answer',
+    502,
+    false,
+  ),
+  TG_OAUTH2_HTTPS_REQUIRED: entry('the resource server requires https; the request came over http', 403),
+  TG_OAUTH2_REQUIRED_SCOPES: entry('the scopes the resource requires could not be evaluated', 500, false),
   // Sessions (warnings and debug lines: a session problem never fails a request)
   TG_SESSION_UNREADABLE: entry('a JWT session cookie does not open or has expired; the session is empty'),
   TG_SESSION_TOO_LARGE: entry('the JWT session cookie would be over 4096 bytes; it is not saved'),

@@ -23,6 +23,7 @@ export type Kind =
   | 'SecretStore'
   | 'Service'
   | 'ResourceAccess'
+  | 'AccessTokenResolver'
   | 'Decorator'
   | 'KeyManager'
   | 'ProxyOptions'

@@ -43,3 +43,30 @@ export function bearerChallenge(status: number, description: string): string | u
   const text = bearerDescription(description);
   return text === '' ? `Bearer error="${error}"` : `Bearer error="${error}", error_description="${text}"`;
 }
+
+/** What a protected resource's challenge says (RFC 6750 §3): the realm, and what went wrong if anything. */
+export interface ResourceChallenge {
+  readonly realm: string;
+  readonly error?: 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+  readonly description?: string;
+  /** The scopes the resource needs, for insufficient_scope. */
+  readonly scopes?: readonly string[];
+}
+
+/**
+ * The `WWW-Authenticate: Bearer` challenge of an OAuth2ResourceServerFilter. A request without a
+ * token gets the realm alone, as RFC 6750 §3.1 asks ("SHOULD NOT include an error code"); the
+ * realm and scope are quoted in the same character set as the description.
+ */
+export function resourceServerChallenge(challenge: ResourceChallenge): string {
+  const parts = [`realm="${bearerDescription(challenge.realm)}"`];
+  if (challenge.error !== undefined) {
+    parts.push(`error="${challenge.error}"`);
+    const text = bearerDescription(challenge.description ?? '');
+    if (text !== '') parts.push(`error_description="${text}"`);
+  }
+  if (challenge.scopes !== undefined && challenge.scopes.length > 0) {
+    parts.push(`scope="${bearerDescription(challenge.scopes.join(' '))}"`);
+  }
+  return `Bearer ${parts.join(', ')}`;
+}

@@ -457,6 +457,49 @@ test('requested_token_type jwt issues a signed JWT (token_type N_A) that can be 
   assert.equal((await introspect(as, again.json.access_token as string)).sub, 'demo');
 });
 
+test('the password grant issues an RFC 9068 JWT for the JWT resource, verifiable with the JWKS and exchangeable', async () => {
+  const answer = await post(
+    as.tokenEndpoint,
+    {
+      grant_type: 'password',
+      username: 'demo',
+      password: 'Ch4ng31t',
+      scope: 'mail',
+      resource: as.jwtResource,
+    },
+    basic('client-application', 'password'),
+  );
+  assert.equal(answer.status, 200, answer.text);
+  const token = answer.json.access_token as string;
+  assert.equal(answer.json.token_type, 'Bearer');
+  const jwks = (await (await fetch(as.jwksUri)).json()) as JSONWebKeySet;
+  const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(jwks), {
+    issuer: as.issuer,
+    audience: as.jwtResource,
+  });
+  assert.equal(protectedHeader.typ, 'at+jwt');
+  assert.equal(payload.sub, 'demo');
+  assert.equal(payload.scope, 'mail');
+  assert.equal(payload.client_id, 'client-application');
+  const introspected = await post(as.introspectionEndpoint, { token }, basic('ig_agent', 'password'));
+  assert.equal(introspected.status, 400, 'a resource server verifies it itself');
+  assert.equal(introspected.json.error, 'unsupported_token_type');
+
+  const exchanged = await post(as.tokenEndpoint, exchangeForm(token, { scope: 'mail' }), service);
+  assert.equal(exchanged.status, 200, exchanged.text);
+  const info = await introspect(as, exchanged.json.access_token as string);
+  assert.equal(info.active, true);
+  assert.equal(info.sub, 'demo');
+
+  const other = await post(
+    as.tokenEndpoint,
+    { grant_type: 'password', username: 'demo', password: 'Ch4ng31t', resource: 'https://elsewhere.test' },
+    basic('client-application', 'password'),
+  );
+  assert.equal(other.status, 400);
+  assert.equal(other.json.error, 'invalid_target');
+});
+
 test('private_key_jwt client authenticates with a registered key and either token endpoint as aud', async () => {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' };

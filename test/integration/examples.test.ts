@@ -507,3 +507,57 @@ describe('examples/failure-handling', () => {
     }
   });
 });
+
+describe('examples/protected-api', () => {
+  let ex: Example;
+  before(async () => {
+    ex = await startExample('protected-api', { spy: true });
+  });
+  after(() => ex.close());
+
+  const jwtToken = async (scope: string): Promise<string> => {
+    const answer = await call(`${ex.amUrl}oauth2/access_token`, {
+      headers: basic('client-application:password'),
+      form: {
+        grant_type: 'password',
+        username: 'demo',
+        password: 'Ch4ng31t',
+        scope,
+        resource: ex.demo.authorizationServer!.jwtResource,
+      },
+    });
+    assert.equal(answer.status, 200, answer.text);
+    return json(answer).access_token as string;
+  };
+
+  for (const variant of ['introspected', 'jwt'] as const) {
+    test(`${variant}: the caller's token is checked, then exchanged; the API gets the narrower one`, async () => {
+      const token = variant === 'jwt' ? await jwtToken('mail employeenumber') : await userToken(ex.amUrl);
+      const res = await call(`${ex.gateway}/${variant}/orders`, { headers: bearer(token) });
+      assert.equal(res.status, 200, res.text);
+      const seen = JSON.parse(res.text) as ApiAnswer;
+      assert.equal(seen.path, `/${variant}/orders`);
+      assert.equal(seen.token.sub, 'demo');
+      assert.equal(seen.token.client_id, 'serviceConfidentialClient');
+      assert.equal(seen.token.scope, 'mail');
+      assert.equal(seen.token.aud, 'sample-api');
+      assert.notEqual(ex.spy!.requests.at(-1)!.headers.authorization, `Bearer ${token}`);
+    });
+
+    test(`${variant}: no token, a bad token, a token without mail: refused, the API not called`, async () => {
+      const before = ex.spy!.requests.length;
+      const none = await call(`${ex.gateway}/${variant}/orders`);
+      assert.equal(none.status, 401);
+      assert.equal(none.headers['www-authenticate'], 'Bearer realm="sample-api"');
+      const bad = await call(`${ex.gateway}/${variant}/orders`, { headers: bearer('nope') });
+      assert.equal(bad.status, 401);
+      assert.match(String(bad.headers['www-authenticate']), /error="invalid_token"/);
+      const narrow =
+        variant === 'jwt' ? await jwtToken('employeenumber') : await userToken(ex.amUrl, 'employeenumber');
+      const refused = await call(`${ex.gateway}/${variant}/orders`, { headers: bearer(narrow) });
+      assert.equal(refused.status, 403);
+      assert.match(String(refused.headers['www-authenticate']), /error="insufficient_scope"/);
+      assert.equal(ex.spy!.requests.length, before);
+    });
+  }
+});

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { bearerChallenge, bearerDescription } from '../../../src/oauth2/bearer-challenge.js';
+import {
+  bearerChallenge,
+  bearerDescription,
+  resourceServerChallenge,
+} from '../../../src/oauth2/bearer-challenge.js';
 
 describe('the Bearer challenge of a default failure answer (RFC 6750 §3)', () => {
   test('each 4xx gets the RFC 6750 §3.1 error of its status, with the description', () => {
@@ -38,5 +42,29 @@ describe('the Bearer challenge of a default failure answer (RFC 6750 §3)', () =
       const text = bearerDescription(`a${String.fromCodePoint(code)}b`);
       assert.match(text, /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/, `U+${code.toString(16)}`);
     }
+  });
+});
+
+describe("a protected resource's challenge (RFC 6750 §3)", () => {
+  test('no token: the realm alone, with no error code', () => {
+    assert.equal(resourceServerChallenge({ realm: 'OpenIG' }), 'Bearer realm="OpenIG"');
+  });
+
+  test('an invalid token: realm, error and description', () => {
+    assert.equal(
+      resourceServerChallenge({
+        realm: 'api',
+        error: 'invalid_token',
+        description: 'the token has "expired"',
+      }),
+      `Bearer realm="api", error="invalid_token", error_description="the token has 'expired'"`,
+    );
+  });
+
+  test('insufficient scope names the scopes required; quotes in the realm cannot break out', () => {
+    assert.equal(
+      resourceServerChallenge({ realm: 'a"b', error: 'insufficient_scope', scopes: ['mail', 'profile'] }),
+      `Bearer realm="a'b", error="insufficient_scope", scope="mail profile"`,
+    );
   });
 });
