@@ -6,7 +6,8 @@ export const scriptableHandlerType = defineType<ScriptConfig, Handler>({
   type: 'ScriptableHandler',
   aliases: ['org.forgerock.openig.handler.ScriptableHandler'],
   kind: 'Handler',
-  description: 'Answers with the response a JavaScript script builds (QuickJS, with CPU-time and memory limits).',
+  description:
+    'Answers with the response a JavaScript script builds (QuickJS, with CPU-time and memory limits).',
   schema: objectSchema(scriptConfigProperties, ['type']),
   create: (config, context) => {
     const script = new CompiledScript(config, context, false);

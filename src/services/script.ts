@@ -114,7 +114,11 @@ function readSource(config: ScriptConfig, context: CreateContext): string {
   const { place } = context;
   if ((config.source === undefined) === (config.file === undefined)) {
     throw new ConfigErrors([
-      configError('TG_CONFIG_MISSING_PROPERTY', childPlace(place, 'source'), 'give exactly one of "source" and "file"'),
+      configError(
+        'TG_CONFIG_MISSING_PROPERTY',
+        childPlace(place, 'source'),
+        'give exactly one of "source" and "file"',
+      ),
     ]);
   }
   if (config.source !== undefined) {
@@ -219,7 +223,8 @@ function toResponse(value: unknown): Response {
   const headers = toHeaders(value.headers, 'a response');
   const body = entityText(value.entity, headers);
   if (body !== null) headers.set('Content-Length', String(Buffer.byteLength(body)));
-  const reason = typeof value.reason === 'string' && isValidHeaderValue(value.reason) ? value.reason : undefined;
+  const reason =
+    typeof value.reason === 'string' && isValidHeaderValue(value.reason) ? value.reason : undefined;
   return new Response({ status: value.status, reason, headers, entity: new Entity(body) });
 }
 
@@ -284,8 +289,10 @@ export class CompiledScript {
    * given to `next`, if any). Any failure is logged with its code and answered with a 500.
    */
   async run(exchange: Exchange, next?: (exchange: Exchange) => Promise<Response>): Promise<Response> {
-    if (this.#quickJs === undefined) throw new TollgateError('TG_SCRIPT_FAILED', 'the script engine is not started');
-    if (this.#readsEntity) await exchange.request.entity.load(exchange.maxEntityBytes, 'TG_REQUEST_ENTITY_TOO_LARGE');
+    if (this.#quickJs === undefined)
+      throw new TollgateError('TG_SCRIPT_FAILED', 'the script engine is not started');
+    if (this.#readsEntity)
+      await exchange.request.entity.load(exchange.maxEntityBytes, 'TG_REQUEST_ENTITY_TOO_LARGE');
     const credentials = credentialsOf(exchange);
     const call = new ScriptCall(this.#quickJs, this.#limits, this.#name, {
       __log: (level, message) => this.#log(exchange, level, redactText(message, credentials)),
@@ -300,7 +307,8 @@ export class CompiledScript {
       const response = await next(exchange);
       if (result.then !== true) return response;
       exchange.response = response;
-      if (this.#readsEntity) await response.entity.load(exchange.maxEntityBytes, 'TG_UPSTREAM_RESPONSE_TOO_LARGE');
+      if (this.#readsEntity)
+        await response.entity.load(exchange.maxEntityBytes, 'TG_UPSTREAM_RESPONSE_TOO_LARGE');
       const phaseInput = this.#snapshot(exchange);
       const responseInput = {
         status: response.status,

@@ -95,10 +95,19 @@ describe('scripts in routes', () => {
   test('a Groovy route fails at load with TG_CONFIG_GROOVY_UNSUPPORTED, the others keep serving', async () => {
     await tg.writeRoute('groovy.json', {
       condition: "${find(request.uri.path, '^/groovy')}",
-      handler: { type: 'ScriptableHandler', config: { type: 'application/x-groovy', source: 'return response' } },
+      handler: {
+        type: 'ScriptableHandler',
+        config: { type: 'application/x-groovy', source: 'return response' },
+      },
     });
     await eventually(() => {
-      assert.ok(tg.logs.some((l) => l.code === 'TG_CONFIG_GROOVY_UNSUPPORTED' || String(l.msg).includes('TG_CONFIG_GROOVY_UNSUPPORTED')));
+      assert.ok(
+        tg.logs.some(
+          (l) =>
+            l.code === 'TG_CONFIG_GROOVY_UNSUPPORTED' ||
+            String(l.msg).includes('TG_CONFIG_GROOVY_UNSUPPORTED'),
+        ),
+      );
     });
     const answer = await request(`${tg.url}/add/z`, { headers: { 'X-Client': 'c3' } });
     assert.equal(answer.statusCode, 200);
@@ -106,7 +115,10 @@ describe('scripts in routes', () => {
   });
 
   test("a handler script read from the config directory's scripts/js", async () => {
-    await writeFile(join(tg.dir, 'scripts', 'js', 'hello.js'), "return { status: 200, entity: 'hello ' + request.method };\n");
+    await writeFile(
+      join(tg.dir, 'scripts', 'js', 'hello.js'),
+      "return { status: 200, entity: 'hello ' + request.method };\n",
+    );
     // The route was built before the file existed; touching it rebuilds it.
     await tg.writeRoute('hello.json', {
       condition: "${find(request.uri.path, '^/hello')}",

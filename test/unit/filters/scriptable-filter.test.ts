@@ -26,9 +26,10 @@ describe('ScriptableFilter config errors carry a code and a pointer', () => {
     harness().errorsOf([{ name: 'f', type: 'ScriptableFilter', config }]);
 
   test('Groovy fails at load with its own code; other types, a missing source and bad args are refused', () => {
-    assert.deepEqual(errorsOf({ type: 'application/x-groovy', source: 'return next.handle(context, request)' }), [
-      `TG_CONFIG_GROOVY_UNSUPPORTED ${FILE}#/heap/0/config/type`,
-    ]);
+    assert.deepEqual(
+      errorsOf({ type: 'application/x-groovy', source: 'return next.handle(context, request)' }),
+      [`TG_CONFIG_GROOVY_UNSUPPORTED ${FILE}#/heap/0/config/type`],
+    );
     assert.deepEqual(errorsOf({ type: 'text/python', source: 'x' }), [
       `TG_CONFIG_BAD_VALUE ${FILE}#/heap/0/config/type`,
     ]);
@@ -39,7 +40,9 @@ describe('ScriptableFilter config errors carry a code and a pointer', () => {
       `TG_CONFIG_BAD_VALUE ${FILE}#/heap/0/config/args/request`,
       `TG_CONFIG_BAD_VALUE ${FILE}#/heap/0/config/args/not a name`,
     ]);
-    assert.deepEqual(errorsOf(js('return {status: 200')), [`TG_CONFIG_BAD_EXPRESSION ${FILE}#/heap/0/config/source`]);
+    assert.deepEqual(errorsOf(js('return {status: 200')), [
+      `TG_CONFIG_BAD_EXPRESSION ${FILE}#/heap/0/config/source`,
+    ]);
     assert.deepEqual(errorsOf({ type: 'application/javascript', file: 'missing.js' }), [
       `TG_CONFIG_READ ${FILE}#/heap/0/config/file`,
     ]);
@@ -47,7 +50,11 @@ describe('ScriptableFilter config errors carry a code and a pointer', () => {
 
   test('the Groovy error points to the page with the JavaScript samples', () => {
     try {
-      harness().build([{ name: 'f', type: 'ScriptableFilter', config: { type: 'application/x-groovy', source: 'x' } }], 'f', 'Filter');
+      harness().build(
+        [{ name: 'f', type: 'ScriptableFilter', config: { type: 'application/x-groovy', source: 'x' } }],
+        'f',
+        'Filter',
+      );
       assert.fail('built');
     } catch (error) {
       assert.match(String(error), /docs\/scripts\.md/);
@@ -63,7 +70,11 @@ describe('ScriptableFilter', () => {
       js(["request.headers['x-added'] = ['yes', String(args.n)];", 'return next();'], { args: { n: 3 } }),
       h,
     );
-    const { response, body } = await run(filter, h.incoming({ method: 'GET', headers: { 'X-Old': 'o' } }), next);
+    const { response, body } = await run(
+      filter,
+      h.incoming({ method: 'GET', headers: { 'X-Old': 'o' } }),
+      next,
+    );
     assert.equal(response.status, 200);
     assert.equal(body, 'next');
     const sent = next.calls[0]!.request;
@@ -116,7 +127,10 @@ describe('ScriptableFilter', () => {
   test('reads and rewrites the request entity when the script names it', async () => {
     const h = harness();
     const next = recordingNext();
-    const filter = await scriptable(js(['request.entity = request.entity.toUpperCase();', 'return next();']), h);
+    const filter = await scriptable(
+      js(['request.entity = request.entity.toUpperCase();', 'return next();']),
+      h,
+    );
     await run(filter, h.incoming({ body: 'hello' }), next);
     const sent = next.calls[0]!.request;
     assert.equal(sent.entity.string, 'HELLO');
@@ -130,7 +144,7 @@ describe('ScriptableFilter', () => {
       js([
         'globals.count = (globals.count || 0) + 1;',
         'attributes.count = globals.count;',
-        "return { status: 200, entity: { count: globals.count, method: request.method, tx: contexts.transactionId.transactionId.value } };",
+        'return { status: 200, entity: { count: globals.count, method: request.method, tx: contexts.transactionId.transactionId.value } };',
       ]),
       h,
     );
@@ -145,7 +159,10 @@ describe('ScriptableFilter', () => {
 
   test('a script that throws is a coded 500, logged with its line and without the token it repeats', async () => {
     const h = harness();
-    const filter = await scriptable(js(['var x = 1;', "throw new Error('bad ' + request.headers.authorization[0]);"]), h);
+    const filter = await scriptable(
+      js(['var x = 1;', "throw new Error('bad ' + request.headers.authorization[0]);"]),
+      h,
+    );
     const { response } = await run(
       filter,
       h.incoming({ method: 'GET', headers: { Authorization: 'Bearer s3cr3t-token-value' } }),
@@ -164,7 +181,10 @@ describe('ScriptableFilter', () => {
       js(["logger.warn('saw ' + request.headers.authorization[0]);", 'return { status: 204 };']),
       h,
     );
-    const { response } = await run(filter, h.incoming({ method: 'GET', headers: { Authorization: 'Bearer abcdefgh12345' } }));
+    const { response } = await run(
+      filter,
+      h.incoming({ method: 'GET', headers: { Authorization: 'Bearer abcdefgh12345' } }),
+    );
     assert.equal(response.status, 204);
     const line = h.logs.find((l) => l.script === 'f');
     assert.ok(line);
@@ -180,7 +200,12 @@ describe('ScriptableFilter', () => {
     assert.ok(h.logs.some((l) => l.code === 'TG_SCRIPT_TIMEOUT'));
     await h.stop();
     const h2 = harness();
-    const hog = await scriptable(js('var a = new Array(4000000).fill(1); return next();', { limits: { memoryBytes: 2097152, timeMs: 5000 } }), h2);
+    const hog = await scriptable(
+      js('var a = new Array(4000000).fill(1); return next();', {
+        limits: { memoryBytes: 2097152, timeMs: 5000 },
+      }),
+      h2,
+    );
     assert.equal((await run(hog, h2.incoming({ method: 'GET' }))).response.status, 500);
     assert.ok(h2.logs.some((l) => l.code === 'TG_SCRIPT_FAILED'));
     await h2.stop();
@@ -208,7 +233,11 @@ describe('ScriptableFilter', () => {
     const h = harness();
     const upstream: Handler = {
       handle: async () =>
-        new Response({ status: 404, headers: Headers.fromRecord({ 'X-Up': 'u' }), entity: new Entity('gone') }),
+        new Response({
+          status: 404,
+          headers: Headers.fromRecord({ 'X-Up': 'u' }),
+          entity: new Entity('gone'),
+        }),
     };
     const filter = await scriptable(
       js("return next(function (r) { return { status: 200, entity: r.headers['x-up'][0] + r.status }; });"),

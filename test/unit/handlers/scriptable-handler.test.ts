@@ -13,7 +13,9 @@ describe('ScriptableHandler', () => {
           type: 'ScriptableHandler',
           config: {
             type: 'application/javascript',
-            source: ["return { status: 200, headers: { 'X-Greeting': greeting }, entity: request.uriParts.path };"],
+            source: [
+              "return { status: 200, headers: { 'X-Greeting': greeting }, entity: request.uriParts.path };",
+            ],
             args: { greeting: 'hello' },
           },
         },
@@ -33,7 +35,13 @@ describe('ScriptableHandler', () => {
   test('has no next: calling it is a coded 500', async () => {
     const h = harness();
     const handler = h.build<Handler>(
-      [{ name: 'h', type: 'ScriptableHandler', config: { type: 'application/javascript', source: 'return next();' } }],
+      [
+        {
+          name: 'h',
+          type: 'ScriptableHandler',
+          config: { type: 'application/javascript', source: 'return next();' },
+        },
+      ],
       'h',
       'Handler',
     );
@@ -45,7 +53,9 @@ describe('ScriptableHandler', () => {
 
   test('Groovy fails at load with TG_CONFIG_GROOVY_UNSUPPORTED', () => {
     assert.deepEqual(
-      harness().errorsOf([{ name: 'h', type: 'ScriptableHandler', config: { type: 'application/x-groovy', file: 'a.groovy' } }]),
+      harness().errorsOf([
+        { name: 'h', type: 'ScriptableHandler', config: { type: 'application/x-groovy', file: 'a.groovy' } },
+      ]),
       [`TG_CONFIG_GROOVY_UNSUPPORTED ${FILE}#/heap/0/config/type`],
     );
   });
