@@ -93,7 +93,9 @@ export class ScriptCall {
     return output;
   }
 
+  /** Frees the interpreter; a second call does nothing. */
   dispose(): void {
+    if (!this.#context.alive) return;
     this.#context.dispose();
     this.#runtime.dispose();
   }

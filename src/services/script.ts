@@ -222,7 +222,8 @@ function toResponse(value: unknown): Response {
   }
   const headers = toHeaders(value.headers, 'a response');
   const body = entityText(value.entity, headers);
-  if (body !== null) headers.set('Content-Length', String(Buffer.byteLength(body)));
+  if (body === null) headers.delete('Content-Length');
+  else headers.set('Content-Length', String(Buffer.byteLength(body)));
   const reason =
     typeof value.reason === 'string' && isValidHeaderValue(value.reason) ? value.reason : undefined;
   return new Response({ status: value.status, reason, headers, entity: new Entity(body) });
@@ -251,6 +252,7 @@ export class CompiledScript {
   readonly #limits: ScriptLimits;
   readonly #code: string;
   readonly #readsEntity: boolean;
+  readonly #readsSession: boolean;
   readonly #args: unknown;
   readonly #withNext: boolean;
   #quickJs: QuickJSWASMModule | undefined;
@@ -276,6 +278,8 @@ export class CompiledScript {
     this.#limits = { ...DEFAULT_SCRIPT_LIMITS, ...config.limits };
     // A script that never names `entity` does not make the gateway buffer bodies for it.
     this.#readsEntity = /\bentity\b/.test(source);
+    // Nor load a session (a store read, a cookie opened) that it never names.
+    this.#readsSession = /\bsession\b/.test(source);
     this.#args = plainData(config.args ?? {});
     this.#withNext = withNext;
     context.onStart(async () => {
@@ -298,33 +302,48 @@ export class CompiledScript {
       __log: (level, message) => this.#log(exchange, level, redactText(message, credentials)),
     });
     try {
-      const snapshot = this.#snapshot(exchange);
-      const output = JSON.parse(call.evaluate(this.#code, JSON.stringify(snapshot))) as PhaseOutput;
-      this.#writeBack(exchange, snapshot, output);
-      const result = output.result;
-      if (!(this.#withNext && isRecord(result) && result.next === true && next)) return toResponse(result);
-      this.#applyRequest(exchange, output.request);
+      const first = this.#guard(exchange, credentials, () => {
+        const snapshot = this.#snapshot(exchange);
+        const output = JSON.parse(call.evaluate(this.#code, JSON.stringify(snapshot))) as PhaseOutput;
+        this.#writeBack(exchange, snapshot, output);
+        const result = output.result;
+        if (!(this.#withNext && next && isRecord(result) && result.next === true)) return toResponse(result);
+        this.#applyRequest(exchange, output.request);
+        return { then: result.then === true };
+      });
+      if (first instanceof Response || next === undefined) return first as Response;
+      // The interpreter is only kept across the downstream call when the script asked for the response.
+      if (!first.then) call.dispose();
       const response = await next(exchange);
-      if (result.then !== true) return response;
+      if (!first.then) return response;
       exchange.response = response;
       if (this.#readsEntity)
         await response.entity.load(exchange.maxEntityBytes, 'TG_UPSTREAM_RESPONSE_TOO_LARGE');
-      const phaseInput = this.#snapshot(exchange);
-      const responseInput = {
-        status: response.status,
-        reason: response.reason ?? null,
-        headers: headerMap(response.headers),
-        entity: this.#readsEntity ? response.entity.string : null,
-      };
-      const phase = JSON.parse(
-        call.evaluate(RESPONSE_PHASE, JSON.stringify({ response: responseInput })),
-      ) as PhaseOutput;
-      this.#writeBack(exchange, phaseInput, phase);
-      return this.#answer(response, phase.result);
-    } catch (error) {
-      return this.#failure(exchange, error, credentials);
+      return this.#guard(exchange, credentials, () => {
+        const phaseInput = this.#snapshot(exchange);
+        const responseInput = {
+          status: response.status,
+          reason: response.reason ?? null,
+          headers: headerMap(response.headers),
+          entity: this.#readsEntity ? response.entity.string : null,
+        };
+        const phase = JSON.parse(
+          call.evaluate(RESPONSE_PHASE, JSON.stringify({ response: responseInput })),
+        ) as PhaseOutput;
+        this.#writeBack(exchange, phaseInput, phase);
+        return this.#answer(response, phase.result);
+      });
     } finally {
       call.dispose();
+    }
+  }
+
+  /** Runs one step of the script; a failure of the script is logged and answered with a 500. */
+  #guard<T>(exchange: Exchange, credentials: readonly string[], step: () => T): T | Response {
+    try {
+      return step();
+    } catch (error) {
+      return this.#failure(exchange, error, credentials);
     }
   }
 
@@ -335,6 +354,8 @@ export class CompiledScript {
   #answer(original: Response, result: unknown): Response {
     const response = toResponse(result);
     if (this.#readsEntity || !isRecord(result) || (result.entity ?? null) !== null) return response;
+    const length = original.headers.get('Content-Length');
+    if (length) response.headers.set('Content-Length', length);
     return new Response({
       status: response.status,
       reason: response.reason,
@@ -364,7 +385,7 @@ export class CompiledScript {
       contexts: plainData(exchange.contexts),
       attributes: plainData(exchange.attributes) ?? {},
       globals: this.#globals,
-      session: exchange.session ? (plainData(exchange.session.toRecord()) ?? {}) : null,
+      session: this.#readsSession && exchange.session ? (plainData(exchange.session.toRecord()) ?? {}) : null,
       args: this.#args,
     };
   }

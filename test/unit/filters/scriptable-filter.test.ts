@@ -247,4 +247,15 @@ describe('ScriptableFilter', () => {
     assert.equal(body, 'u404');
     await h.stop();
   });
+
+  test("a failure behind next() is not the script's: it goes on as it was", async () => {
+    const h = harness();
+    const failing: Handler = {
+      handle: () => Promise.reject(new Error('downstream broke')),
+    };
+    const filter = await scriptable(js('return next(function (r) { return r; });'), h);
+    await assert.rejects(filter.filter(h.incoming({ method: 'GET' }), failing), /downstream broke/);
+    assert.ok(!h.logs.some((l) => l.code === 'TG_SCRIPT_FAILED'));
+    await h.stop();
+  });
 });
