@@ -9,6 +9,7 @@ import { oauth2ResourceServerFilterType } from './filters/oauth2-resource-server
 import { locationHeaderFilterType } from './filters/location-header-filter.js';
 import { oauth2TokenExchangeFilterType } from './filters/oauth2-token-exchange-filter.js';
 import { privateKeyJwtClientAuthenticationFilterType } from './filters/private-key-jwt-client-authentication-filter.js';
+import { scriptableFilterType } from './filters/scriptable-filter.js';
 import { staticRequestFilterType } from './filters/static-request-filter.js';
 import { switchFilterType } from './filters/switch-filter.js';
 import { throttlingFilterType } from './filters/throttling-filter.js';
@@ -19,6 +20,7 @@ import { clientHandlerType } from './handlers/client-handler.js';
 import { dispatchHandlerType } from './handlers/dispatch-handler.js';
 import { forgeRockClientHandlerType } from './handlers/forge-rock-client-handler.js';
 import { reverseProxyHandlerType } from './handlers/reverse-proxy-handler.js';
+import { scriptableHandlerType } from './handlers/scriptable-handler.js';
 import { sequenceHandlerType } from './handlers/sequence-handler.js';
 import { staticResponseHandlerType } from './handlers/static-response-handler.js';
 import { routerType } from './router/router.js';
@@ -97,6 +99,8 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   redisExchangeCacheType,
   reverseProxyHandlerType,
   routerType,
+  scriptableFilterType,
+  scriptableHandlerType,
   scriptableResourceAccessType,
   secretsKeyManagerType,
   secretsProviderType,

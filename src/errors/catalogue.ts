@@ -45,6 +45,9 @@ export const errorCatalogue = Object.freeze({
   TG_CONFIG_JWT_SESSION_KEYSTORE: entry(
     'JwtSession keystore, alias and password: give keys through secret stores',
   ),
+  TG_CONFIG_GROOVY_UNSUPPORTED: entry(
+    'a Groovy script cannot run on Node: write it in JavaScript (docs/scripts.md)',
+  ),
 
   // Start-up and listeners
   TG_START_LISTEN: entry('a listener cannot be opened'),
@@ -124,6 +127,8 @@ export const errorCatalogue = Object.freeze({
   TG_RESOURCE_ACCESS_FAILED: entry(
     'the ScriptableResourceAccess expression failed or gave no list of scopes',
   ),
+  TG_SCRIPT_FAILED: entry('a script threw, ran out of memory or returned no usable answer'),
+  TG_SCRIPT_TIMEOUT: entry('a script ran past its CPU time limit and was stopped'),
 
   // OAuth 2.0 resource server (OAuth2ResourceServerFilter and its access token resolvers)
   TG_OAUTH2_RESOLVER_FAILED: entry(

@@ -55,6 +55,8 @@ export interface Harness {
   errorsOf(heap: unknown[]): string[];
   /** An exchange for an incoming request, as the server builds it, logging into `logs`. */
   incoming(init?: IncomingInit, cancellation?: Cancellation): Exchange;
+  /** Starts the heap `build` made (what types with `onStart` work need before a request). */
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -148,6 +150,9 @@ export function harness(
         cancellation,
         transactionId: 'tx-1',
       });
+    },
+    async start() {
+      await heap?.start();
     },
     async stop() {
       await heap?.stop();
