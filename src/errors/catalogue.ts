@@ -39,6 +39,7 @@ export const errorCatalogue = Object.freeze({
   TG_CONFIG_JWT_SESSION_KEYSTORE: entry(
     'JwtSession keystore, alias and password: give keys through secret stores',
   ),
+  TG_CONFIG_JWT_ENCRYPTION: entry('encrypted JWTs and JWT customizers are not supported'),
 
   // Start-up and listeners
   TG_START_LISTEN: entry('a listener cannot be opened'),

@@ -29,6 +29,7 @@ describe('the built-in types', () => {
       InMemorySessionManager: 'SessionManager',
       JwkSetSecretStore: 'SecretStore',
       JwtSession: 'SessionManager',
+      JwtValidationFilter: 'Filter',
       LocationHeaderFilter: 'Filter',
       MappedThrottlingPolicy: 'ThrottlingPolicy',
       OAuth2TokenExchangeFilter: 'Filter',
