@@ -5,6 +5,7 @@ import { clientSecretPostAuthenticationFilterType } from './filters/client-secre
 import { conditionEnforcementFilterType } from './filters/condition-enforcement-filter.js';
 import { conditionalFilterType } from './filters/conditional-filter.js';
 import { headerFilterType } from './filters/header-filter.js';
+import { jwtBuilderFilterType } from './filters/jwt-builder-filter.js';
 import { jwtValidationFilterType } from './filters/jwt-validation-filter.js';
 import { locationHeaderFilterType } from './filters/location-header-filter.js';
 import { oauth2TokenExchangeFilterType } from './filters/oauth2-token-exchange-filter.js';
@@ -67,6 +68,7 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   headerFilterType,
   inMemorySessionManagerType,
   jwkSetSecretStoreType,
+  jwtBuilderFilterType,
   jwtSessionType,
   jwtValidationFilterType,
   locationHeaderFilterType,

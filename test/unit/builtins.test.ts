@@ -28,6 +28,7 @@ describe('the built-in types', () => {
       HeaderFilter: 'Filter',
       InMemorySessionManager: 'SessionManager',
       JwkSetSecretStore: 'SecretStore',
+      JwtBuilderFilter: 'Filter',
       JwtSession: 'SessionManager',
       JwtValidationFilter: 'Filter',
       LocationHeaderFilter: 'Filter',
