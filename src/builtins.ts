@@ -1,5 +1,6 @@
 import { assignmentFilterType } from './filters/assignment-filter.js';
 import { chainOfFiltersType } from './filters/chain-of-filters.js';
+import { clientCredentialsOAuth2ClientFilterType } from './filters/client-credentials-oauth2-client-filter.js';
 import { clientSecretBasicAuthenticationFilterType } from './filters/client-secret-basic-authentication-filter.js';
 import { clientSecretPostAuthenticationFilterType } from './filters/client-secret-post-authentication-filter.js';
 import { conditionEnforcementFilterType } from './filters/condition-enforcement-filter.js';
@@ -57,6 +58,7 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   chainOfFiltersType,
   chainType,
   clientHandlerType,
+  clientCredentialsOAuth2ClientFilterType,
   clientSecretBasicAuthenticationFilterType,
   clientSecretPostAuthenticationFilterType,
   conditionEnforcementFilterType,

@@ -117,6 +117,7 @@ export const errorCatalogue = Object.freeze({
     'the ScriptableResourceAccess expression failed or gave no list of scopes',
   ),
   TG_JWT_BUILD_FAILED: entry('the JwtBuilderFilter template gave no map of claims'),
+  TG_OAUTH2_CLIENT_CREDENTIALS: entry('the client_credentials grant gave no access token'),
   // Sessions (warnings and debug lines: a session problem never fails a request)
   TG_SESSION_UNREADABLE: entry('a JWT session cookie does not open or has expired; the session is empty'),
   TG_SESSION_TOO_LARGE: entry('the JWT session cookie would be over 4096 bytes; it is not saved'),

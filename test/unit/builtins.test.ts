@@ -17,6 +17,7 @@ describe('the built-in types', () => {
       Chain: 'Handler',
       ChainOfFilters: 'Filter',
       ClientHandler: 'Handler',
+      ClientCredentialsOAuth2ClientFilter: 'Filter',
       ClientSecretBasicAuthenticationFilter: 'Filter',
       ClientSecretPostAuthenticationFilter: 'Filter',
       ConditionEnforcementFilter: 'Filter',
