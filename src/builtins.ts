@@ -1,10 +1,13 @@
 import { assignmentFilterType } from './filters/assignment-filter.js';
 import { chainOfFiltersType } from './filters/chain-of-filters.js';
+import { clientCredentialsOAuth2ClientFilterType } from './filters/client-credentials-oauth2-client-filter.js';
 import { clientSecretBasicAuthenticationFilterType } from './filters/client-secret-basic-authentication-filter.js';
 import { clientSecretPostAuthenticationFilterType } from './filters/client-secret-post-authentication-filter.js';
 import { conditionEnforcementFilterType } from './filters/condition-enforcement-filter.js';
 import { conditionalFilterType } from './filters/conditional-filter.js';
 import { headerFilterType } from './filters/header-filter.js';
+import { jwtBuilderFilterType } from './filters/jwt-builder-filter.js';
+import { jwtValidationFilterType } from './filters/jwt-validation-filter.js';
 import { oauth2ResourceServerFilterType } from './filters/oauth2-resource-server-filter.js';
 import { locationHeaderFilterType } from './filters/location-header-filter.js';
 import { oauth2TokenExchangeFilterType } from './filters/oauth2-token-exchange-filter.js';
@@ -75,6 +78,7 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   chainOfFiltersType,
   chainType,
   clientHandlerType,
+  clientCredentialsOAuth2ClientFilterType,
   clientSecretBasicAuthenticationFilterType,
   clientSecretPostAuthenticationFilterType,
   clientTlsOptionsType,
@@ -88,8 +92,10 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   headerFilterType,
   inMemorySessionManagerType,
   jwkSetSecretStoreType,
+  jwtBuilderFilterType,
   oauth2ResourceServerFilterType,
   jwtSessionType,
+  jwtValidationFilterType,
   locationHeaderFilterType,
   mappedThrottlingPolicyType,
   noProxyOptionsType,

@@ -45,6 +45,7 @@ export const errorCatalogue = Object.freeze({
   TG_CONFIG_JWT_SESSION_KEYSTORE: entry(
     'JwtSession keystore, alias and password: give keys through secret stores',
   ),
+  TG_CONFIG_JWT_ENCRYPTION: entry('encrypted JWTs and JWT customizers are not supported'),
   TG_CONFIG_GROOVY_UNSUPPORTED: entry(
     'a Groovy script cannot run on Node: write it in JavaScript (docs/scripts.md)',
   ),
@@ -127,6 +128,8 @@ export const errorCatalogue = Object.freeze({
   TG_RESOURCE_ACCESS_FAILED: entry(
     'the ScriptableResourceAccess expression failed or gave no list of scopes',
   ),
+  TG_JWT_BUILD_FAILED: entry('the JwtBuilderFilter template gave no map of claims'),
+  TG_OAUTH2_CLIENT_CREDENTIALS: entry('the client_credentials grant gave no access token'),
   TG_SCRIPT_FAILED: entry('a script threw, ran out of memory or returned no usable answer'),
   TG_SCRIPT_TIMEOUT: entry('a script ran past its CPU time limit and was stopped'),
 

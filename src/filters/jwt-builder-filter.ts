@@ -1,0 +1,188 @@
+import { SignJWT, UnsecuredJWT, type JWTPayload } from 'jose';
+import { expressionSchema, objectSchema } from '../config/schema.js';
+import type { CompiledTemplate } from '../el/api.js';
+import {
+  childPlace,
+  ConfigErrors,
+  configError,
+  TollgateError,
+  type Place,
+} from '../errors/tollgate-error.js';
+import { entityNeeds, loadEntities } from '../http/entity-loading.js';
+import type { Exchange } from '../http/exchange.js';
+import { defineType, type CreateContext, type Filter } from '../heap/types.js';
+import { resolveSecretsProvider, secretsProviderSchema } from '../secrets/secret-store-types.js';
+import type { CryptoKeyLike } from '../secrets/secret.js';
+
+/** The JWS algorithms a signature may name: HMAC ones sign with a secret, the others with a key. */
+const SIGNATURE_ALGORITHMS = Object.freeze([
+  'HS256',
+  'HS384',
+  'HS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const);
+type SignatureAlgorithm = (typeof SIGNATURE_ALGORITHMS)[number];
+
+interface JwtBuilderFilterConfig {
+  template: string | Record<string, unknown>;
+  secretsProvider?: unknown;
+  signature?: {
+    secretId: string;
+    algorithm?: SignatureAlgorithm;
+    includeKeyId?: boolean;
+    encryption?: unknown;
+  };
+  encryption?: unknown;
+}
+
+/** A template value compiled once: strings are runtime expressions, objects and arrays hold more. */
+type CompiledValue =
+  | { readonly kind: 'expression'; readonly template: CompiledTemplate }
+  | { readonly kind: 'object'; readonly entries: readonly (readonly [string, CompiledValue])[] }
+  | { readonly kind: 'array'; readonly items: readonly CompiledValue[] }
+  | { readonly kind: 'literal'; readonly value: unknown };
+
+function compileValue(
+  value: unknown,
+  context: CreateContext,
+  place: Place,
+  templates: CompiledTemplate[],
+): CompiledValue {
+  if (typeof value === 'string') {
+    const template = context.template(value, place);
+    templates.push(template);
+    return { kind: 'expression', template };
+  }
+  if (Array.isArray(value)) {
+    return {
+      kind: 'array',
+      items: value.map((item, i) => compileValue(item, context, childPlace(place, i), templates)),
+    };
+  }
+  if (typeof value === 'object' && value !== null) {
+    return {
+      kind: 'object',
+      entries: Object.entries(value).map(
+        ([name, item]) => [name, compileValue(item, context, childPlace(place, name), templates)] as const,
+      ),
+    };
+  }
+  return { kind: 'literal', value };
+}
+
+function evaluateValue(value: CompiledValue, exchange: Exchange): unknown {
+  switch (value.kind) {
+    case 'expression':
+      return value.template.evaluate(exchange);
+    case 'array':
+      return value.items.map((item) => evaluateValue(item, exchange));
+    case 'object': {
+      const result: Record<string, unknown> = {};
+      for (const [name, item] of value.entries) {
+        const evaluated = evaluateValue(item, exchange);
+        // PingGateway leaves out claims whose expression gives null.
+        if (evaluated !== null && evaluated !== undefined) result[name] = evaluated;
+      }
+      return result;
+    }
+    case 'literal':
+      return value.value;
+  }
+}
+
+export const jwtBuilderFilterType = defineType<JwtBuilderFilterConfig, Filter>({
+  type: 'JwtBuilderFilter',
+  kind: 'Filter',
+  description:
+    'Builds a JWT from the template (runtime expressions), signed with signature.secretId or unsigned, into contexts.jwtBuilder.value.',
+  schema: objectSchema(
+    {
+      template: { type: ['string', 'object'] },
+      secretsProvider: secretsProviderSchema,
+      signature: objectSchema(
+        {
+          secretId: { ...expressionSchema, minLength: 1 },
+          algorithm: { enum: [...SIGNATURE_ALGORITHMS] },
+          includeKeyId: { type: 'boolean' },
+          encryption: { type: 'object' },
+        },
+        ['secretId'],
+      ),
+      encryption: { type: 'object' },
+    },
+    ['template'],
+  ),
+  create: (config, context) => {
+    const { place } = context;
+    const refuseEncryption = (encryptionPlace: Place): never => {
+      throw new ConfigErrors([
+        configError('TG_CONFIG_JWT_ENCRYPTION', encryptionPlace, 'encrypted JWTs are not supported'),
+      ]);
+    };
+    if (config.encryption !== undefined) refuseEncryption(childPlace(place, 'encryption'));
+    if (config.signature?.encryption !== undefined) {
+      refuseEncryption(childPlace(place, 'signature', 'encryption'));
+    }
+    const templates: CompiledTemplate[] = [];
+    const template = compileValue(config.template, context, childPlace(place, 'template'), templates);
+    const needs = entityNeeds(templates);
+    let sign: ((claims: JWTPayload) => Promise<string>) | undefined;
+    if (config.signature !== undefined) {
+      const signaturePlace = childPlace(place, 'signature');
+      if (config.secretsProvider === undefined) {
+        throw new ConfigErrors([
+          configError(
+            'TG_CONFIG_MISSING_PROPERTY',
+            childPlace(place, 'secretsProvider'),
+            'a signature needs a secretsProvider',
+          ),
+        ]);
+      }
+      const provider = resolveSecretsProvider(
+        config.secretsProvider,
+        context,
+        childPlace(place, 'secretsProvider'),
+      );
+      const secretId = String(
+        context.configValue(config.signature.secretId, childPlace(signaturePlace, 'secretId')),
+      );
+      const algorithm = config.signature.algorithm ?? 'RS256';
+      const includeKeyId = config.signature.includeKeyId ?? true;
+      // Looked up per request, so a rotated key signs without a reload.
+      sign = async (claims) => {
+        let key: CryptoKeyLike | Uint8Array;
+        let kid: string | undefined;
+        if (algorithm.startsWith('HS')) {
+          key = (await provider.getSecret(secretId)).reveal();
+        } else {
+          ({ key, kid } = await provider.getKey(secretId));
+        }
+        const header = { alg: algorithm, typ: 'JWT', ...(includeKeyId && kid !== undefined ? { kid } : {}) };
+        return new SignJWT(claims).setProtectedHeader(header).sign(key);
+      };
+    }
+    return {
+      async filter(exchange, next) {
+        await loadEntities(exchange, needs);
+        const claims = evaluateValue(template, exchange);
+        if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
+          throw new TollgateError('TG_JWT_BUILD_FAILED', 'the template gave no map of claims');
+        }
+        // Expressions give gateway objects (headers, forms) too; a claims set holds their JSON form.
+        const payload = JSON.parse(JSON.stringify(claims)) as JWTPayload;
+        const value = sign ? await sign(payload) : new UnsecuredJWT(payload).encode();
+        exchange.contexts.jwtBuilder = Object.freeze({ value, claims: Object.freeze({ ...payload }) });
+        return next.handle(exchange);
+      },
+    };
+  },
+});
