@@ -4,6 +4,7 @@ import { clientSecretBasicAuthenticationFilterType } from './filters/client-secr
 import { clientSecretPostAuthenticationFilterType } from './filters/client-secret-post-authentication-filter.js';
 import { conditionEnforcementFilterType } from './filters/condition-enforcement-filter.js';
 import { conditionalFilterType } from './filters/conditional-filter.js';
+import { corsFilterType } from './filters/cors-filter.js';
 import { headerFilterType } from './filters/header-filter.js';
 import { locationHeaderFilterType } from './filters/location-header-filter.js';
 import { oauth2TokenExchangeFilterType } from './filters/oauth2-token-exchange-filter.js';
@@ -59,6 +60,7 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   clientSecretPostAuthenticationFilterType,
   conditionEnforcementFilterType,
   conditionalFilterType,
+  corsFilterType,
   defaultRateThrottlingPolicyType,
   dispatchHandlerType,
   fileSystemSecretStoreType,

@@ -21,6 +21,7 @@ describe('the built-in types', () => {
       ClientSecretPostAuthenticationFilter: 'Filter',
       ConditionEnforcementFilter: 'Filter',
       ConditionalFilter: 'Filter',
+      CorsFilter: 'Filter',
       DefaultRateThrottlingPolicy: 'ThrottlingPolicy',
       DispatchHandler: 'Handler',
       FileSystemSecretStore: 'SecretStore',
@@ -78,6 +79,7 @@ describe('the built-in types', () => {
       ],
       ConditionEnforcementFilter: ['org.forgerock.openig.filter.ConditionEnforcementFilter'],
       ConditionalFilter: ['org.forgerock.openig.filter.ConditionalFilterHeaplet'],
+      CorsFilter: ['org.forgerock.openig.filter.CorsFilterHeaplet'],
       DefaultRateThrottlingPolicy: [
         'org.forgerock.openig.filter.throttling.DefaultRateThrottlingPolicyHeaplet',
       ],

@@ -1,0 +1,99 @@
+// CorsFilter and the other access filters in routes, over real sockets: a client, the gateway and
+// a backend that records what reaches it.
+import assert from 'node:assert/strict';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { request } from 'undici';
+import { startTestGateway, type TestGateway } from '../fixtures/gateway.js';
+
+describe('access filters in routes', () => {
+  let backend: Server;
+  let backendUrl: string;
+  const seen: { method: string; url: string; headers: IncomingHttpHeaders }[] = [];
+  let tg: TestGateway;
+
+  before(async () => {
+    backend = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+        res.writeHead(200, { 'X-Total': '7' }).end(`backend ${req.method} ${req.url}`);
+      });
+    });
+    await new Promise<void>((done) => backend.listen(0, '127.0.0.1', done));
+    backendUrl = `http://127.0.0.1:${(backend.address() as AddressInfo).port}`;
+    tg = await startTestGateway({
+      routes: {
+        'cors.json': {
+          condition: "${find(request.uri.path, '^/cors')}",
+          baseURI: backendUrl,
+          handler: {
+            type: 'Chain',
+            config: {
+              filters: [
+                {
+                  type: 'CorsFilter',
+                  config: {
+                    policies: [
+                      {
+                        acceptedOrigins: ['https://app.example.com'],
+                        acceptedMethods: ['GET', 'PUT'],
+                        acceptedHeaders: ['Authorization'],
+                        exposedHeaders: ['X-Total'],
+                        maxAge: '1 hour',
+                      },
+                    ],
+                  },
+                },
+              ],
+              handler: 'ReverseProxyHandler',
+            },
+          },
+        },
+      },
+    });
+  });
+
+  after(async () => {
+    await tg.close();
+    await new Promise((done) => backend.close(done));
+  });
+
+  test('the CorsFilter answers a preflight itself', async () => {
+    const before = seen.length;
+    const response = await request(`${tg.url}/cors/items`, {
+      method: 'OPTIONS',
+      headers: {
+        Origin: 'https://app.example.com',
+        'Access-Control-Request-Method': 'PUT',
+        'Access-Control-Request-Headers': 'authorization',
+      },
+    });
+    await response.body.dump();
+    assert.equal(response.statusCode, 200);
+    assert.equal(response.headers['access-control-allow-origin'], 'https://app.example.com');
+    assert.equal(response.headers['access-control-allow-methods'], 'PUT');
+    assert.equal(response.headers['access-control-allow-headers'], 'authorization');
+    assert.equal(response.headers['access-control-max-age'], '3600');
+    assert.equal(seen.length, before, 'the backend never sees the preflight');
+  });
+
+  test('an accepted origin’s request reaches the backend and its response carries the CORS headers', async () => {
+    const response = await request(`${tg.url}/cors/items`, {
+      headers: { Origin: 'https://app.example.com' },
+    });
+    assert.equal(await response.body.text(), 'backend GET /cors/items');
+    assert.equal(response.headers['access-control-allow-origin'], 'https://app.example.com');
+    assert.equal(response.headers['access-control-expose-headers'], 'X-Total');
+  });
+
+  test('a refused origin gets 403 without CORS headers and never reaches the backend', async () => {
+    const before = seen.length;
+    const response = await request(`${tg.url}/cors/items`, { headers: { Origin: 'https://evil.example' } });
+    await response.body.dump();
+    assert.equal(response.statusCode, 403);
+    assert.equal(response.headers['access-control-allow-origin'], undefined);
+    assert.equal(seen.length, before);
+  });
+});
