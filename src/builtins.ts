@@ -4,6 +4,7 @@ import { clientSecretBasicAuthenticationFilterType } from './filters/client-secr
 import { clientSecretPostAuthenticationFilterType } from './filters/client-secret-post-authentication-filter.js';
 import { conditionEnforcementFilterType } from './filters/condition-enforcement-filter.js';
 import { conditionalFilterType } from './filters/conditional-filter.js';
+import { cookieFilterType } from './filters/cookie-filter.js';
 import { corsFilterType } from './filters/cors-filter.js';
 import { headerFilterType } from './filters/header-filter.js';
 import { locationHeaderFilterType } from './filters/location-header-filter.js';
@@ -60,6 +61,7 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   clientSecretPostAuthenticationFilterType,
   conditionEnforcementFilterType,
   conditionalFilterType,
+  cookieFilterType,
   corsFilterType,
   defaultRateThrottlingPolicyType,
   dispatchHandlerType,

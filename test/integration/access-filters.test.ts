@@ -18,7 +18,10 @@ describe('access filters in routes', () => {
       req.resume();
       req.on('end', () => {
         seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
-        res.writeHead(200, { 'X-Total': '7' }).end(`backend ${req.method} ${req.url}`);
+        const setCookie = req.url === '/cookies/login' ? ['BACKEND=xyz; Path=/; HttpOnly', 'theme=dark'] : [];
+        res
+          .writeHead(200, { 'X-Total': '7', 'Set-Cookie': setCookie })
+          .end(`backend ${req.method} ${req.url}`);
       });
     });
     await new Promise<void>((done) => backend.listen(0, '127.0.0.1', done));
@@ -47,6 +50,17 @@ describe('access filters in routes', () => {
                   },
                 },
               ],
+              handler: 'ReverseProxyHandler',
+            },
+          },
+        },
+        'cookies.json': {
+          condition: "${find(request.uri.path, '^/cookies')}",
+          baseURI: backendUrl,
+          handler: {
+            type: 'Chain',
+            config: {
+              filters: [{ type: 'CookieFilter', config: { relayed: ['theme'], suppressed: ['tracker'] } }],
               handler: 'ReverseProxyHandler',
             },
           },
@@ -95,5 +109,32 @@ describe('access filters in routes', () => {
     assert.equal(response.statusCode, 403);
     assert.equal(response.headers['access-control-allow-origin'], undefined);
     assert.equal(seen.length, before);
+  });
+
+  test('the CookieFilter keeps a backend’s managed cookie in the session and sends it on later requests', async () => {
+    const login = await request(`${tg.url}/cookies/login`, { headers: { Cookie: 'tracker=1; theme=light' } });
+    await login.body.dump();
+    assert.equal(
+      seen.at(-1)!.headers.cookie,
+      'theme=light',
+      'the suppressed cookie does not reach the backend',
+    );
+    const setCookie = [login.headers['set-cookie'] ?? []].flat();
+    assert.equal(
+      setCookie.some((c) => c.startsWith('BACKEND=')),
+      false,
+      'the managed cookie stays in the gateway',
+    );
+    assert.equal(setCookie.includes('theme=dark'), true, 'a relayed cookie reaches the client');
+    const sessionCookie = setCookie.find((c) => c.startsWith('IG_SESSIONID='));
+    assert.ok(sessionCookie, 'the jar lives in the session');
+    const later = await request(`${tg.url}/cookies/home`, {
+      headers: { Cookie: sessionCookie.split(';')[0]! },
+    });
+    await later.body.dump();
+    assert.equal(seen.at(-1)!.headers.cookie, 'BACKEND=xyz');
+    const stranger = await request(`${tg.url}/cookies/home`);
+    await stranger.body.dump();
+    assert.equal(seen.at(-1)!.headers.cookie, undefined, 'another client has its own jar');
   });
 });

@@ -21,6 +21,7 @@ describe('the built-in types', () => {
       ClientSecretPostAuthenticationFilter: 'Filter',
       ConditionEnforcementFilter: 'Filter',
       ConditionalFilter: 'Filter',
+      CookieFilter: 'Filter',
       CorsFilter: 'Filter',
       DefaultRateThrottlingPolicy: 'ThrottlingPolicy',
       DispatchHandler: 'Handler',
@@ -79,6 +80,7 @@ describe('the built-in types', () => {
       ],
       ConditionEnforcementFilter: ['org.forgerock.openig.filter.ConditionEnforcementFilter'],
       ConditionalFilter: ['org.forgerock.openig.filter.ConditionalFilterHeaplet'],
+      CookieFilter: ['org.forgerock.openig.filter.CookieFilter'],
       CorsFilter: ['org.forgerock.openig.filter.CorsFilterHeaplet'],
       DefaultRateThrottlingPolicy: [
         'org.forgerock.openig.filter.throttling.DefaultRateThrottlingPolicyHeaplet',
