@@ -1,3 +1,4 @@
+import { allowOnlyFilterType } from './filters/allow-only-filter.js';
 import { assignmentFilterType } from './filters/assignment-filter.js';
 import { chainOfFiltersType } from './filters/chain-of-filters.js';
 import { clientSecretBasicAuthenticationFilterType } from './filters/client-secret-basic-authentication-filter.js';
@@ -49,6 +50,7 @@ import type { BuiltinTypes } from './server/gateway.js';
  * type, so it sits at the top of src/, above the server that builds gateways from it.
  */
 export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
+  allowOnlyFilterType,
   amServiceType,
   assignmentFilterType,
   base64EncodedSecretStoreType,

@@ -54,6 +54,30 @@ describe('access filters in routes', () => {
             },
           },
         },
+        'allow.json': {
+          condition: "${find(request.uri.path, '^/allow')}",
+          baseURI: backendUrl,
+          handler: {
+            type: 'Chain',
+            config: {
+              filters: [
+                {
+                  type: 'AllowOnlyFilter',
+                  config: {
+                    rules: [
+                      {
+                        from: [{ ip: { list: ['127.0.0.0/8'] } }],
+                        destination: [{ paths: ['/allow/local'] }],
+                      },
+                      { from: [{ ip: { list: ['10.0.0.0/8'] } }] },
+                    ],
+                  },
+                },
+              ],
+              handler: 'ReverseProxyHandler',
+            },
+          },
+        },
         'cookies.json': {
           condition: "${find(request.uri.path, '^/cookies')}",
           baseURI: backendUrl,
@@ -136,5 +160,17 @@ describe('access filters in routes', () => {
     const stranger = await request(`${tg.url}/cookies/home`);
     await stranger.body.dump();
     assert.equal(seen.at(-1)!.headers.cookie, undefined, 'another client has its own jar');
+  });
+
+  test('the AllowOnlyFilter lets a loopback client reach its path and refuses it elsewhere with an empty 401', async () => {
+    const allowed = await request(`${tg.url}/allow/local`);
+    assert.equal(await allowed.body.text(), 'backend GET /allow/local');
+    const before = seen.length;
+    const refused = await request(`${tg.url}/allow/other`);
+    assert.deepEqual([refused.statusCode, await refused.body.text()], [401, '']);
+    const forwarded = await request(`${tg.url}/allow/other`, { headers: { 'X-Forwarded-For': '10.9.8.7' } });
+    assert.equal(forwarded.statusCode, 200, 'the last X-Forwarded-For hop is the client');
+    await forwarded.body.dump();
+    assert.equal(seen.length, before + 1);
   });
 });

@@ -9,6 +9,7 @@ describe('the built-in types', () => {
     const kinds = builtinTypes.map((definition) => [definition.type, definition.kind]);
     assert.equal(new Set(kinds.map(([type]) => type)).size, kinds.length, 'no type is listed twice');
     assert.deepEqual(Object.fromEntries(kinds), {
+      AllowOnlyFilter: 'Filter',
       AmService: 'Service',
       AssignmentFilter: 'Filter',
       Base64EncodedSecretStore: 'SecretStore',
