@@ -7,6 +7,7 @@ import { conditionEnforcementFilterType } from './filters/condition-enforcement-
 import { conditionalFilterType } from './filters/conditional-filter.js';
 import { cookieFilterType } from './filters/cookie-filter.js';
 import { corsFilterType } from './filters/cors-filter.js';
+import { entityExtractFilterType } from './filters/entity-extract-filter.js';
 import { headerFilterType } from './filters/header-filter.js';
 import { locationHeaderFilterType } from './filters/location-header-filter.js';
 import { oauth2TokenExchangeFilterType } from './filters/oauth2-token-exchange-filter.js';
@@ -73,6 +74,7 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   corsFilterType,
   defaultRateThrottlingPolicyType,
   dispatchHandlerType,
+  entityExtractFilterType,
   fileSystemSecretStoreType,
   forgeRockClientHandlerType,
   headerFilterType,

@@ -78,6 +78,30 @@ describe('access filters in routes', () => {
             },
           },
         },
+        'extract.json': {
+          condition: "${find(request.uri.path, '^/extract')}",
+          baseURI: backendUrl,
+          handler: {
+            type: 'Chain',
+            config: {
+              filters: [
+                {
+                  type: 'HeaderFilter',
+                  config: { messageType: 'RESPONSE', add: { 'X-Found': ['${attributes.page.method}'] } },
+                },
+                {
+                  type: 'EntityExtractFilter',
+                  config: {
+                    messageType: 'RESPONSE',
+                    target: '${attributes.page}',
+                    bindings: [{ key: 'method', pattern: '^backend (\\w+)', template: 'method $1' }],
+                  },
+                },
+              ],
+              handler: 'ReverseProxyHandler',
+            },
+          },
+        },
         'cookies.json': {
           condition: "${find(request.uri.path, '^/cookies')}",
           baseURI: backendUrl,
@@ -172,5 +196,11 @@ describe('access filters in routes', () => {
     assert.equal(forwarded.statusCode, 200, 'the last X-Forwarded-For hop is the client');
     await forwarded.body.dump();
     assert.equal(seen.length, before + 1);
+  });
+
+  test('the EntityExtractFilter reads the backend’s body into the target, and the client still gets the body', async () => {
+    const response = await request(`${tg.url}/extract/page`);
+    assert.equal(await response.body.text(), 'backend GET /extract/page');
+    assert.equal(response.headers['x-found'], 'method GET');
   });
 });
