@@ -9,6 +9,7 @@ import { cookieFilterType } from './filters/cookie-filter.js';
 import { corsFilterType } from './filters/cors-filter.js';
 import { entityExtractFilterType } from './filters/entity-extract-filter.js';
 import { headerFilterType } from './filters/header-filter.js';
+import { httpBasicAuthenticationClientFilterType } from './filters/http-basic-authentication-client-filter.js';
 import { locationHeaderFilterType } from './filters/location-header-filter.js';
 import { oauth2TokenExchangeFilterType } from './filters/oauth2-token-exchange-filter.js';
 import { privateKeyJwtClientAuthenticationFilterType } from './filters/private-key-jwt-client-authentication-filter.js';
@@ -78,6 +79,7 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   fileSystemSecretStoreType,
   forgeRockClientHandlerType,
   headerFilterType,
+  httpBasicAuthenticationClientFilterType,
   inMemorySessionManagerType,
   jwkSetSecretStoreType,
   jwtSessionType,

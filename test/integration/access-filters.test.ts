@@ -102,6 +102,33 @@ describe('access filters in routes', () => {
             },
           },
         },
+        'basic.json': {
+          condition: "${find(request.uri.path, '^/basic')}",
+          baseURI: backendUrl,
+          heap: [
+            {
+              name: 'Passwords',
+              type: 'Base64EncodedSecretStore',
+              config: { secrets: { 'agent.password': Buffer.from('s3cret').toString('base64') } },
+            },
+          ],
+          handler: {
+            type: 'Chain',
+            config: {
+              filters: [
+                {
+                  type: 'HttpBasicAuthenticationClientFilter',
+                  config: {
+                    username: 'agent',
+                    passwordSecretId: 'agent.password',
+                    secretsProvider: 'Passwords',
+                  },
+                },
+              ],
+              handler: 'ReverseProxyHandler',
+            },
+          },
+        },
         'cookies.json': {
           condition: "${find(request.uri.path, '^/cookies')}",
           baseURI: backendUrl,
@@ -202,5 +229,12 @@ describe('access filters in routes', () => {
     const response = await request(`${tg.url}/extract/page`);
     assert.equal(await response.body.text(), 'backend GET /extract/page');
     assert.equal(response.headers['x-found'], 'method GET');
+  });
+
+  test('the HttpBasicAuthenticationClientFilter sends the backend Basic credentials from the secret store', async () => {
+    const response = await request(`${tg.url}/basic/resource`);
+    await response.body.dump();
+    const expected = `Basic ${Buffer.from('agent:s3cret').toString('base64')}`;
+    assert.equal(seen.at(-1)!.headers.authorization, expected);
   });
 });

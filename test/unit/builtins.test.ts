@@ -32,6 +32,7 @@ describe('the built-in types', () => {
       FileSystemSecretStore: 'SecretStore',
       ForgeRockClientHandler: 'Handler',
       HeaderFilter: 'Filter',
+      HttpBasicAuthenticationClientFilter: 'Filter',
       InMemorySessionManager: 'SessionManager',
       JwkSetSecretStore: 'SecretStore',
       JwtSession: 'SessionManager',
@@ -97,6 +98,9 @@ describe('the built-in types', () => {
       EntityExtractFilter: ['org.forgerock.openig.filter.EntityExtractFilter'],
       FileSystemSecretStore: ['org.forgerock.openig.secrets.FileSystemSecretStoreHeaplet'],
       HeaderFilter: ['org.forgerock.openig.filter.HeaderFilter'],
+      HttpBasicAuthenticationClientFilter: [
+        'org.forgerock.openig.filter.HttpBasicAuthenticationClientFilterHeaplet',
+      ],
       JwkSetSecretStore: ['org.forgerock.openig.secrets.JwkSetSecretStoreHeaplet'],
       JwtSession: ['JwtSessionManager', 'org.forgerock.openig.jwt.JwtSessionManager'],
       LocationHeaderFilter: ['org.forgerock.openig.filter.LocationHeaderFilter'],
