@@ -1,3 +1,4 @@
+import { allowOnlyFilterType } from './filters/allow-only-filter.js';
 import { assignmentFilterType } from './filters/assignment-filter.js';
 import { chainOfFiltersType } from './filters/chain-of-filters.js';
 import { clientCredentialsOAuth2ClientFilterType } from './filters/client-credentials-oauth2-client-filter.js';
@@ -5,7 +6,11 @@ import { clientSecretBasicAuthenticationFilterType } from './filters/client-secr
 import { clientSecretPostAuthenticationFilterType } from './filters/client-secret-post-authentication-filter.js';
 import { conditionEnforcementFilterType } from './filters/condition-enforcement-filter.js';
 import { conditionalFilterType } from './filters/conditional-filter.js';
+import { cookieFilterType } from './filters/cookie-filter.js';
+import { corsFilterType } from './filters/cors-filter.js';
+import { entityExtractFilterType } from './filters/entity-extract-filter.js';
 import { headerFilterType } from './filters/header-filter.js';
+import { httpBasicAuthenticationClientFilterType } from './filters/http-basic-authentication-client-filter.js';
 import { jwtBuilderFilterType } from './filters/jwt-builder-filter.js';
 import { jwtValidationFilterType } from './filters/jwt-validation-filter.js';
 import { oauth2ResourceServerFilterType } from './filters/oauth2-resource-server-filter.js';
@@ -67,6 +72,7 @@ import type { BuiltinTypes } from './server/gateway.js';
  * type, so it sits at the top of src/, above the server that builds gateways from it.
  */
 export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
+  allowOnlyFilterType,
   amServiceType,
   assignmentFilterType,
   auditDecoratorType,
@@ -84,12 +90,16 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   clientTlsOptionsType,
   conditionEnforcementFilterType,
   conditionalFilterType,
+  cookieFilterType,
+  corsFilterType,
   customProxyOptionsType,
   defaultRateThrottlingPolicyType,
   dispatchHandlerType,
+  entityExtractFilterType,
   fileSystemSecretStoreType,
   forgeRockClientHandlerType,
   headerFilterType,
+  httpBasicAuthenticationClientFilterType,
   inMemorySessionManagerType,
   jwkSetSecretStoreType,
   jwtBuilderFilterType,

@@ -152,12 +152,12 @@ function keysOf(map: unknown): string[] | null {
 // ---------------------------------------------------------------------------------------------
 // IP addresses
 
-interface ParsedAddress {
+export interface ParsedAddress {
   readonly address: string;
   readonly family: 'ipv4' | 'ipv6';
 }
 
-function parseAddress(text: string): ParsedAddress | undefined {
+export function parseAddress(text: string): ParsedAddress | undefined {
   let address = text.trim();
   if (address.startsWith('[') && address.endsWith(']')) address = address.slice(1, -1);
   const zone = address.indexOf('%');
@@ -171,7 +171,7 @@ function parseAddress(text: string): ParsedAddress | undefined {
 }
 
 /** A CIDR block (`10.0.0.0/8`, `2001:db8::/32`) or one address; undefined when invalid. */
-function parseCidr(text: string): BlockList | undefined {
+export function parseCidr(text: string): BlockList | undefined {
   const slash = text.indexOf('/');
   const network = parseAddress(slash < 0 ? text : text.slice(0, slash));
   if (network === undefined) return undefined;

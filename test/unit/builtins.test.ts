@@ -13,6 +13,7 @@ describe('the built-in types', () => {
     const kinds = builtinTypes.map((definition) => [definition.type, definition.kind]);
     assert.equal(new Set(kinds.map(([type]) => type)).size, kinds.length, 'no type is listed twice');
     assert.deepEqual(Object.fromEntries(kinds), {
+      AllowOnlyFilter: 'Filter',
       AmService: 'Service',
       AssignmentFilter: 'Filter',
       AuditDecorator: 'Decorator',
@@ -30,12 +31,16 @@ describe('the built-in types', () => {
       ClientTlsOptions: 'TlsOptions',
       ConditionEnforcementFilter: 'Filter',
       ConditionalFilter: 'Filter',
+      CookieFilter: 'Filter',
+      CorsFilter: 'Filter',
       CustomProxyOptions: 'ProxyOptions',
       DefaultRateThrottlingPolicy: 'ThrottlingPolicy',
       DispatchHandler: 'Handler',
+      EntityExtractFilter: 'Filter',
       FileSystemSecretStore: 'SecretStore',
       ForgeRockClientHandler: 'Handler',
       HeaderFilter: 'Filter',
+      HttpBasicAuthenticationClientFilter: 'Filter',
       InMemorySessionManager: 'SessionManager',
       JwkSetSecretStore: 'SecretStore',
       JwtBuilderFilter: 'Filter',
@@ -104,12 +109,18 @@ describe('the built-in types', () => {
       ],
       ConditionEnforcementFilter: ['org.forgerock.openig.filter.ConditionEnforcementFilter'],
       ConditionalFilter: ['org.forgerock.openig.filter.ConditionalFilterHeaplet'],
+      CookieFilter: ['org.forgerock.openig.filter.CookieFilter'],
+      CorsFilter: ['org.forgerock.openig.filter.CorsFilterHeaplet'],
       DefaultRateThrottlingPolicy: [
         'org.forgerock.openig.filter.throttling.DefaultRateThrottlingPolicyHeaplet',
       ],
       DispatchHandler: ['org.forgerock.openig.handler.DispatchHandler'],
+      EntityExtractFilter: ['org.forgerock.openig.filter.EntityExtractFilter'],
       FileSystemSecretStore: ['org.forgerock.openig.secrets.FileSystemSecretStoreHeaplet'],
       HeaderFilter: ['org.forgerock.openig.filter.HeaderFilter'],
+      HttpBasicAuthenticationClientFilter: [
+        'org.forgerock.openig.filter.HttpBasicAuthenticationClientFilterHeaplet',
+      ],
       JwkSetSecretStore: ['org.forgerock.openig.secrets.JwkSetSecretStoreHeaplet'],
       OAuth2ResourceServerFilter: [
         'OAuth2RSFilter',
