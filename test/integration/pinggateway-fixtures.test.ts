@@ -1,5 +1,5 @@
-// Route files written from PingGateway's documented examples, one per example, each naming its page
-// in `comment`. Each must load as `tollgate validate` loads it, or fail with exactly the codes
+// Route files (and a few config.json files) written from PingGateway's documented examples, one per
+// example, each naming its page in `comment`. Each must load as `tollgate validate` loads it, or fail with exactly the codes
 // expected.json lists for it; the README's compatibility section states the same figure.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -19,9 +19,11 @@ const expected = JSON.parse(readFileSync(join(fixtures, 'expected.json'), 'utf8'
   Expectation
 >;
 
-const routeFiles = readdirSync(fixtures)
-  .filter((name) => name.endsWith('.json') && name !== 'expected.json')
-  .sort();
+/** The route files, then each `config-json/<example>/config.json` (a config.json must be named so). */
+const routeFiles = [
+  ...readdirSync(fixtures).filter((name) => name.endsWith('.json') && name !== 'expected.json'),
+  ...readdirSync(join(fixtures, 'config-json')).map((example) => `config-json/${example}/config.json`),
+].sort();
 
 /** Secrets and properties the examples name without a default, as an operator would give them. */
 const environment = {
