@@ -1,6 +1,7 @@
 // Route files (and a few config.json files) written from PingGateway's documented examples, one per
-// example, each naming its page in `comment`. Each must load as `tollgate validate` loads it, or fail with exactly the codes
-// expected.json lists for it; the README's compatibility section states the same figure.
+// example, each naming its page in `comment`. Each must load as `tollgate validate` loads it, or
+// fail with exactly the codes expected.json lists for it; the README's compatibility section states
+// the same figure.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -25,7 +26,7 @@ const routeFiles = [
   ...readdirSync(join(fixtures, 'config-json')).map((example) => `config-json/${example}/config.json`),
 ].sort();
 
-/** Secrets and properties the examples name without a default, as an operator would give them. */
+/** The environment variables and system properties the examples read, as an operator would set them. */
 const environment = {
   env: { ENABLE_TIMER: 'true' },
   system: { requestsPerSecond: '6' },
