@@ -29,13 +29,17 @@ import {
   systemAndEnvSecretStoreType,
 } from './secrets/secret-store-types.js';
 import { amServiceType } from './services/am-service.js';
+import { auditServiceType } from './services/audit-service.js';
 import { redisExchangeCacheType } from './services/redis-exchange-cache.js';
 import { inMemorySessionManagerType } from './services/in-memory-session-manager.js';
 import { jwtSessionType } from './services/jwt-session.js';
 import { defaultRateThrottlingPolicyType } from './services/default-rate-throttling-policy.js';
 import { mappedThrottlingPolicyType } from './services/mapped-throttling-policy.js';
+import { noOpAuditServiceType } from './services/no-op-audit-service.js';
 import { scriptableResourceAccessType } from './services/scriptable-resource-access.js';
+import { temporaryStorageType } from './services/temporary-storage.js';
 import { baseUriDecoratorType } from './heap/base-uri-decorator.js';
+import { auditDecoratorType } from './heap/audit-decorator.js';
 import { captureDecoratorType } from './heap/capture-decorator.js';
 import { timerDecoratorType } from './heap/timer-decorator.js';
 import { TypeRegistry } from './heap/registry.js';
@@ -49,6 +53,8 @@ import type { BuiltinTypes } from './server/gateway.js';
 export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   amServiceType,
   assignmentFilterType,
+  auditDecoratorType,
+  auditServiceType,
   base64EncodedSecretStoreType,
   baseUriDecoratorType,
   captureDecoratorType,
@@ -69,6 +75,7 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   jwtSessionType,
   locationHeaderFilterType,
   mappedThrottlingPolicyType,
+  noOpAuditServiceType,
   oauth2TokenExchangeFilterType,
   privateKeyJwtClientAuthenticationFilterType,
   redisExchangeCacheType,
@@ -81,6 +88,7 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   staticResponseHandlerType,
   switchFilterType,
   systemAndEnvSecretStoreType,
+  temporaryStorageType,
   timerDecoratorType,
   throttlingFilterType,
   transactionIdOutboundFilterType,
@@ -89,11 +97,14 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
 
 /** Heap objects every config can name without declaring them. */
 export const defaultDeclarations = Object.freeze([
+  { name: 'AuditService', type: 'NoOpAuditService' },
+  { name: 'audit', type: 'AuditDecorator' },
   { name: 'baseURI', type: 'BaseUriDecorator' },
   { name: 'capture', type: 'CaptureDecorator' },
   { name: 'ClientHandler', type: 'ClientHandler' },
   { name: 'ForgeRockClientHandler', type: 'ForgeRockClientHandler' },
   { name: 'ReverseProxyHandler', type: 'ReverseProxyHandler' },
+  { name: 'TemporaryStorage', type: 'TemporaryStorage' },
   { name: 'timer', type: 'TimerDecorator' },
   { name: 'TransactionIdOutboundFilter', type: 'TransactionIdOutboundFilter' },
 ]);

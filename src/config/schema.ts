@@ -67,6 +67,7 @@ export const declarationSchema: JsonSchema = {
     capture: { type: ['string', 'array'], items: { type: 'string' } },
     timer: { type: ['boolean', 'string'] },
     baseURI: { type: 'string' },
+    audit: { description: "OpenIG's audit decoration: accepted and ignored, with a warning" },
   },
   patternProperties: { '^_': {} },
   required: ['type'],

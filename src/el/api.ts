@@ -14,6 +14,11 @@ export interface CompileOptions {
   readonly functions: FunctionTable;
   /** Receives each evaluation error (the expression then yields null). */
   readonly onError?: (error: TollgateError) => void;
+  /**
+   * Top-level names the evaluation scope does not give, with their values: PingGateway's `openig`
+   * and the `properties` of the heaps the expression is declared in. A name the scope gives wins.
+   */
+  readonly globals?: Readonly<Record<string, unknown>>;
 }
 
 /** A config string with zero or more `${…}` / `#{…}` parts, compiled once. */

@@ -133,9 +133,10 @@ function compileCall(
   name: string,
   argNodes: readonly Node[],
   at: number,
+  globals: Globals | undefined,
 ): Evaluator {
   const fn = prepareCall(lookupFunction(functions, name, at), argNodes, at);
-  const args = argNodes.map((arg) => compileNode(arg, functions));
+  const args = argNodes.map((arg) => compileNode(arg, functions, globals));
   const [first, second] = args;
   // The common arities avoid building an argument array per call.
   if (args.length === 0) return () => normalize(fn());
@@ -177,7 +178,13 @@ function compileBinary(operator: BinaryOperator, left: Evaluator, right: Evaluat
   }
 }
 
-export function compileNode(node: Node, functions: FunctionTable): Evaluator {
+/**
+ * Values of top-level names that the scope does not give: PingGateway's `openig` and a heap's
+ * `properties`. Known when the expression is compiled, so a name they lack costs nothing.
+ */
+export type Globals = Readonly<Record<string, unknown>>;
+
+export function compileNode(node: Node, functions: FunctionTable, globals?: Globals): Evaluator {
   switch (node.kind) {
     case 'literal': {
       const value = node.value;
@@ -185,15 +192,20 @@ export function compileNode(node: Node, functions: FunctionTable): Evaluator {
     }
     case 'identifier': {
       const name = node.name;
+      if (globals !== undefined && Object.hasOwn(globals, name) && !BLOCKED_KEYS.has(name)) {
+        // The scope's own names (request, contexts…) win over a property of the same name.
+        const global = normalize(globals[name]);
+        return (scope) => readRoot(scope, name) ?? global;
+      }
       return (scope) => readRoot(scope, name);
     }
     case 'member': {
-      const object = compileNode(node.object, functions);
+      const object = compileNode(node.object, functions, globals);
       if (node.property.kind === 'literal') {
         const key = node.property.value;
         return (scope) => readProperty(object(scope), key);
       }
-      const property = compileNode(node.property, functions);
+      const property = compileNode(node.property, functions, globals);
       // As in JUEL, the key is not evaluated when the object is null.
       return (scope) => {
         const base = object(scope);
@@ -201,10 +213,10 @@ export function compileNode(node: Node, functions: FunctionTable): Evaluator {
       };
     }
     case 'call':
-      return compileCall(functions, node.name, node.args, node.at);
+      return compileCall(functions, node.name, node.args, node.at, globals);
     case 'method': {
-      const target = compileNode(node.target, functions);
-      const args = node.args.map((arg) => compileNode(arg, functions));
+      const target = compileNode(node.target, functions, globals);
+      const args = node.args.map((arg) => compileNode(arg, functions, globals));
       const method = bindMethod(
         node.name,
         PATTERN_METHODS.has(node.name) ? literalPattern(node.args) : undefined,
@@ -216,31 +228,31 @@ export function compileNode(node: Node, functions: FunctionTable): Evaluator {
       };
     }
     case 'unary':
-      return compileUnary(node.operator, compileNode(node.operand, functions));
+      return compileUnary(node.operator, compileNode(node.operand, functions, globals));
     case 'binary':
       return compileBinary(
         node.operator,
-        compileNode(node.left, functions),
-        compileNode(node.right, functions),
+        compileNode(node.left, functions, globals),
+        compileNode(node.right, functions, globals),
       );
     case 'logical': {
-      const left = compileNode(node.left, functions);
-      const right = compileNode(node.right, functions);
+      const left = compileNode(node.left, functions, globals);
+      const right = compileNode(node.right, functions, globals);
       return node.operator === '&&'
         ? (scope) => toBoolean(left(scope)) && toBoolean(right(scope))
         : (scope) => toBoolean(left(scope)) || toBoolean(right(scope));
     }
     case 'conditional': {
-      const test = compileNode(node.test, functions);
-      const consequent = compileNode(node.consequent, functions);
-      const alternate = compileNode(node.alternate, functions);
+      const test = compileNode(node.test, functions, globals);
+      const consequent = compileNode(node.consequent, functions, globals);
+      const alternate = compileNode(node.alternate, functions, globals);
       return (scope) => (toBoolean(test(scope)) ? consequent(scope) : alternate(scope));
     }
   }
 }
 
 /** The assignment to an lvalue tree: a name or a property (`attributes.x`, `a['b'].c`, `request.method`). */
-export function compileAssignment(node: Node, functions: FunctionTable): Assigner {
+export function compileAssignment(node: Node, functions: FunctionTable, globals?: Globals): Assigner {
   if (node.kind === 'identifier') {
     const name = node.name;
     return (scope, value) =>
@@ -252,7 +264,7 @@ export function compileAssignment(node: Node, functions: FunctionTable): Assigne
       node.at,
     );
   }
-  const object = compileNode(node.object, functions);
-  const property = compileNode(node.property, functions);
+  const object = compileNode(node.object, functions, globals);
+  const property = compileNode(node.property, functions, globals);
   return (scope, value) => writeProperty(object(scope), property(scope), value);
 }

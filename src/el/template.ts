@@ -133,11 +133,13 @@ interface Compiled {
 }
 
 function compileParts(source: string, options: CompileOptions): Compiled {
-  const { functions } = options;
+  const { functions, globals } = options;
   try {
     const pieces = split(source);
     const nodes = pieces.filter((part): part is Node => typeof part !== 'string');
-    const parts = pieces.map((part) => (typeof part === 'string' ? part : compileNode(part, functions)));
+    const parts = pieces.map((part) =>
+      typeof part === 'string' ? part : compileNode(part, functions, globals),
+    );
     return { parts, reads: findEntityReads(nodes) };
   } catch (error) {
     if (error instanceof ElSyntaxError) throw badExpression(error, source, options.place);
@@ -223,7 +225,7 @@ export function compileCondition(source: string | boolean, options: CompileOptio
  * `constructor` and `prototype` are refused at every step, so no assignment reaches a prototype.
  */
 export function compileLValue(source: string, options: CompileOptions): CompiledLValue {
-  const { functions } = options;
+  const { functions, globals } = options;
   let assign: (scope: ElReadable, value: unknown) => boolean;
   try {
     const parts = split(source);
@@ -235,7 +237,7 @@ export function compileLValue(source: string, options: CompileOptions): Compiled
         `an assignment target must be one expression such as \${attributes.name}, not ${describeSource(source)}`,
       );
     }
-    assign = compileAssignment(node, functions);
+    assign = compileAssignment(node, functions, globals);
   } catch (error) {
     if (error instanceof ElSyntaxError) throw badExpression(error, source, options.place);
     throw error;

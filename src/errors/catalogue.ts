@@ -35,6 +35,8 @@ export const errorCatalogue = Object.freeze({
   TG_CONFIG_DUPLICATE_TYPE: entry('two type definitions share one type name'),
   TG_CONFIG_LIMIT: entry('the file exceeds a configuration limit'),
   TG_CONFIG_TRAILING_CONTENT: entry('text after the JSON value of the file is ignored (a warning)'),
+  TG_AUDIT_HANDLER_IGNORED: entry('an audit event handler class Tollgate lacks is ignored (a warning)'),
+  TG_AUDIT_DECORATION_IGNORED: entry("OpenIG's audit decoration is ignored (a warning)"),
   TG_CONFIG_BUILD_FAILED: entry('the file could not be built: an unexpected error (logged with its stack)'),
   TG_CONFIG_JWT_SESSION_KEYSTORE: entry(
     'JwtSession keystore, alias and password: give keys through secret stores',
@@ -50,6 +52,8 @@ export const errorCatalogue = Object.freeze({
   ),
   TG_CLI_USAGE: entry('the command line is not valid'),
   TG_START_ACCESS_LOG: entry('the access log file cannot be opened'),
+  TG_START_AUDIT_LOG: entry("an audit event handler's log file cannot be opened"),
+  TG_AUDIT_WRITE: entry('audit events cannot be written to their file (logged once per file)'),
 
   // Expressions at run time
   TG_EL_EVALUATION: entry('an expression could not be evaluated; it yields null'),

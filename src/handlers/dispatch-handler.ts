@@ -5,13 +5,21 @@ import { conditionHolds } from '../http/entity-loading.js';
 import type { Exchange } from '../http/exchange.js';
 import { textResponse, type Response } from '../http/message.js';
 import { compileRebase } from '../heap/base-uri.js';
-import { defineType, type Handler } from '../heap/types.js';
+import { defineType, type Decorator, type Handler } from '../heap/types.js';
 
 interface DispatchHandlerConfig {
-  bindings: { condition?: string | boolean; handler: unknown; baseURI?: string }[];
+  bindings: {
+    name?: string;
+    condition?: string | boolean;
+    handler: unknown;
+    baseURI?: string;
+    capture?: string | string[];
+  }[];
 }
 
 interface Binding {
+  /** The binding's label, for the debug line saying which one answered. */
+  readonly name: string | undefined;
   readonly condition: CompiledCondition | undefined;
   readonly handler: Handler;
   readonly rebase: ((exchange: Exchange) => boolean) | undefined;
@@ -24,6 +32,8 @@ class DispatchHandler implements Handler {
     for (const binding of this.bindings) {
       if (binding.condition && !(await conditionHolds(exchange, binding.condition))) continue;
       if (binding.rebase && !binding.rebase(exchange)) return textResponse(500);
+      if (binding.name !== undefined)
+        exchange.log.debug({ binding: binding.name }, 'DispatchHandler binding chosen');
       return binding.handler.handle(exchange);
     }
     exchange.log.debug({ code: 'TG_ROUTE_NOT_FOUND' }, 'no DispatchHandler binding matches');
@@ -42,7 +52,17 @@ export const dispatchHandlerType = defineType<DispatchHandlerConfig, Handler>({
       bindings: {
         type: 'array',
         items: objectSchema(
-          { condition: conditionSchema, handler: referenceSchema, baseURI: expressionSchema },
+          {
+            name: { type: 'string', description: 'A label for the binding, in debug logs' },
+            condition: conditionSchema,
+            handler: referenceSchema,
+            baseURI: expressionSchema,
+            capture: {
+              type: ['string', 'array'],
+              items: { type: 'string' },
+              description: "The capture decoration of the binding's handler (request, response, all…)",
+            },
+          },
           ['handler'],
         ),
       },
@@ -53,12 +73,25 @@ export const dispatchHandlerType = defineType<DispatchHandlerConfig, Handler>({
     new DispatchHandler(
       config.bindings.map((binding, i) => {
         const place = childPlace(context.place, 'bindings', i);
+        const handler = context.resolve<Handler>(binding.handler, 'Handler', childPlace(place, 'handler'));
         return {
+          name: binding.name,
           condition:
             binding.condition === undefined
               ? undefined
               : context.condition(binding.condition, childPlace(place, 'condition')),
-          handler: context.resolve<Handler>(binding.handler, 'Handler', childPlace(place, 'handler')),
+          handler:
+            binding.capture === undefined
+              ? handler
+              : (context
+                  .resolve<Decorator>('capture', 'Decorator', childPlace(place, 'capture'))
+                  .decorate(
+                    handler,
+                    'Handler',
+                    binding.capture,
+                    childPlace(place, 'capture'),
+                    context,
+                  ) as Handler),
           rebase:
             binding.baseURI === undefined
               ? undefined

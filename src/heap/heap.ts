@@ -54,6 +54,11 @@ export interface HeapOptions {
   readonly defaults?: readonly DefaultDeclaration[];
   /** The name of the route whose file this heap belongs to, if any. */
   readonly route?: string;
+  /**
+   * The `properties` of the file this heap belongs to, top-level names in its expressions and its
+   * children's (a child's win). A root heap takes config.json's and admin.json's from `gateway`.
+   */
+  readonly properties?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -78,9 +83,15 @@ export class Heap implements ChildHeap {
   /** Handlers and filters this heap resolved, each with the global decorations applied. */
   readonly #globallyDecorated = new WeakMap<object, unknown>();
   #started = false;
+  /** What expressions compiled in this heap read as top-level names besides the request's. */
+  readonly #variables: Readonly<Record<string, unknown>>;
 
   constructor(options: HeapOptions) {
     this.#options = options;
+    this.#variables = Object.freeze({
+      ...(options.parent ? options.parent.#variables : rootGlobals(options.gateway)),
+      ...frozenCopy(options.properties ?? {}),
+    });
     for (const { name, type } of options.defaults ?? []) {
       this.#declarations.set(name, {
         name,
@@ -110,9 +121,9 @@ export class Heap implements ChildHeap {
     return this.#options.registry.validatorFor(schema);
   }
 
-  child(logger: Logger, route = this.#options.route): Heap {
+  child(logger: Logger, route = this.#options.route, properties?: Readonly<Record<string, unknown>>): Heap {
     const { registry, environment, functions, gateway } = this.#options;
-    return new Heap({ registry, environment, functions, gateway, logger, parent: this, route });
+    return new Heap({ registry, environment, functions, gateway, logger, parent: this, route, properties });
   }
 
   /** The build context for a config value that is not a heap object (a route's own keys). */
@@ -264,6 +275,10 @@ export class Heap implements ChildHeap {
     throw new ConfigErrors([
       configError('TG_CONFIG_SCHEMA', place, `expected a ${kind} reference (a name or an object)`),
     ]);
+  }
+
+  declares(name: string): boolean {
+    return this.#declarations.has(name) || (this.#options.parent?.declares(name) ?? false);
   }
 
   async start(): Promise<void> {
@@ -466,6 +481,7 @@ export class Heap implements ChildHeap {
 
   #context(name: string, place: Place, logger: Logger): CreateContext {
     const { functions, environment, gateway } = this.#options;
+    const globals = this.#variables;
     const owner = {};
     const onError = (error: TollgateError): void => {
       logger.warn({ code: error.code, place: error.place && formatPlace(error.place) }, error.message);
@@ -482,7 +498,8 @@ export class Heap implements ChildHeap {
       resolve: <T>(reference: unknown, kind: Kind, at: Place): T => this.resolve<T>(reference, kind, at),
       resolveOptional: <T>(reference: unknown, kind: Kind, at: Place): T | undefined =>
         reference === undefined || reference === null ? undefined : this.resolve<T>(reference, kind, at),
-      template: (source, at) => compileTemplate(stringify(source), { place: at, functions, onError }),
+      template: (source, at) =>
+        compileTemplate(stringify(source), { place: at, functions, onError, globals }),
       condition: (source, at) => {
         // PingGateway 2025+ also writes conditions as { "expression": …, "label": … }.
         const labelled = typeof source === 'object' && source !== null && 'expression' in source;
@@ -492,12 +509,15 @@ export class Heap implements ChildHeap {
           place,
           functions,
           onError,
+          globals,
         });
       },
-      lvalue: (source, at) => compileLValue(stringify(source), { place: at, functions, onError }),
+      lvalue: (source, at) => compileLValue(stringify(source), { place: at, functions, onError, globals }),
       configValue: (source, at) => {
         if (typeof source !== 'string') return source;
-        return compileTemplate(source, { place: at, functions, onError }).evaluate(configScope(environment));
+        return compileTemplate(source, { place: at, functions, onError, globals }).evaluate(
+          configScope(environment),
+        );
       },
       onStart: (run) => {
         this.#startHooks.push({ owner, run });
@@ -518,6 +538,34 @@ export function configScope(environment: Environment): ElReadable {
       return undefined;
     },
   };
+}
+
+/**
+ * What every expression of a gateway reads besides the request: `openig`, PingGateway's instance
+ * directories (`baseDirectory` is its deprecated name for `instanceDirectory`), and the
+ * `properties` of config.json over admin.json's.
+ */
+function rootGlobals(gateway: GatewayInfo): Record<string, unknown> {
+  const instanceDirectory = gateway.instanceDirectory;
+  const merged: Record<string, unknown> = {};
+  for (const properties of [...gateway.properties].reverse()) Object.assign(merged, frozenCopy(properties));
+  return {
+    ...merged,
+    openig: Object.freeze({
+      instanceDirectory,
+      baseDirectory: instanceDirectory,
+      configDirectory: gateway.configDirectory,
+      temporaryDirectory: gateway.temporaryDirectory,
+    }),
+  };
+}
+
+/** A deep, frozen copy of JSON properties: expressions read them and can never write to them. */
+function frozenCopy<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  const copy: Record<string, unknown> | unknown[] = Array.isArray(value) ? [] : {};
+  for (const [key, item] of Object.entries(value)) (copy as Record<string, unknown>)[key] = frozenCopy(item);
+  return Object.freeze(copy) as T;
 }
 
 function stringify(source: unknown): string {

@@ -24,6 +24,7 @@ export type Kind =
   | 'Service'
   | 'ResourceAccess'
   | 'Decorator'
+  | 'AuditService'
   | 'SessionManager'
   | 'ThrottlingPolicy';
 
@@ -50,6 +51,10 @@ export interface Decorator {
 export interface GatewayInfo {
   /** The directory holding admin.json and config.json; relative paths in config resolve from it. */
   readonly configDirectory: string;
+  /** The instance directory: configDirectory's parent when the files sit in its `config/`, else configDirectory. */
+  readonly instanceDirectory: string;
+  /** `${openig.temporaryDirectory}`: the instance's `tmp/` as PingGateway's default; Tollgate writes nothing there. */
+  readonly temporaryDirectory: string;
   /** The routes directory of the main Router. */
   readonly routesDirectory: string;
   /** admin.json then config.json `properties`, for `&{…}` tokens in route files. */
@@ -98,8 +103,11 @@ export interface ChildHeap {
   readonly gateway: GatewayInfo;
   /** The check for a schema that is not a type's (a route file's), by the registry's ajv. */
   validatorFor(schema: JsonSchema): Validator;
-  /** A heap whose parent is this one; `route` names the route file it belongs to (else this heap's). */
-  child(logger: Logger, route?: string): ChildHeap;
+  /**
+   * A heap whose parent is this one; `route` names the route file it belongs to (else this heap's),
+   * whose `properties` its expressions read as top-level names.
+   */
+  child(logger: Logger, route?: string, properties?: Readonly<Record<string, unknown>>): ChildHeap;
   /** The build context for a config value that is not a heap object (a route's own keys). */
   contextFor(name: string, place: Place): CreateContext;
   /**
@@ -123,6 +131,8 @@ export interface ChildHeap {
   /** Creates every declared object now, so errors surface at load. */
   createAll(): void;
   resolve<T>(reference: unknown, kind: Kind, place: Place): T;
+  /** Whether `name` resolves here or in a parent heap (a default object such as `AuditService`). */
+  declares(name: string): boolean;
   start(): Promise<void>;
   /** Runs the stop hooks, in reverse order of creation. */
   stop(): Promise<void>;

@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
-import { elGet, type ElReadable } from '../el/host.js';
+import { elGet, isElReadable, type ElReadable } from '../el/host.js';
 import { TollgateError } from '../errors/tollgate-error.js';
 import { Cancellation } from './cancellation.js';
 import type { Request, Response } from './message.js';
 import type { Session } from './session.js';
 import type { UpgradeConnection } from './upgrade.js';
+import { RequestUri } from './uri.js';
 
 export interface ClientContext {
   readonly remoteAddress: string;
@@ -41,6 +42,37 @@ export class ExchangeTiming {
     this.tokenExchangeMs = (this.tokenExchangeMs ?? 0) + ms;
     this.tokenExchangeSource = source;
   }
+}
+
+/**
+ * PingGateway's UriRouterContext as its HTTP server makes it for every request: nothing matched yet
+ * (the gateway is served at the root), the whole raw path remaining, and a copy of the URI as
+ * received, which a later rebase of the request does not change.
+ */
+function rootRouterContext(uri: RequestUri): Readonly<Record<string, unknown>> {
+  const { scheme, host, port, rawPath, rawQuery, rawFragment, rawUserInfo } = uri;
+  return Object.freeze({
+    originalUri: new RequestUri({ scheme, host, port, rawPath, rawQuery, rawFragment, rawUserInfo }),
+    baseUri: '',
+    matchedUri: '',
+    remainingUri: rawPath,
+    uriTemplateVariables: NO_VARIABLES,
+  });
+}
+
+const NO_VARIABLES: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * `context`, PingGateway's leaf context: the contexts in the order they were added, the last one
+ * first, each with its `name` and its `parent`, the one added before it (the root's is null).
+ */
+function contextChain(contexts: Readonly<Record<string, unknown>>): unknown {
+  let chain: unknown = null;
+  for (const [name, value] of Object.entries(contexts)) {
+    const own = typeof value === 'object' && value !== null && !isElReadable(value) ? value : {};
+    chain = Object.freeze({ ...own, name, parent: chain });
+  }
+  return chain;
 }
 
 interface Shared {
@@ -96,6 +128,7 @@ export class Exchange implements ElReadable {
     contexts.attributes = Object.freeze({ attributes });
     contexts.client = init.client;
     contexts.transactionId = Object.freeze({ transactionId: Object.freeze({ value: init.transactionId }) });
+    contexts.router = rootRouterContext(init.request.uri);
     this.#shared = {
       contexts,
       attributes,
@@ -197,9 +230,13 @@ export class Exchange implements ElReadable {
     return this.#shared.route;
   }
 
-  /** Records the route a Router hands the request to: `contexts.router`, and every log line from now on. */
+  /**
+   * Records the route a Router hands the request to: in `contexts.router` beside the URIs (which
+   * PingGateway's Router leaves as they are), and on every log line from now on.
+   */
   enterRoute(name: string, id: string): void {
-    this.#shared.contexts.router = Object.freeze({ route: name, routeId: id });
+    const contexts = this.#shared.contexts;
+    contexts.router = Object.freeze({ ...(contexts.router as object), route: name, routeId: id });
     this.#shared.route = name;
     this.#log = undefined;
   }
@@ -231,6 +268,8 @@ export class Exchange implements ElReadable {
         return this.contexts;
       case 'attributes':
         return this.attributes;
+      case 'context':
+        return contextChain(this.contexts);
       case 'env':
         return this.environment.env;
       case 'system':

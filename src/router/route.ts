@@ -17,6 +17,40 @@ import { RequestCounts } from './route-status.js';
 import { withSession } from '../heap/session-scope.js';
 import type { ChildHeap, CreateContext, Handler } from '../heap/types.js';
 import type { SessionManager } from '../http/session-manager.js';
+import { auditAccess, type AuditService } from '../services/audit-service.js';
+
+/** PingGateway 7's deprecated route `secrets`: the stores of the route's default secrets object. */
+export const routeSecretsSchema = objectSchema(
+  { stores: { type: 'array', items: referenceSchema, minItems: 1 } },
+  ['stores'],
+  { description: 'Secret stores, a SecretsProvider heap object named "secrets" in this file\'s heap' },
+);
+
+/**
+ * A file's `secrets` (a route's, or config.json's) declared as the SecretsProvider named `secrets`
+ * in its heap, for objects to name in their `secretsProvider`. Each store is resolved here first,
+ * so that its errors point into `secrets/stores`; the provider then finds the same objects built.
+ */
+export function declareRouteSecrets(heap: ChildHeap, secrets: unknown, place: Place): void {
+  if (secrets === undefined) return;
+  const { stores } = secrets as { stores: unknown[] };
+  const errors: TollgateError[] = [];
+  stores.forEach((store, i) =>
+    collectErrors(errors, () => heap.resolve(store, 'SecretStore', childPlace(place, 'stores', i))),
+  );
+  if (errors.length > 0) throw new ConfigErrors(errors);
+  heap.declare([{ name: 'secrets', type: 'SecretsProvider', config: { stores } }], place);
+}
+
+/**
+ * The route's handler recorded by its audit service: `auditService` when the file names one,
+ * else the heap object named `AuditService` (PingGateway's default one records nothing).
+ */
+export function auditedHandler(heap: ChildHeap, handler: Handler, reference: unknown, place: Place): Handler {
+  if (reference === undefined && !heap.declares('AuditService')) return handler;
+  const at = reference === undefined ? place : childPlace(place, 'auditService');
+  return auditAccess(handler, heap.resolve<AuditService>(reference ?? 'AuditService', 'AuditService', at));
+}
 
 /**
  * A route file's own keys. Any other key is a decoration of the route's handler (`baseURI`,
@@ -31,6 +65,11 @@ export const routeSchema = objectSchema(
     handler: referenceSchema,
     heap: { type: 'array', items: { type: 'object' } },
     properties: { type: 'object' },
+    auditService: {
+      ...referenceSchema,
+      description: 'The AuditService recording this route (default: the heap object named AuditService)',
+    },
+    secrets: routeSecretsSchema,
     session: referenceSchema,
     globalDecorators: {
       type: 'object',
@@ -167,21 +206,31 @@ export async function buildRoute(
   await yieldToLoop();
 
   const name = typeof resolved.name === 'string' ? resolved.name : source.id;
-  const heap = parent.child(parent.logger.child({ route: name }), name);
+  const heap = parent.child(
+    parent.logger.child({ route: name }),
+    name,
+    resolved.properties as Record<string, unknown> | undefined,
+  );
   try {
     // Each step runs even when one before it failed, so that the file's every error is listed.
     const errors: TollgateError[] = [];
     collectErrors(errors, () => heap.declare(resolved.heap, childPlace(place, 'heap')));
+    collectErrors(errors, () => declareRouteSecrets(heap, resolved.secrets, childPlace(place, 'secrets')));
     collectErrors(errors, () =>
       heap.decorateGlobally(resolved.globalDecorators, childPlace(place, 'globalDecorators')),
     );
     const context = heap.contextFor(name, place);
     const decorated = collectErrors(errors, () =>
-      heap.decorateHandler(
-        () => heap.resolve<Handler>(resolved.handler, 'Handler', childPlace(place, 'handler')),
-        resolved,
+      auditedHandler(
+        heap,
+        heap.decorateHandler(
+          () => heap.resolve<Handler>(resolved.handler, 'Handler', childPlace(place, 'handler')),
+          resolved,
+          place,
+          routeKeys,
+        ),
+        resolved.auditService,
         place,
-        routeKeys,
       ),
     );
     const session =

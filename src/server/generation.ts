@@ -10,6 +10,7 @@ import type { Response } from '../http/message.js';
 import { Heap, type HeapOptions } from '../heap/heap.js';
 import { withSession } from '../heap/session-scope.js';
 import type { ChildHeap, Handler } from '../heap/types.js';
+import { auditedHandler, declareRouteSecrets } from '../router/route.js';
 import type { SessionManager } from '../http/session-manager.js';
 import { Router } from '../router/router.js';
 import { gatewayConfigKeys, type GatewayConfig } from './instance.js';
@@ -42,11 +43,17 @@ export class Generation {
     // Each step runs even when one before it failed, so that the file's every error is listed.
     const errors: TollgateError[] = [];
     collectErrors(errors, () => heap.declare(config.heap, childPlace(place, 'heap')));
+    collectErrors(errors, () => declareRouteSecrets(heap, config.secrets, childPlace(place, 'secrets')));
+    if (config.temporaryStorage !== undefined) {
+      collectErrors(errors, () =>
+        heap.resolve(config.temporaryStorage, 'Service', childPlace(place, 'temporaryStorage')),
+      );
+    }
     collectErrors(errors, () =>
       heap.decorateGlobally(config.globalDecorators, childPlace(place, 'globalDecorators')),
     );
-    const root = collectErrors(errors, () =>
-      heap.decorateHandler(
+    const root = collectErrors(errors, () => {
+      const decorated = heap.decorateHandler(
         () =>
           heap.resolve<Handler>(
             config.handler ?? { type: 'Router', name: '_router' },
@@ -56,8 +63,12 @@ export class Generation {
         config as Record<string, unknown>,
         place,
         gatewayConfigKeys,
-      ),
-    );
+      );
+      // Only when named: an object called AuditService already records each route that uses it.
+      return config.auditService === undefined
+        ? decorated
+        : auditedHandler(heap, decorated, config.auditService, place);
+    });
     const session = collectErrors(errors, () =>
       heap.resolve<SessionManager>(sessionOf(config), 'SessionManager', childPlace(place, 'session')),
     );

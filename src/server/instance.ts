@@ -15,6 +15,7 @@ import type { HeapOptions } from '../heap/heap.js';
 import type { TypeRegistry } from '../heap/registry.js';
 import type { GatewayInfo } from '../heap/types.js';
 import type { AccessLogConfig } from '../observability/access-log.js';
+import { routeSecretsSchema } from '../router/route.js';
 
 export interface ConnectorConfig {
   port: number | number[];
@@ -51,6 +52,9 @@ export interface GatewayConfig {
   handler?: unknown;
   heap?: unknown[];
   properties?: Record<string, unknown>;
+  auditService?: unknown;
+  secrets?: { stores: unknown[] };
+  temporaryStorage?: unknown;
   session?: unknown;
   globalDecorators?: Record<string, unknown>;
   [decoration: string]: unknown;
@@ -118,6 +122,15 @@ export const gatewayConfigSchema = objectSchema(
       description:
         'Decorator name → decoration, applied to every handler and filter of config.json and the routes',
     },
+    auditService: {
+      ...referenceSchema,
+      description: 'An AuditService recording every request the gateway answers, routed or not',
+    },
+    secrets: routeSecretsSchema,
+    temporaryStorage: {
+      ...referenceSchema,
+      description: 'A TemporaryStorage (default: the heap object named TemporaryStorage); checked, not used',
+    },
   },
   [],
   { additionalProperties: { description: 'A decoration of the root handler: a decorator name' } },
@@ -130,6 +143,8 @@ export const gatewayConfigKeys: readonly string[] = Object.keys(
 
 /** Where an instance's files are: PingGateway's `config/` sub-folder is accepted too. */
 export interface InstanceLayout {
+  /** The directory start was given: the instance, whose `config/` may hold the files. */
+  readonly instanceDirectory: string;
   readonly configDirectory: string;
   readonly adminFile: string | undefined;
   readonly configFile: string | undefined;
@@ -159,6 +174,7 @@ export function locateInstance(configDir: string | undefined, routesDir: string 
   const find = (name: string): string | undefined =>
     existsSync(join(folder, name)) ? join(folder, name) : undefined;
   return {
+    instanceDirectory: base,
     configDirectory: folder,
     adminFile: find('admin.json'),
     configFile: find('config.json'),
@@ -254,6 +270,8 @@ export function instanceHeapOptions(
     ...heap,
     gateway: {
       configDirectory: layout.configDirectory,
+      instanceDirectory: layout.instanceDirectory,
+      temporaryDirectory: join(layout.instanceDirectory, 'tmp'),
       routesDirectory: layout.routesDirectory,
       properties: [config.properties ?? {}, admin.properties ?? {}],
       maxEntityBytes: admin.maxBodyLength ?? DEFAULT_MAX_BODY_LENGTH,

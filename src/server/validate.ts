@@ -236,6 +236,7 @@ class Validation {
     const parent = locateInstance(dirname(resolve(directory)), undefined);
     if (isInstance(parent) && parent.routesDirectory === resolve(directory)) return parent;
     return {
+      instanceDirectory: directory,
       configDirectory: directory,
       adminFile: undefined,
       configFile: undefined,

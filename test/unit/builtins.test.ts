@@ -11,6 +11,8 @@ describe('the built-in types', () => {
     assert.deepEqual(Object.fromEntries(kinds), {
       AmService: 'Service',
       AssignmentFilter: 'Filter',
+      AuditDecorator: 'Decorator',
+      AuditService: 'AuditService',
       Base64EncodedSecretStore: 'SecretStore',
       BaseUriDecorator: 'Decorator',
       CaptureDecorator: 'Decorator',
@@ -31,6 +33,7 @@ describe('the built-in types', () => {
       JwtSession: 'SessionManager',
       LocationHeaderFilter: 'Filter',
       MappedThrottlingPolicy: 'ThrottlingPolicy',
+      NoOpAuditService: 'AuditService',
       OAuth2TokenExchangeFilter: 'Filter',
       PrivateKeyJwtClientAuthenticationFilter: 'Filter',
       RedisExchangeCache: 'Service',
@@ -43,6 +46,7 @@ describe('the built-in types', () => {
       StaticResponseHandler: 'Handler',
       SwitchFilter: 'Filter',
       SystemAndEnvSecretStore: 'SecretStore',
+      TemporaryStorage: 'Service',
       TimerDecorator: 'Decorator',
       ThrottlingFilter: 'Filter',
       TransactionIdOutboundFilter: 'Filter',
@@ -66,7 +70,9 @@ describe('the built-in types', () => {
     );
     assert.deepEqual(aliases, {
       AmService: ['org.forgerock.openig.openam.AmServiceHeaplet'],
+      AuditDecorator: ['org.forgerock.openig.decoration.audit.AuditDecorator'],
       AssignmentFilter: ['org.forgerock.openig.filter.AssignmentFilter'],
+      AuditService: ['org.forgerock.openig.audit.AuditServiceObjectHeaplet'],
       Base64EncodedSecretStore: ['org.forgerock.openig.secrets.Base64EncodedSecretStore'],
       BaseUriDecorator: ['org.forgerock.openig.decoration.baseuri.BaseUriDecorator'],
       CaptureDecorator: ['org.forgerock.openig.decoration.capture.CaptureDecorator'],
@@ -88,6 +94,7 @@ describe('the built-in types', () => {
       JwtSession: ['JwtSessionManager', 'org.forgerock.openig.jwt.JwtSessionManager'],
       LocationHeaderFilter: ['org.forgerock.openig.filter.LocationHeaderFilter'],
       MappedThrottlingPolicy: ['org.forgerock.openig.filter.throttling.MappedThrottlingPolicyHeaplet'],
+      NoOpAuditService: ['org.forgerock.openig.audit.NoOpAuditService'],
       ReverseProxyHandler: ['org.forgerock.openig.handler.ReverseProxyHandlerHeaplet'],
       Router: ['RouterHandler', 'org.forgerock.openig.handler.router.RouterHandler'],
       SecretsProvider: ['org.forgerock.openig.secrets.SecretsProviderHeaplet'],
@@ -96,6 +103,7 @@ describe('the built-in types', () => {
       StaticResponseHandler: ['org.forgerock.openig.handler.StaticResponseHandler'],
       SwitchFilter: ['org.forgerock.openig.filter.SwitchFilter'],
       SystemAndEnvSecretStore: ['org.forgerock.openig.secrets.SystemAndEnvSecretStoreHeaplet'],
+      TemporaryStorage: ['org.forgerock.openig.io.TemporaryStorageHeaplet'],
       TimerDecorator: ['org.forgerock.openig.decoration.timer.TimerDecorator'],
       ThrottlingFilter: ['org.forgerock.openig.filter.throttling.ThrottlingFilterHeaplet'],
       TransactionIdOutboundFilter: ['org.forgerock.openig.filter.TransactionIdOutboundFilterHeaplet'],
@@ -119,18 +127,31 @@ describe('the built-in types', () => {
 describe('the default heap objects', () => {
   test("are PingGateway's that Tollgate has, each of its own type, resolvable without a declaration", () => {
     assert.deepEqual(defaultDeclarations, [
+      { name: 'AuditService', type: 'NoOpAuditService' },
+      { name: 'audit', type: 'AuditDecorator' },
       { name: 'baseURI', type: 'BaseUriDecorator' },
       { name: 'capture', type: 'CaptureDecorator' },
       { name: 'ClientHandler', type: 'ClientHandler' },
       { name: 'ForgeRockClientHandler', type: 'ForgeRockClientHandler' },
       { name: 'ReverseProxyHandler', type: 'ReverseProxyHandler' },
+      { name: 'TemporaryStorage', type: 'TemporaryStorage' },
       { name: 'timer', type: 'TimerDecorator' },
       { name: 'TransactionIdOutboundFilter', type: 'TransactionIdOutboundFilter' },
     ]);
     const heap = testHeap();
+    const place = { file: 'routes/r.json', pointer: '/handler' };
+    const audit = heap.resolve<{ auditsAccess: boolean }>('AuditService', 'AuditService', place);
+    assert.equal(audit.auditsAccess, false, 'the default AuditService records nothing');
+    const storage = heap.resolve<Record<string, unknown>>('TemporaryStorage', 'Service', place);
+    assert.deepEqual(
+      [storage.initialLength, storage.memoryLimit, storage.fileLimit],
+      [8192, 65536, 1073741824],
+      "PingGateway's defaults",
+    );
     const method = { Handler: 'handle', Filter: 'filter', Decorator: 'decorate' } as const;
     for (const { name, type } of defaultDeclarations) {
       const kind = createBuiltinRegistry().get(type)?.definition.kind;
+      if (kind === 'AuditService' || kind === 'Service') continue;
       assert.ok(kind === 'Handler' || kind === 'Filter' || kind === 'Decorator', type);
       const object = heap.resolve<Record<string, unknown>>(name, kind, {
         file: 'routes/r.json',

@@ -392,3 +392,31 @@ describe('assignment', () => {
     assert.deepEqual(host.written, ['name']);
   });
 });
+
+describe('globals', () => {
+  const globals = Object.freeze({ prop: Object.freeze({ x: 1 }), request: 'a property' });
+  const run = (body: string, values: Record<string, unknown>): unknown =>
+    compileNode(
+      parseExpression(body),
+      Object.freeze({ max: (...args: unknown[]) => Math.max(...args.map(Number)) }),
+      globals,
+    )(new Scope(values));
+
+  test('a top-level name the scope does not give reads the global, in every part of an expression', () => {
+    assert.equal(run('prop.x', {}), 1);
+    assert.equal(run('max(prop.x, 0) + (empty prop ? 0 : 1)', {}), 2);
+    assert.equal(run("prop['x'] == 1 ? 'yes' : 'no'", {}), 'yes');
+  });
+
+  test("the scope's value wins; a name in neither reads null", () => {
+    assert.equal(run('request', { request: 'the request' }), 'the request');
+    assert.equal(run('request', {}), 'a property');
+    assert.equal(run('other', {}), null);
+  });
+
+  test('an assignment reads its base through the globals but cannot write into a frozen one', () => {
+    const scope = new Scope({});
+    assert.equal(compileAssignment(parseExpression('prop.x'), NO_FUNCTIONS, globals)(scope, 2), false);
+    assert.equal(globals.prop.x, 1);
+  });
+});

@@ -98,6 +98,8 @@ export function harness(
       functions: createBuiltinFunctions(),
       gateway: {
         configDirectory: options.configDirectory ?? '/tmp',
+        instanceDirectory: options.configDirectory ?? '/tmp',
+        temporaryDirectory: '/tmp/tmp',
         routesDirectory: '/tmp/routes',
         properties: [],
         maxEntityBytes: 1024 * 1024,

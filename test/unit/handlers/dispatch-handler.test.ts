@@ -89,6 +89,52 @@ describe('DispatchHandler', () => {
     );
   });
 
+  test("a binding's name labels the debug line of the binding that answers", async () => {
+    const h = harness();
+    const handler = dispatch(
+      [
+        { name: 'never', condition: false, handler: answer('never') },
+        { name: 'catch-all', handler: answer('all') },
+      ],
+      h,
+    );
+    assert.deepEqual(await body(handler, h.incoming()), [200, 'all']);
+    assert.deepEqual(
+      h.logs.filter((l) => l.binding !== undefined).map((l) => [l.level, l.binding]),
+      [[20, 'catch-all']],
+    );
+  });
+
+  test("a binding's capture logs what its handler gets and gives; a bad capture point is refused at its place", async () => {
+    const h = harness();
+    const handler = dispatch(
+      [
+        { condition: "${request.uri.path == '/quiet'}", handler: answer('quiet') },
+        { capture: ['request', 'response'], handler: answer('loud', 201) },
+      ],
+      h,
+    );
+    await handler.handle(h.incoming({ url: 'http://gateway.test/quiet' }));
+    assert.equal(h.logs.filter((l) => l.capture !== undefined).length, 0);
+    await handler.handle(h.incoming({ url: 'http://gateway.test/loud' }));
+    const captured = h.logs.filter((l) => l.capture !== undefined);
+    assert.deepEqual(
+      captured.map((l) => l.capture),
+      ['request', 'response'],
+    );
+    assert.equal((captured[1]!.response as { status: number }).status, 201);
+    assert.deepEqual(
+      harness().errorsOf([
+        {
+          name: 'd',
+          type: 'DispatchHandler',
+          config: { bindings: [{ capture: 'everything', handler: answer('x') }] },
+        },
+      ]),
+      [`TG_CONFIG_BAD_VALUE ${FILE}#/heap/0/config/bindings/0/capture`],
+    );
+  });
+
   test("a binding's baseURI rebases the request before its handler gets it", async () => {
     const h = harness();
     const handler = dispatch(

@@ -9,7 +9,8 @@ import { TypeRegistry } from '../../../src/heap/registry.js';
 import { defineType, type Handler } from '../../../src/heap/types.js';
 import { textResponse } from '../../../src/http/message.js';
 import { memoryLogger, type LogLine } from '../../fixtures/gateway.js';
-import { testHeap } from '../../fixtures/heap.js';
+import { testExchange } from '../../fixtures/exchange.js';
+import { testHeap, testHeapOptions } from '../../fixtures/heap.js';
 import { harness } from '../filters/harness.js';
 
 const FILE = 'routes/r.json';
@@ -387,6 +388,59 @@ describe('build contexts', () => {
     assert.equal(template.evaluate(exchange), null);
     const line = logs.find((l) => l.code === 'TG_EL_EVALUATION');
     assert.equal(line?.place, `${FILE}#/handler/config/entity`);
+  });
+
+  test("openig gives the instance's directories, at load and per request; baseDirectory is instanceDirectory", () => {
+    const heap = testHeap({}, { instanceDirectory: '/srv/ig', configDirectory: '/srv/ig/config' });
+    const context = heap.contextFor('x', HANDLER);
+    assert.equal(
+      context.configValue(
+        '${openig.configDirectory}/routes ${openig.instanceDirectory} ${openig.baseDirectory}',
+        HANDLER,
+      ),
+      '/srv/ig/config/routes /srv/ig /srv/ig',
+    );
+    assert.equal(
+      context.template('${openig.temporaryDirectory}', HANDLER).evaluate(testExchange()),
+      '/tmp/tmp',
+    );
+  });
+
+  test("properties are top-level names: config.json's over admin.json's in the root, a child's over its parent's", () => {
+    const options = testHeapOptions();
+    const root = new Heap({
+      ...options,
+      gateway: {
+        ...options.gateway,
+        properties: [
+          { prop: { x: 1 }, shared: 'config' },
+          { shared: 'admin', only: 'a' },
+        ],
+      },
+    });
+    const route = root.child(root.logger, 'r', { prop: { y: 2 }, own: ['a', 'b'] });
+    const inRoot = root.contextFor('x', HANDLER);
+    const inRoute = route.contextFor('x', HANDLER);
+    const exchange = testExchange();
+    assert.equal(
+      inRoot.template('${prop.x} ${shared} ${only} ${own}', HANDLER).evaluate(exchange),
+      '1 config a ',
+    );
+    assert.equal(
+      inRoute.template('${prop.x} ${prop.y} ${shared} ${own[1]}', HANDLER).evaluate(exchange),
+      ' 2 config b',
+    );
+    assert.equal(inRoute.condition('${prop.y == 2}', HANDLER).test(exchange), true);
+    assert.equal(inRoute.configValue('${own[0]}', HANDLER), 'a');
+  });
+
+  test("a property named as one of the request's names is hidden by it, and no expression can write to a property", () => {
+    const heap = testHeap().child(testHeap().logger, 'r', { request: 'shadowed', prop: { x: 1 } });
+    const context = heap.contextFor('x', HANDLER);
+    const exchange = testExchange({ method: 'PUT' });
+    assert.equal(context.template('${request.method}', HANDLER).evaluate(exchange), 'PUT');
+    assert.equal(context.lvalue('${prop.x}', HANDLER).assign(exchange, 2), false);
+    assert.equal(context.template('${prop.x}', HANDLER).evaluate(exchange), 1);
   });
 
   test("route-level decorations wrap the route's handler; with none, the handler is returned as it is", async () => {

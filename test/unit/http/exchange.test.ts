@@ -7,6 +7,7 @@ import { RequestUri } from '../../../src/http/uri.js';
 import { TollgateError } from '../../../src/errors/tollgate-error.js';
 import { Cancellation } from '../../../src/http/cancellation.js';
 import { Exchange } from '../../../src/http/exchange.js';
+import { elGet } from '../../../src/el/host.js';
 import { Session } from '../../../src/http/session.js';
 import { createBuiltinFunctions } from '../../../src/el/index.js';
 import { compileLValue, compileTemplate } from '../../../src/el/template.js';
@@ -83,7 +84,8 @@ test("the route a Router enters is in contexts.router and on every log line afte
   exchange.log.info('after');
   exchange.subExchange(call()).log.info('in a call');
   assert.equal(exchange.route, 'api');
-  assert.deepEqual(exchange.contexts.router, { route: 'api', routeId: '10-api' });
+  const router = exchange.contexts.router as Record<string, unknown>;
+  assert.deepEqual([router.route, router.routeId, router.remainingUri], ['api', '10-api', '/a']);
   assert.deepEqual(
     logs.map((l) => [l.msg, l.transactionId, l.route]),
     [
@@ -92,6 +94,49 @@ test("the route a Router enters is in contexts.router and on every log line afte
       ['in a call', 'tx', 'api'],
     ],
   );
+});
+
+test("contexts.router is PingGateway's root UriRouterContext: nothing matched, the raw path remaining, the URI as received", () => {
+  const exchange = new Exchange({
+    request: new Request({ method: 'GET', uri: RequestUri.parse('http://gateway.test:8080/a%2Fb/c?q=1') }),
+    client: {
+      remoteAddress: '',
+      remotePort: 1,
+      localAddress: '',
+      localPort: 2,
+      isSecure: false,
+      userAgent: null,
+    },
+    log: pino({ level: 'silent' }),
+    environment: { env: {}, system: {} },
+    maxEntityBytes: 1024,
+    cancellation: new Cancellation(),
+    transactionId: 'tx',
+  });
+  exchange.request.uri.host = 'backend.test';
+  const router = exchange.contexts.router as Record<string, unknown>;
+  assert.equal(router.matchedUri, '');
+  assert.equal(router.baseUri, '');
+  assert.equal(router.remainingUri, '/a%2Fb/c');
+  assert.equal(String(router.originalUri), 'http://gateway.test:8080/a%2Fb/c?q=1');
+  assert.deepEqual(router.uriTemplateVariables, {});
+  assert.ok(Object.isFrozen(router));
+});
+
+test('context is the chain of contexts, the last added first, each with its name and parent', () => {
+  const exchange = exchangeWith(new Cancellation());
+  exchange.contexts.oauth2TokenExchange = Object.freeze({ issuedTokenType: 'jwt' });
+  const leaf = exchange[elGet]('context') as Record<string, unknown>;
+  const names: unknown[] = [];
+  for (
+    let at: Record<string, unknown> | null = leaf;
+    at !== null;
+    at = at.parent as Record<string, unknown> | null
+  )
+    names.push(at.name);
+  assert.deepEqual(names, ['oauth2TokenExchange', 'router', 'transactionId', 'client', 'attributes']);
+  assert.equal(leaf.issuedTokenType, 'jwt');
+  assert.equal((leaf.parent as Record<string, unknown>).remainingUri, '/a');
 });
 
 test("timing: upstream and token exchange times add up over calls; a sub-exchange's calls are its own", () => {

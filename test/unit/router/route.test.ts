@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import type { TollgateError } from '../../../src/errors/tollgate-error.js';
 import { ConfigErrors } from '../../../src/errors/tollgate-error.js';
 import { buildRoute } from '../../../src/router/route.js';
+import { memoryLogger } from '../../fixtures/gateway.js';
 import { testHeap } from '../../fixtures/heap.js';
 
 /** Builds a route file's content and returns the "CODE pointer" of each error it gives. */
@@ -160,6 +161,76 @@ describe('route build errors carry a code, the file and a JSON pointer', () => {
     for (const name of ['ClientHandler', 'ForgeRockClientHandler', 'ReverseProxyHandler']) {
       assert.deepEqual(await errorsOf({ handler: name }), []);
     }
+  });
+});
+
+describe('auditService, secrets and the audit decoration', () => {
+  test('auditService names an AuditService: a missing one, or an object of another kind, fails at its pointer', async () => {
+    assert.deepEqual(await errorsOf({ handler: ok, auditService: 'Nope' }), [
+      'TG_CONFIG_BAD_REFERENCE routes/r.json#/auditService',
+    ]);
+    assert.deepEqual(await errorsOf({ handler: ok, auditService: 'ClientHandler' }), [
+      'TG_CONFIG_WRONG_KIND routes/r.json#/auditService',
+    ]);
+    assert.deepEqual(await errorsOf({ handler: ok, auditService: { type: 'NoOpAuditService' } }), []);
+    assert.deepEqual(
+      await errorsOf({
+        handler: ok,
+        heap: [{ name: 'AuditService', type: 'AuditService', config: { eventHandlers: [] } }],
+      }),
+      [],
+    );
+  });
+
+  test("secrets' stores are a SecretsProvider named secrets in the route's heap, their errors inside secrets", async () => {
+    const client = (secretsProvider: string) => ({
+      name: 'auth',
+      type: 'ClientSecretBasicAuthenticationFilter',
+      config: { clientId: 'c', clientSecretId: 'client.secret', secretsProvider },
+    });
+    const stores = [
+      { type: 'Base64EncodedSecretStore', config: { secrets: { 'client.secret': 'c2VjcmV0' } } },
+    ];
+    assert.deepEqual(await errorsOf({ handler: ok, secrets: { stores }, heap: [client('secrets')] }), []);
+    assert.deepEqual(await errorsOf({ handler: ok, heap: [client('secrets')] }), [
+      'TG_CONFIG_BAD_REFERENCE routes/r.json#/heap/0/config/secretsProvider',
+    ]);
+    assert.deepEqual(
+      await errorsOf({
+        handler: ok,
+        secrets: { stores: [...stores, { type: 'NoSuchStore' }, 'ClientHandler'] },
+      }),
+      [
+        'TG_CONFIG_UNKNOWN_TYPE routes/r.json#/secrets/stores/1/type',
+        'TG_CONFIG_WRONG_KIND routes/r.json#/secrets/stores/2',
+      ],
+    );
+    assert.deepEqual(await errorsOf({ handler: ok, secrets: { store: [] } }), [
+      'TG_CONFIG_MISSING_PROPERTY routes/r.json#/secrets/stores',
+      'TG_CONFIG_UNKNOWN_PROPERTY routes/r.json#/secrets/store',
+    ]);
+  });
+
+  test("OpenIG's audit decoration, on the route or on an object, loads with a warning at its place", async () => {
+    const { logger, logs } = memoryLogger();
+    const route = await buildRoute(
+      {
+        handler: ok,
+        audit: 'global',
+        heap: [{ name: 'h', type: 'StaticResponseHandler', config: {}, audit: ['tag'] }],
+      },
+      { id: 'r', file: 'routes/r.json' },
+      testHeap({}, { logger }),
+      { start: false },
+    );
+    await route.retire();
+    assert.deepEqual(
+      logs
+        .filter((l) => l.code === 'TG_AUDIT_DECORATION_IGNORED')
+        .map((l) => l.place)
+        .sort(),
+      ['routes/r.json#/audit', 'routes/r.json#/heap/0/audit'],
+    );
   });
 });
 

@@ -52,6 +52,7 @@ describe('locateInstance', () => {
   test('finds admin.json and config.json in the directory itself, with the routes under it', async () => {
     const dir = await instance({ 'admin.json': {}, 'config.json': {}, 'config/admin.json': {} });
     assert.deepEqual(locateInstance(dir, undefined), {
+      instanceDirectory: dir,
       configDirectory: dir,
       adminFile: join(dir, 'admin.json'),
       configFile: join(dir, 'config.json'),
@@ -62,6 +63,7 @@ describe('locateInstance', () => {
   test("takes PingGateway's config/ sub-folder when the directory holds neither file", async () => {
     const dir = await instance({ 'config/admin.json': {}, 'config/config.json': {}, 'routes/': '' });
     assert.deepEqual(locateInstance(dir, undefined), {
+      instanceDirectory: dir,
       configDirectory: join(dir, 'config'),
       adminFile: join(dir, 'config', 'admin.json'),
       configFile: join(dir, 'config', 'config.json'),
@@ -72,6 +74,7 @@ describe('locateInstance', () => {
   test('one file in the directory is enough to keep it: the sub-folder is not looked into', async () => {
     const dir = await instance({ 'config.json': {}, 'config/admin.json': {} });
     assert.deepEqual(locateInstance(dir, undefined), {
+      instanceDirectory: dir,
       configDirectory: dir,
       adminFile: undefined,
       configFile: join(dir, 'config.json'),
@@ -82,6 +85,7 @@ describe('locateInstance', () => {
   test('with neither file, there are none, and a file named config is not the sub-folder', async () => {
     const empty = await instance({});
     assert.deepEqual(locateInstance(empty, undefined), {
+      instanceDirectory: empty,
       configDirectory: empty,
       adminFile: undefined,
       configFile: undefined,
