@@ -28,7 +28,13 @@ import {
   secretsProviderType,
   systemAndEnvSecretStoreType,
 } from './secrets/secret-store-types.js';
+import { secretsKeyManagerType } from './secrets/secrets-key-manager.js';
+import { secretsTrustManagerType } from './secrets/secrets-trust-manager.js';
+import { trustAllManagerType } from './secrets/trust-all-manager.js';
 import { amServiceType } from './services/am-service.js';
+import { clientTlsOptionsType } from './services/client-tls-options.js';
+import { customProxyOptionsType } from './services/custom-proxy-options.js';
+import { noProxyOptionsType } from './services/no-proxy-options.js';
 import { auditServiceType } from './services/audit-service.js';
 import { redisExchangeCacheType } from './services/redis-exchange-cache.js';
 import { inMemorySessionManagerType } from './services/in-memory-session-manager.js';
@@ -37,6 +43,7 @@ import { defaultRateThrottlingPolicyType } from './services/default-rate-throttl
 import { mappedThrottlingPolicyType } from './services/mapped-throttling-policy.js';
 import { noOpAuditServiceType } from './services/no-op-audit-service.js';
 import { scriptableResourceAccessType } from './services/scriptable-resource-access.js';
+import { systemProxyOptionsType } from './services/system-proxy-options.js';
 import { temporaryStorageType } from './services/temporary-storage.js';
 import { baseUriDecoratorType } from './heap/base-uri-decorator.js';
 import { auditDecoratorType } from './heap/audit-decorator.js';
@@ -63,8 +70,10 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   clientHandlerType,
   clientSecretBasicAuthenticationFilterType,
   clientSecretPostAuthenticationFilterType,
+  clientTlsOptionsType,
   conditionEnforcementFilterType,
   conditionalFilterType,
+  customProxyOptionsType,
   defaultRateThrottlingPolicyType,
   dispatchHandlerType,
   fileSystemSecretStoreType,
@@ -75,6 +84,7 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   jwtSessionType,
   locationHeaderFilterType,
   mappedThrottlingPolicyType,
+  noProxyOptionsType,
   noOpAuditServiceType,
   oauth2TokenExchangeFilterType,
   privateKeyJwtClientAuthenticationFilterType,
@@ -82,16 +92,20 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   reverseProxyHandlerType,
   routerType,
   scriptableResourceAccessType,
+  secretsKeyManagerType,
   secretsProviderType,
+  secretsTrustManagerType,
   sequenceHandlerType,
   staticRequestFilterType,
   staticResponseHandlerType,
   switchFilterType,
   systemAndEnvSecretStoreType,
+  systemProxyOptionsType,
   temporaryStorageType,
   timerDecoratorType,
   throttlingFilterType,
   transactionIdOutboundFilterType,
+  trustAllManagerType,
   uriPathRewriteFilterType,
 ] as TypeDefinition[]);
 
@@ -103,6 +117,7 @@ export const defaultDeclarations = Object.freeze([
   { name: 'capture', type: 'CaptureDecorator' },
   { name: 'ClientHandler', type: 'ClientHandler' },
   { name: 'ForgeRockClientHandler', type: 'ForgeRockClientHandler' },
+  { name: 'ProxyOptions', type: 'NoProxyOptions' },
   { name: 'ReverseProxyHandler', type: 'ReverseProxyHandler' },
   { name: 'TemporaryStorage', type: 'TemporaryStorage' },
   { name: 'timer', type: 'TimerDecorator' },

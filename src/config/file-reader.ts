@@ -32,6 +32,14 @@ export class ConfigFileReader {
     return this.#limits;
   }
 
+  /**
+   * Reports a warning about a file this reader read that only building it finds (a key that has
+   * no meaning here), through the same `onWarning` as the reading's own.
+   */
+  warn(warning: TollgateError): void {
+    this.#onWarning(warning);
+  }
+
   /** The file's data; throws a coded error (TG_CONFIG_READ when the file does not exist). */
   async read(file: string): Promise<unknown> {
     const answer = await this.#enqueue(file);

@@ -35,6 +35,10 @@ export const errorCatalogue = Object.freeze({
   TG_CONFIG_DUPLICATE_TYPE: entry('two type definitions share one type name'),
   TG_CONFIG_LIMIT: entry('the file exceeds a configuration limit'),
   TG_CONFIG_TRAILING_CONTENT: entry('text after the JSON value of the file is ignored (a warning)'),
+  TG_CONFIG_TRUST_ALL: entry('a TrustAllManager turns off the checking of server certificates (a warning)'),
+  TG_CONFIG_IGNORED_KEYS: entry(
+    'keys PingGateway documents that have no meaning on Node are ignored (a warning)',
+  ),
   TG_AUDIT_HANDLER_IGNORED: entry('an audit event handler class Tollgate lacks is ignored (a warning)'),
   TG_AUDIT_DECORATION_IGNORED: entry("OpenIG's audit decoration is ignored (a warning)"),
   TG_CONFIG_BUILD_FAILED: entry('the file could not be built: an unexpected error (logged with its stack)'),
@@ -91,6 +95,7 @@ export const errorCatalogue = Object.freeze({
   // Upstream calls (ClientHandler / ReverseProxyHandler)
   TG_UPSTREAM_UNREACHABLE: entry('the upstream server cannot be reached', 502, true),
   TG_UPSTREAM_TIMEOUT: entry('the upstream server did not answer in time', 504, true),
+  TG_UPSTREAM_CIRCUIT_OPEN: entry('the upstream failed too often and is not called for a while', 502, true),
   TG_UPSTREAM_RESPONSE_TOO_LARGE: entry(
     'the upstream response body is larger than the configured maximum',
     502,

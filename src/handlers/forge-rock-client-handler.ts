@@ -3,8 +3,9 @@ import type { Response } from '../http/message.js';
 import { defineType, type Handler } from '../heap/types.js';
 import {
   ClientHandler,
+  clientHandlerIgnoredKeys,
   clientHandlerSchema,
-  createHttpClient,
+  createUpstream,
   type ClientHandlerConfig,
 } from './client-handler.js';
 
@@ -29,6 +30,7 @@ export const forgeRockClientHandlerType = defineType<ClientHandlerConfig, Handle
   kind: 'Handler',
   description: 'A ClientHandler that adds the X-ForgeRock-TransactionId header.',
   schema: clientHandlerSchema,
+  ignoredKeys: clientHandlerIgnoredKeys,
   create: (config, context) =>
-    new ForgeRockClientHandler(new ClientHandler(createHttpClient(config, context), context)),
+    new ForgeRockClientHandler(new ClientHandler(createUpstream(config, context), context)),
 });

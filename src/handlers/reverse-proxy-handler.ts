@@ -1,15 +1,16 @@
 import { durationSchema, objectSchema, referenceSchema, type JsonSchema } from '../config/schema.js';
 import { parseDuration } from '../config/duration.js';
 import { childPlace, formatPlace, TollgateError } from '../errors/tollgate-error.js';
-import type { HttpClient } from '../http/client.js';
 import type { Exchange } from '../http/exchange.js';
 import { textResponse, type Response } from '../http/message.js';
 import { defineType, type CreateContext, type Handler } from '../heap/types.js';
 import {
+  clientHandlerIgnoredKeys,
   clientHandlerSchema,
-  createHttpClient,
+  createUpstream,
   upstreamErrorCounter,
   type ClientHandlerConfig,
+  type Upstream,
 } from './client-handler.js';
 import { isWebSocketHandshake, WebSocketProxy } from './websocket-proxy.js';
 
@@ -47,12 +48,12 @@ const IGNORED_WEBSOCKET_KEYS = {
  * the reason logged and no detail sent to the client.
  */
 class ReverseProxyHandler implements Handler {
-  readonly #client: HttpClient;
+  readonly #upstream: Upstream;
   readonly #upstreamError: (exchange: Exchange, error: unknown) => void;
   readonly #websocket: WebSocketProxy | undefined;
 
-  constructor(client: HttpClient, context: CreateContext, websocket: WebSocketProxy | undefined) {
-    this.#client = client;
+  constructor(upstream: Upstream, context: CreateContext, websocket: WebSocketProxy | undefined) {
+    this.#upstream = upstream;
     this.#upstreamError = upstreamErrorCounter(context);
     this.#websocket = websocket;
   }
@@ -74,7 +75,7 @@ class ReverseProxyHandler implements Handler {
       if (upgrade !== undefined && this.#websocket !== undefined && isWebSocketHandshake(exchange)) {
         return await this.#websocket.tunnel(exchange, upgrade);
       }
-      return await this.#client.send(request, exchange.cancellation);
+      return await this.#upstream.send(request, exchange);
     } catch (error) {
       if (!(error instanceof TollgateError)) throw error;
       this.#upstreamError(exchange, error);
@@ -128,10 +129,7 @@ export const reverseProxyHandlerType = defineType<ReverseProxyHandlerConfig, Han
   description:
     'Proxies the request to its URI; answers 502 when the upstream is unreachable, 504 when it is slow.',
   schema: reverseProxyHandlerSchema,
+  ignoredKeys: clientHandlerIgnoredKeys,
   create: (config, context) =>
-    new ReverseProxyHandler(
-      createHttpClient(config, context),
-      context,
-      createWebSocketProxy(config, context),
-    ),
+    new ReverseProxyHandler(createUpstream(config, context), context, createWebSocketProxy(config, context)),
 });

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { ignoredKeysWarning, ignoredKeyNotes } from '../config/ignored-keys.js';
 import { declarationSchema, type JsonSchema } from '../config/schema.js';
 import { nearestKey } from '../config/schema-errors.js';
 import type { Validator } from '../config/validate.js';
@@ -78,6 +79,8 @@ export class Heap implements ChildHeap {
   /** Each hook with the build context that registered it: the object whose hook it is. */
   readonly #startHooks: Hook[] = [];
   readonly #stopHooks: Hook[] = [];
+  /** Accepted keys with no meaning here, by file: each file gets one warning naming them all. */
+  readonly #ignored = new Map<string, string[]>();
   /** This file's `globalDecorators`, each with its decorator. */
   #globals: readonly ResolvedDecoration[] = [];
   /** Handlers and filters this heap resolved, each with the global decorations applied. */
@@ -260,7 +263,22 @@ export class Heap implements ChildHeap {
         for (const e of asErrors(error)) errors.set(e.message, e);
       }
     }
+    this.#warnIgnored();
     if (errors.size > 0) throw new ConfigErrors([...errors.values()]);
+  }
+
+  #noteIgnored(config: unknown, ignoredKeys: Readonly<Record<string, string>>, place: Place): void {
+    const notes = ignoredKeyNotes(config, ignoredKeys, place);
+    if (notes.length === 0) return;
+    const file = place.file ?? '';
+    this.#ignored.set(file, [...(this.#ignored.get(file) ?? []), ...notes]);
+  }
+
+  #warnIgnored(): void {
+    for (const [file, notes] of this.#ignored) {
+      this.gateway.configReader.warn(ignoredKeysWarning(file, notes));
+    }
+    this.#ignored.clear();
   }
 
   resolve<T>(reference: unknown, kind: Kind, place: Place): T {
@@ -460,7 +478,8 @@ export class Heap implements ChildHeap {
     const configPlace = childPlace(declaration.place, 'config');
     const problems = registered.validate(config, configPlace);
     if (problems.length > 0) throw new ConfigErrors(problems);
-    const { kind } = registered.definition;
+    const { kind, ignoredKeys } = registered.definition;
+    if (ignoredKeys) this.#noteIgnored(config, ignoredKeys, configPlace);
     const logger = this.logger.child({ object: declaration.name });
     let value = registered.definition.create(config, this.#context(declaration.name, configPlace, logger));
     // Decorators are never decorated themselves (PingGateway's rule, which also keeps them acyclic).

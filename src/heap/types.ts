@@ -24,9 +24,13 @@ export type Kind =
   | 'Service'
   | 'ResourceAccess'
   | 'Decorator'
+  | 'KeyManager'
+  | 'ProxyOptions'
   | 'AuditService'
   | 'SessionManager'
-  | 'ThrottlingPolicy';
+  | 'ThrottlingPolicy'
+  | 'TlsOptions'
+  | 'TrustManager';
 
 /**
  * A Decorator heap object (CaptureDecorator, TimerDecorator, BaseUriDecorator): the name it is
@@ -183,6 +187,12 @@ export interface TypeDefinition<Config = unknown, Instance = unknown> {
   readonly kind: Kind;
   readonly description: string;
   readonly schema: JsonSchema;
+  /**
+   * Keys PingGateway documents that have no meaning on Node, each with the reason: the schema
+   * accepts them, and a file that uses any gets one TG_CONFIG_IGNORED_KEYS warning naming them.
+   * A nested key is written with dots (`retries.executor`).
+   */
+  readonly ignoredKeys?: Readonly<Record<string, string>>;
   create(config: Config, context: CreateContext): Instance;
 }
 

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import { Agent, type Dispatcher, errors as undiciErrors } from 'undici';
+import type { ConnectionOptions } from 'node:tls';
+import { Agent, type Dispatcher, EnvHttpProxyAgent, ProxyAgent, errors as undiciErrors } from 'undici';
 import { TollgateError } from '../errors/tollgate-error.js';
 import type { Cancellation } from './cancellation.js';
 import { Entity } from './entity.js';
@@ -16,28 +17,104 @@ export interface HttpClientOptions {
   readonly soTimeoutMs: number;
   /** How long an idle pooled connection is kept. */
   readonly keepAliveMs: number;
+  /** false closes each connection after its response (PingGateway's disableReuseConnection). */
+  readonly reuseConnections?: boolean;
+  /** Offer HTTP/2 by ALPN to TLS upstreams (PingGateway's protocolVersion "HTTP/2"). */
+  readonly allowH2?: boolean;
 }
 
 /**
- * Sends requests upstream through one undici Agent (a pool per origin). Bodies are streamed both
+ * How the TLS connection to an upstream is made and checked: node:tls options, with `ca` replacing
+ * the default roots when trust managers are given.
+ */
+export type UpstreamTls = Pick<
+  ConnectionOptions,
+  | 'ca'
+  | 'cert'
+  | 'key'
+  | 'rejectUnauthorized'
+  | 'checkServerIdentity'
+  | 'ciphers'
+  | 'minVersion'
+  | 'maxVersion'
+>;
+
+/** Where requests go first: straight to the upstream, a proxy from the environment, or a given one. */
+export type UpstreamProxy =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'system' }
+  | { readonly kind: 'custom'; readonly uri: string; readonly authorization?: string };
+
+/** What a client needs that may come from secret stores, so is read when its heap starts. */
+export interface UpstreamSetup {
+  readonly tls: UpstreamTls;
+  readonly proxy: UpstreamProxy;
+}
+
+/** The undici dispatcher for the options: an Agent, or a proxy agent with the same pool settings. */
+export function createDispatcher(options: HttpClientOptions, setup: UpstreamSetup): Dispatcher {
+  const agentOptions: Agent.Options = {
+    connections: options.connections,
+    connect: { timeout: finiteOrNone(options.connectionTimeoutMs), ...setup.tls },
+    headersTimeout: finiteOrNone(options.soTimeoutMs),
+    bodyTimeout: finiteOrNone(options.soTimeoutMs),
+    keepAliveTimeout: options.keepAliveMs,
+    keepAliveMaxTimeout: options.keepAliveMs,
+    // undici's way to say no keep-alive: at most zero requests in flight on a kept connection.
+    ...(options.reuseConnections === false ? { pipelining: 0 } : {}),
+    ...(options.allowH2 ? { allowH2: true } : {}),
+  };
+  const { proxy } = setup;
+  if (proxy.kind === 'none') return new Agent(agentOptions);
+  const requestTls = { timeout: finiteOrNone(options.connectionTimeoutMs), ...setup.tls };
+  if (proxy.kind === 'system') return new EnvHttpProxyAgent({ ...agentOptions, requestTls });
+  return new ProxyAgent({
+    ...agentOptions,
+    uri: proxy.uri,
+    requestTls,
+    ...(proxy.authorization ? { token: proxy.authorization } : {}),
+  });
+}
+
+/** undici disables a time-out with 0; an "unlimited" duration is Infinity here. */
+function finiteOrNone(ms: number): number {
+  return Number.isFinite(ms) ? ms : 0;
+}
+
+const DIRECT: UpstreamSetup = Object.freeze<UpstreamSetup>({ tls: {}, proxy: { kind: 'none' } });
+
+/**
+ * Sends requests upstream through one undici dispatcher (a pool per origin). Bodies are streamed both
  * ways; a buffered body is sent with its exact length. Failures become coded errors:
  * TG_UPSTREAM_UNREACHABLE (502) or TG_UPSTREAM_TIMEOUT (504).
+ *
+ * A client whose TLS or proxy settings come from secret stores is given `load`: the dispatcher is
+ * made once that has answered (`ready()`, which the heap's start awaits), never per request.
  */
 export class HttpClient {
-  readonly #agent: Agent;
+  readonly #options: HttpClientOptions;
+  #agent: Dispatcher | undefined;
+  #ready: Promise<Dispatcher> | undefined;
+  readonly #load: (() => Promise<UpstreamSetup>) | undefined;
 
-  constructor(options: HttpClientOptions) {
-    this.#agent = new Agent({
-      connections: options.connections,
-      connect: { timeout: options.connectionTimeoutMs },
-      headersTimeout: options.soTimeoutMs,
-      bodyTimeout: options.soTimeoutMs,
-      keepAliveTimeout: options.keepAliveMs,
-      keepAliveMaxTimeout: options.keepAliveMs,
-    });
+  constructor(options: HttpClientOptions, load?: () => Promise<UpstreamSetup>) {
+    this.#options = options;
+    this.#load = load;
+    if (load === undefined) this.#agent = createDispatcher(options, DIRECT);
   }
 
-  send(request: Request, cancellation?: Cancellation): Promise<Response> {
+  /** Reads the settings `load` gives and makes the dispatcher, once; rejects as `load` does. */
+  ready(): Promise<Dispatcher> {
+    if (this.#agent) return Promise.resolve(this.#agent);
+    this.#ready ??= this.#load!().then((setup) => {
+      this.#agent = createDispatcher(this.#options, setup);
+      return this.#agent;
+    });
+    return this.#ready;
+  }
+
+  async send(request: Request, cancellation?: Cancellation): Promise<Response> {
+    const agent = this.#agent ?? (await this.ready());
     const headers = request.headers;
     removeHopByHop(headers);
     headers.delete('host');
@@ -47,7 +124,7 @@ export class HttpClient {
         headers.set('Content-Length', String(body.length));
     }
     return new Promise((resolve, reject) => {
-      this.#agent.dispatch(
+      agent.dispatch(
         {
           origin: request.uri.origin,
           path: request.uri.pathAndQuery,
@@ -61,7 +138,12 @@ export class HttpClient {
   }
 
   async close(): Promise<void> {
-    await this.#agent.close();
+    // A client closed before its dispatcher was made refuses requests as a closed dispatcher does.
+    this.#ready ??= Promise.reject(
+      new TollgateError('TG_UPSTREAM_UNREACHABLE', 'the client handler is stopped'),
+    );
+    this.#ready.catch(() => undefined);
+    await (this.#agent ?? (await this.#ready.catch(() => undefined)))?.close();
   }
 }
 

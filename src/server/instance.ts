@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ConfigFileReader } from '../config/file-reader.js';
+import { ignoredKeyNotes, ignoredKeysWarning } from '../config/ignored-keys.js';
 import {
   declarationSchema,
   durationSchema,
@@ -77,6 +78,7 @@ export const adminSchema = objectSchema({
         host: { type: 'string' },
         gracePeriod: durationSchema,
         tls: tlsSchema,
+        vertx: {},
       },
       ['port'],
     ),
@@ -108,6 +110,21 @@ export const adminSchema = objectSchema({
     maximum: MAX_GATEWAY_UNITS,
     description: 'Worker processes sharing the connectors (default: one per CPU); 1 runs one process',
   },
+  vertx: {},
+  streamingEnabled: {},
+  temporaryDirectory: {},
+  temporaryStorage: {},
+  pidFileMode: {},
+});
+
+/** admin.json's keys that cannot apply on Node, each with the reason: accepted, with one warning. */
+export const adminIgnoredKeys: Readonly<Record<string, string>> = Object.freeze({
+  vertx: 'there is no Vert.x: the listeners are node:http servers on the event loop',
+  'connectors.*.vertx': 'there is no Vert.x: the listeners are node:http servers on the event loop',
+  streamingEnabled: 'bodies are always streamed',
+  temporaryDirectory: 'bodies are streamed, never kept in temporary files',
+  temporaryStorage: 'bodies are streamed, never kept in temporary storage',
+  pidFileMode: 'Tollgate writes no PID file; a process manager keeps the PID',
 });
 
 export const gatewayConfigSchema = objectSchema(
@@ -230,7 +247,11 @@ export async function loadAdminConfig(
   reader: ConfigFileReader,
   registry: TypeRegistry,
 ): Promise<AdminConfig> {
-  return file ? loadFile<AdminConfig>(file, [], env, adminSchema, registry, reader) : {};
+  if (!file) return {};
+  const admin = await loadFile<AdminConfig>(file, [], env, adminSchema, registry, reader);
+  const notes = ignoredKeyNotes(admin, adminIgnoredKeys, { file, pointer: '' });
+  if (notes.length > 0) reader.warn(ignoredKeysWarning(file, notes));
+  return admin;
 }
 
 /** Reads config.json, with admin.json's properties for its tokens, checked by `registry`'s ajv. */

@@ -1,7 +1,11 @@
 // The type list at the root of src/, so its test sits at the root of test/unit/.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { builtins, builtinTypes, createBuiltinRegistry, defaultDeclarations } from '../../src/builtins.js';
+import { adminIgnoredKeys } from '../../src/server/instance.js';
 import { testHeap } from '../fixtures/heap.js';
 
 describe('the built-in types', () => {
@@ -21,8 +25,10 @@ describe('the built-in types', () => {
       ClientHandler: 'Handler',
       ClientSecretBasicAuthenticationFilter: 'Filter',
       ClientSecretPostAuthenticationFilter: 'Filter',
+      ClientTlsOptions: 'TlsOptions',
       ConditionEnforcementFilter: 'Filter',
       ConditionalFilter: 'Filter',
+      CustomProxyOptions: 'ProxyOptions',
       DefaultRateThrottlingPolicy: 'ThrottlingPolicy',
       DispatchHandler: 'Handler',
       FileSystemSecretStore: 'SecretStore',
@@ -33,6 +39,7 @@ describe('the built-in types', () => {
       JwtSession: 'SessionManager',
       LocationHeaderFilter: 'Filter',
       MappedThrottlingPolicy: 'ThrottlingPolicy',
+      NoProxyOptions: 'ProxyOptions',
       NoOpAuditService: 'AuditService',
       OAuth2TokenExchangeFilter: 'Filter',
       PrivateKeyJwtClientAuthenticationFilter: 'Filter',
@@ -40,16 +47,20 @@ describe('the built-in types', () => {
       ReverseProxyHandler: 'Handler',
       Router: 'Handler',
       ScriptableResourceAccess: 'ResourceAccess',
+      SecretsKeyManager: 'KeyManager',
       SecretsProvider: 'SecretStore',
+      SecretsTrustManager: 'TrustManager',
       SequenceHandler: 'Handler',
       StaticRequestFilter: 'Filter',
       StaticResponseHandler: 'Handler',
       SwitchFilter: 'Filter',
       SystemAndEnvSecretStore: 'SecretStore',
+      SystemProxyOptions: 'ProxyOptions',
       TemporaryStorage: 'Service',
       TimerDecorator: 'Decorator',
       ThrottlingFilter: 'Filter',
       TransactionIdOutboundFilter: 'Filter',
+      TrustAllManager: 'TrustManager',
       UriPathRewriteFilter: 'Filter',
     });
   });
@@ -107,6 +118,7 @@ describe('the built-in types', () => {
       TimerDecorator: ['org.forgerock.openig.decoration.timer.TimerDecorator'],
       ThrottlingFilter: ['org.forgerock.openig.filter.throttling.ThrottlingFilterHeaplet'],
       TransactionIdOutboundFilter: ['org.forgerock.openig.filter.TransactionIdOutboundFilterHeaplet'],
+      TrustAllManager: ['org.forgerock.openig.security.TrustAllManager'],
       UriPathRewriteFilter: ['org.forgerock.openig.filter.UriPathRewriteFilter'],
     });
     const registry = createBuiltinRegistry();
@@ -133,6 +145,7 @@ describe('the default heap objects', () => {
       { name: 'capture', type: 'CaptureDecorator' },
       { name: 'ClientHandler', type: 'ClientHandler' },
       { name: 'ForgeRockClientHandler', type: 'ForgeRockClientHandler' },
+      { name: 'ProxyOptions', type: 'NoProxyOptions' },
       { name: 'ReverseProxyHandler', type: 'ReverseProxyHandler' },
       { name: 'TemporaryStorage', type: 'TemporaryStorage' },
       { name: 'timer', type: 'TimerDecorator' },
@@ -148,16 +161,51 @@ describe('the default heap objects', () => {
       [8192, 65536, 1073741824],
       "PingGateway's defaults",
     );
-    const method = { Handler: 'handle', Filter: 'filter', Decorator: 'decorate' } as const;
+    const method = {
+      Handler: 'handle',
+      Filter: 'filter',
+      Decorator: 'decorate',
+      ProxyOptions: 'load',
+    } as const;
     for (const { name, type } of defaultDeclarations) {
       const kind = createBuiltinRegistry().get(type)?.definition.kind;
       if (kind === 'AuditService' || kind === 'Service') continue;
-      assert.ok(kind === 'Handler' || kind === 'Filter' || kind === 'Decorator', type);
+      assert.ok(
+        kind === 'Handler' || kind === 'Filter' || kind === 'Decorator' || kind === 'ProxyOptions',
+        type,
+      );
       const object = heap.resolve<Record<string, unknown>>(name, kind, {
         file: 'routes/r.json',
         pointer: '/handler',
       });
       assert.equal(typeof object[method[kind]], 'function', name);
     }
+  });
+});
+
+describe('the keys accepted and ignored', () => {
+  test("are the README's list, each with its types and its reason", () => {
+    const readme = readFileSync(
+      resolve(dirname(fileURLToPath(import.meta.url)), '../../../README.md'),
+      'utf8',
+    );
+    const section = readme.split('## Keys accepted and ignored')[1]!.split('\n## ')[0]!;
+    const listed = section
+      .split('\n')
+      .map((line) => /^\| `([^`]+)` +\| ([^|]+?) +\| (.+?) +\|$/.exec(line))
+      .filter((match) => match !== null)
+      .flatMap(([, key, types, reason]) =>
+        types!.split(', ').map((type) => `${type} ${key}: ${reason!.replaceAll('`', '')}`),
+      );
+    const declared = [
+      ...builtinTypes.flatMap((definition) =>
+        Object.entries(definition.ignoredKeys ?? {}).map(
+          ([key, reason]) => `${definition.type} ${key}: ${reason}`,
+        ),
+      ),
+      ...Object.entries(adminIgnoredKeys).map(([key, reason]) => `admin.json ${key}: ${reason}`),
+    ];
+    assert.ok(declared.length > 0);
+    assert.deepEqual([...listed].sort(), [...declared].sort());
   });
 });

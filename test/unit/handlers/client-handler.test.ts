@@ -45,6 +45,49 @@ describe('ClientHandler config errors carry a code and a pointer', () => {
     ]);
   });
 
+  test('proxyOptions, proxy and systemProxy exclude each other', () => {
+    assert.deepEqual(errorsOf({ systemProxy: true, proxy: { uri: 'http://p' } }), [
+      `TG_CONFIG_BAD_VALUE ${FILE}#/heap/0/config/systemProxy`,
+    ]);
+    assert.deepEqual(errorsOf({ proxyOptions: 'ClientHandler' }), [
+      `TG_CONFIG_WRONG_KIND ${FILE}#/heap/0/config/proxyOptions`,
+    ]);
+  });
+
+  test('retries and circuitBreaker are checked: a typo is still an error, executors are accepted', () => {
+    assert.deepEqual(errorsOf({ retries: { count: -1 } }), [
+      `TG_CONFIG_SCHEMA ${FILE}#/heap/0/config/retries/count`,
+    ]);
+    assert.deepEqual(errorsOf({ retries: { delay: 'soon' } }), [
+      `TG_CONFIG_BAD_DURATION ${FILE}#/heap/0/config/retries/delay`,
+    ]);
+    assert.deepEqual(errorsOf({ retries: { enabled: 'maybe' } }), [
+      `TG_CONFIG_BAD_VALUE ${FILE}#/heap/0/config/retries/enabled`,
+    ]);
+    assert.deepEqual(errorsOf({ circuitBreaker: { openDuration: '1 s' } }), [
+      `TG_CONFIG_MISSING_PROPERTY ${FILE}#/heap/0/config/circuitBreaker/maxFailures`,
+    ]);
+    assert.deepEqual(
+      errorsOf({ circuitBreaker: { maxFailures: 1, openDuration: '1 s', slidingCounter: { sise: 3 } } }),
+      [`TG_CONFIG_UNKNOWN_PROPERTY ${FILE}#/heap/0/config/circuitBreaker/slidingCounter/sise`],
+    );
+    assert.deepEqual(errorsOf({ numberOfWorker: 4 }), [
+      `TG_CONFIG_UNKNOWN_PROPERTY ${FILE}#/heap/0/config/numberOfWorker`,
+    ]);
+    assert.deepEqual(
+      errorsOf({
+        numberOfWorkers: 4,
+        vertx: {},
+        retries: { executor: 'ScheduledExecutorService', condition: '${response.status == 503}' },
+        circuitBreaker: { maxFailures: 1, openDuration: 10, executor: 'ScheduledExecutorService' },
+        hostnameVerifier: 'ALLOW_ALL',
+        protocolVersion: 'HTTP/2',
+        disableReuseConnection: '${true}',
+      }),
+      [],
+    );
+  });
+
   test('a connection lifetime of zero is refused at load rather than failing every request', () => {
     assert.deepEqual(errorsOf({ connectionTimeToLive: 'disabled' }), [
       `TG_CONFIG_BAD_VALUE ${FILE}#/heap/0/config/connectionTimeToLive`,
@@ -96,6 +139,13 @@ describe('ClientHandler', () => {
     assert.ok(Date.now() - started < 4000);
   });
 
+  test('"unlimited" time-outs wait as long as it takes', async (t) => {
+    const { h, handler } = clientHandler(t, { soTimeout: 'unlimited', connectionTimeout: 'unlimited' });
+    const response = await handler.handle(h.incoming({ method: 'GET', url: `${backend.url}/slow?ms=50` }));
+    await response.entity.load(1024, 'TG_UPSTREAM_RESPONSE_TOO_LARGE');
+    assert.equal(response.entity.string, 'slow');
+  });
+
   test('connections bounds the pool: with one, a second request waits for the first to be answered', async (t) => {
     const { h, handler } = clientHandler(t, { connections: 1 });
     const send = async (): Promise<number> => {
@@ -117,6 +167,20 @@ describe('ClientHandler', () => {
     await eventually(() => assert.equal(backend.requests.length, before + 1));
     cancellation.cancel(new TollgateError('TG_CLIENT_GONE'));
     await assert.rejects(answer, { code: 'TG_CLIENT_GONE' });
+  });
+
+  test('disableReuseConnection opens a connection per request; by default a pooled one is reused', async (t) => {
+    const ports = async (config: Record<string, unknown>): Promise<number> => {
+      const { h, handler } = clientHandler(t, config);
+      const from = backend.requests.length;
+      for (let i = 0; i < 3; i++) {
+        const response = await handler.handle(h.incoming({ method: 'GET', url: `${backend.url}/echo` }));
+        await response.entity.load(1 << 20, 'TG_UPSTREAM_RESPONSE_TOO_LARGE');
+      }
+      return new Set(backend.requests.slice(from).map((request) => request.remotePort)).size;
+    };
+    assert.equal(await ports({ connections: 1 }), 1);
+    assert.equal(await ports({ connections: 1, disableReuseConnection: true }), 3);
   });
 
   test('stopping its heap closes the pool: a later request fails', async () => {

@@ -3,7 +3,13 @@ import { describe, test } from 'node:test';
 import { builtinTypes, defaultDeclarations } from '../../../src/builtins.js';
 import { objectSchema, referenceSchema } from '../../../src/config/schema.js';
 import { createBuiltinFunctions } from '../../../src/el/index.js';
-import { childPlace, ConfigErrors, type Place } from '../../../src/errors/tollgate-error.js';
+import { ConfigFileReader } from '../../../src/config/file-reader.js';
+import {
+  childPlace,
+  ConfigErrors,
+  type Place,
+  type TollgateError,
+} from '../../../src/errors/tollgate-error.js';
 import { Heap, type DefaultDeclaration } from '../../../src/heap/heap.js';
 import { TypeRegistry } from '../../../src/heap/registry.js';
 import { defineType, type Handler } from '../../../src/heap/types.js';
@@ -255,6 +261,57 @@ describe('creating heap objects', () => {
       ),
       [`TG_CONFIG_UNKNOWN_PROPERTY ${FILE}#/handler/config/stauts`],
     );
+  });
+});
+
+describe('keys a type accepts and ignores', () => {
+  const ignoring = defineType<Record<string, unknown>, Handler>({
+    type: 'Ignoring',
+    kind: 'Handler',
+    description: 'test type with ignored keys',
+    schema: objectSchema({ workers: {}, nested: objectSchema({ pool: {}, used: {} }), used: {} }),
+    ignoredKeys: { workers: 'no workers here', 'nested.pool': 'no pool here' },
+    create: () => ({ handle: () => Promise.resolve(textResponse(200, 'ok')) }),
+  });
+
+  test('each file that uses any gets one TG_CONFIG_IGNORED_KEYS warning naming each, with its pointer and reason', () => {
+    const warnings: TollgateError[] = [];
+    const heap = testHeap(
+      {},
+      { types: [ignoring], configReader: new ConfigFileReader(undefined, (w) => warnings.push(w)) },
+    );
+    heap.declare(
+      [
+        { name: 'a', type: 'Ignoring', config: { workers: 2, used: 1 } },
+        { name: 'b', type: 'Ignoring', config: { nested: { pool: 1, used: 2 } } },
+        { name: 'c', type: 'Ignoring', config: { used: 3 } },
+      ],
+      HEAP,
+    );
+    heap.createAll();
+    assert.deepEqual(
+      warnings.map((w) => [w.code, w.place, w.detail]),
+      [
+        [
+          'TG_CONFIG_IGNORED_KEYS',
+          { file: FILE, pointer: '' },
+          'ignored, with no meaning on Node: /heap/0/config/workers (no workers here); /heap/1/config/nested/pool (no pool here)',
+        ],
+      ],
+    );
+    heap.createAll();
+    assert.equal(warnings.length, 1, 'each object is noted once, when it is created');
+  });
+
+  test('a file that uses none gets no warning', () => {
+    const warnings: TollgateError[] = [];
+    const heap = testHeap(
+      {},
+      { types: [ignoring], configReader: new ConfigFileReader(undefined, (w) => warnings.push(w)) },
+    );
+    heap.declare([{ name: 'a', type: 'Ignoring', config: { used: 1, nested: { used: 1 } } }], HEAP);
+    heap.createAll();
+    assert.deepEqual(warnings, []);
   });
 });
 
