@@ -216,9 +216,39 @@ export class RedisExchangeCache implements SharedExchangeTier {
       } catch (error) {
         return this.#direct(exchange, ttlMs, error);
       }
-      if (taken) return this.#lead(client, sealer, lookup.key, key, { lease, owner }, exchange, ttlMs);
+      if (taken) {
+        // The last holder may have stored its value and let go between this look and the lease.
+        const stored = await this.#timed(client.get(key)).catch((error: unknown) => {
+          this.#failed(error);
+          return null;
+        });
+        const entry = stored === null ? undefined : this.#openOrUndefined(sealer, lookup.key, stored);
+        if (entry !== undefined && entry.expiresAt > this.#now()) {
+          await this.#release(client, { lease, owner });
+          return {
+            outcome: { ok: true, success: entry.success },
+            source: 'shared',
+            remainingMs: entry.expiresAt - this.#now(),
+          };
+        }
+        return this.#lead(client, sealer, lookup.key, key, { lease, owner }, exchange, ttlMs);
+      }
       await sleep(pause);
       pause = Math.min(pause * 2, MAX_POLL_MS);
+    }
+  }
+
+  /** The entry a stored value holds; undefined (counted as a store error) when it cannot be opened. */
+  #openOrUndefined(
+    sealer: ExchangeValueSealer,
+    digest: string,
+    stored: string,
+  ): { expiresAt: number; success: TokenExchangeSuccess } | undefined {
+    try {
+      return sealer.open(digest, stored);
+    } catch (error) {
+      this.#failed(error);
+      return undefined;
     }
   }
 
