@@ -21,7 +21,13 @@ if (files.length === 0) {
   console.error(`no test files under ${root}; run the build first`);
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], {
-  stdio: 'inherit',
-});
+// A file that never finishes (a child stuck before its first test, say) fails after 15 minutes
+// instead of holding the whole run: the timeout bounds each file as well as each test in it.
+const result = spawnSync(
+  process.execPath,
+  ['--test', '--test-concurrency=2', '--test-timeout=900000', ...files],
+  {
+    stdio: 'inherit',
+  },
+);
 process.exit(result.status ?? 1);
