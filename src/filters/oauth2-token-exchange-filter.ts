@@ -43,7 +43,7 @@ import {
 } from '../oauth2/token-exchange-response.js';
 import { resolveTokenType, TokenType } from '../oauth2/token-types.js';
 import { routeLabel, type ExchangeSource, type GatewayMetrics } from '../observability/metrics.js';
-import { AmService } from '../services/am-service.js';
+import { amServiceOrEndpoint } from '../services/am-service.js';
 import { RedisExchangeCache } from '../services/redis-exchange-cache.js';
 import type { ResourceAccess } from '../services/scriptable-resource-access.js';
 
@@ -218,43 +218,6 @@ function sharedStore(
   return store;
 }
 
-/**
- * Resolves where tokens are exchanged: the AmService's token endpoint when `amService` is set
- * (it wins over `endpoint`, as in PingGateway), else `endpoint`.
- */
-function tokenEndpoint(config: OAuth2TokenExchangeFilterConfig, context: CreateContext): string {
-  const { place } = context;
-  if (config.amService !== undefined) {
-    const servicePlace = childPlace(place, 'amService');
-    const service = context.resolve<unknown>(config.amService, 'Service', servicePlace);
-    if (!(service instanceof AmService)) {
-      throw new ConfigErrors([
-        configError('TG_CONFIG_WRONG_KIND', servicePlace, 'amService must be an AmService'),
-      ]);
-    }
-    if (config.endpoint !== undefined) {
-      context.logger.warn(
-        { place: formatPlace(childPlace(place, 'endpoint')) },
-        '"endpoint" is ignored: "amService" takes precedence',
-      );
-    }
-    return service.tokenEndpoint;
-  }
-  if (config.endpoint === undefined) {
-    throw configErrors(
-      childPlace(place, 'amService'),
-      'one of "amService" and "endpoint" is required',
-      'TG_CONFIG_MISSING_PROPERTY',
-    );
-  }
-  const endpointPlace = childPlace(place, 'endpoint');
-  const endpoint = configString(context, config.endpoint, endpointPlace);
-  if (!URL.canParse(endpoint) || !/^https?:\/\//i.test(endpoint) || endpoint.includes('#')) {
-    throw configErrors(endpointPlace, 'endpoint must be an http(s) URL without a fragment');
-  }
-  return endpoint;
-}
-
 /** An exchange's outcome and where it came from: `none` when no call could be made. */
 interface ExchangeResult {
   readonly outcome: TokenExchangeOutcome;
@@ -390,7 +353,7 @@ class OAuth2TokenExchangeFilter implements Filter {
     const { place } = context;
     const at = (...tokens: (string | number)[]): Place => childPlace(place, ...tokens);
     this.#name = context.name;
-    this.#endpoint = tokenEndpoint(config, context);
+    this.#endpoint = amServiceOrEndpoint(config, context, (service) => service.tokenEndpoint);
     this.#endpointUri = RequestUri.parse(this.#endpoint);
 
     this.#subjectToken = context.template(config.subjectToken, at('subjectToken'));

@@ -225,3 +225,54 @@ export const amServiceType = defineType<AmServiceConfig, AmService>({
     });
   },
 });
+
+/**
+ * Where an object that takes `amService` or `endpoint` calls: the AmService's endpoint that
+ * `pick` names when `amService` is set (it wins over `endpoint`, as in PingGateway), else
+ * `endpoint`, which must be an http(s) URL without a fragment.
+ */
+export function amServiceOrEndpoint(
+  config: { amService?: unknown; endpoint?: unknown },
+  context: CreateContext,
+  pick: (service: AmService) => string,
+): string {
+  const { place } = context;
+  if (config.amService !== undefined) {
+    const servicePlace = childPlace(place, 'amService');
+    const service = context.resolve<unknown>(config.amService, 'Service', servicePlace);
+    if (!(service instanceof AmService)) {
+      throw new ConfigErrors([
+        configError('TG_CONFIG_WRONG_KIND', servicePlace, 'amService must be an AmService'),
+      ]);
+    }
+    if (config.endpoint !== undefined) {
+      context.logger.warn(
+        { place: formatPlace(childPlace(place, 'endpoint')) },
+        '"endpoint" is ignored: "amService" takes precedence',
+      );
+    }
+    return pick(service);
+  }
+  if (config.endpoint === undefined) {
+    throw new ConfigErrors([
+      configError(
+        'TG_CONFIG_MISSING_PROPERTY',
+        childPlace(place, 'amService'),
+        'one of "amService" and "endpoint" is required',
+      ),
+    ]);
+  }
+  const endpointPlace = childPlace(place, 'endpoint');
+  const endpoint = context.configValue(config.endpoint, endpointPlace);
+  if (typeof endpoint !== 'string' || endpoint === '') {
+    throw new ConfigErrors([
+      configError('TG_CONFIG_BAD_VALUE', endpointPlace, 'expected a non-empty string'),
+    ]);
+  }
+  if (!URL.canParse(endpoint) || !/^https?:\/\//i.test(endpoint) || endpoint.includes('#')) {
+    throw new ConfigErrors([
+      configError('TG_CONFIG_BAD_VALUE', endpointPlace, 'endpoint must be an http(s) URL without a fragment'),
+    ]);
+  }
+  return endpoint;
+}

@@ -1,11 +1,5 @@
 import { expressionSchema, objectSchema, referenceSchema } from '../config/schema.js';
-import {
-  childPlace,
-  ConfigErrors,
-  configError,
-  formatPlace,
-  TollgateError,
-} from '../errors/tollgate-error.js';
+import { childPlace, TollgateError } from '../errors/tollgate-error.js';
 import type { Cancellation } from '../http/cancellation.js';
 import { Entity } from '../http/entity.js';
 import type { Exchange } from '../http/exchange.js';
@@ -13,7 +7,7 @@ import { FORM_MEDIA_TYPE } from '../http/form.js';
 import { Headers } from '../http/headers.js';
 import { Request } from '../http/message.js';
 import { RequestUri } from '../http/uri.js';
-import { defineType, type CreateContext, type Handler } from '../heap/types.js';
+import { defineType, type Handler } from '../heap/types.js';
 import {
   readIntrospectionAnswer,
   resolutionFailed,
@@ -21,7 +15,7 @@ import {
   type AccessTokenResolver,
   type IntrospectionAnswer,
 } from '../oauth2/access-token.js';
-import { AmService } from './am-service.js';
+import { amServiceOrEndpoint } from './am-service.js';
 
 interface TokenIntrospectionConfig {
   amService?: unknown;
@@ -98,48 +92,6 @@ class TokenIntrospectionAccessTokenResolver implements AccessTokenResolver {
   }
 }
 
-function introspectionEndpoint(config: TokenIntrospectionConfig, context: CreateContext): string {
-  const { place } = context;
-  if (config.amService !== undefined) {
-    const servicePlace = childPlace(place, 'amService');
-    const service = context.resolve<unknown>(config.amService, 'Service', servicePlace);
-    if (!(service instanceof AmService)) {
-      throw new ConfigErrors([
-        configError('TG_CONFIG_WRONG_KIND', servicePlace, 'amService must be an AmService'),
-      ]);
-    }
-    if (config.endpoint !== undefined) {
-      context.logger.warn(
-        { place: formatPlace(childPlace(place, 'endpoint')) },
-        '"endpoint" is ignored: "amService" takes precedence',
-      );
-    }
-    return service.introspectionEndpoint;
-  }
-  if (config.endpoint === undefined) {
-    throw new ConfigErrors([
-      configError(
-        'TG_CONFIG_MISSING_PROPERTY',
-        childPlace(place, 'amService'),
-        'one of "amService" and "endpoint" is required',
-      ),
-    ]);
-  }
-  const endpointPlace = childPlace(place, 'endpoint');
-  const endpoint = context.configValue(config.endpoint, endpointPlace);
-  if (
-    typeof endpoint !== 'string' ||
-    !URL.canParse(endpoint) ||
-    !/^https?:\/\//i.test(endpoint) ||
-    endpoint.includes('#')
-  ) {
-    throw new ConfigErrors([
-      configError('TG_CONFIG_BAD_VALUE', endpointPlace, 'endpoint must be an http(s) URL without a fragment'),
-    ]);
-  }
-  return endpoint;
-}
-
 export const tokenIntrospectionAccessTokenResolverType = defineType<
   TokenIntrospectionConfig,
   AccessTokenResolver
@@ -155,7 +107,7 @@ export const tokenIntrospectionAccessTokenResolverType = defineType<
   }),
   create: (config, context) =>
     new TokenIntrospectionAccessTokenResolver(
-      introspectionEndpoint(config, context),
+      amServiceOrEndpoint(config, context, (service) => service.introspectionEndpoint),
       context.resolve<Handler>(
         config.providerHandler ?? 'ForgeRockClientHandler',
         'Handler',
