@@ -18,6 +18,7 @@ import { locationHeaderFilterType } from './filters/location-header-filter.js';
 import { oauth2TokenExchangeFilterType } from './filters/oauth2-token-exchange-filter.js';
 import { privateKeyJwtClientAuthenticationFilterType } from './filters/private-key-jwt-client-authentication-filter.js';
 import { scriptableFilterType } from './filters/scriptable-filter.js';
+import { passwordReplayFilterType } from './filters/password-replay-filter.js';
 import { staticRequestFilterType } from './filters/static-request-filter.js';
 import { switchFilterType } from './filters/switch-filter.js';
 import { throttlingFilterType } from './filters/throttling-filter.js';
@@ -124,6 +125,7 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   sequenceHandlerType,
   statelessAccessTokenResolverType,
   staticRequestFilterType,
+  passwordReplayFilterType,
   staticResponseHandlerType,
   switchFilterType,
   systemAndEnvSecretStoreType,

@@ -82,7 +82,7 @@ export function nearestKey(unknown: string, known: readonly string[]): string | 
 
 function knownKeys(parentSchema: unknown): string[] {
   const properties = (parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties;
-  return properties ? Object.keys(properties).filter((key) => key !== 'comment') : [];
+  return properties ? Object.keys(properties).filter((key) => key !== 'comment' && key !== 'comments') : [];
 }
 
 function unknownProperty(error: ErrorObject, place: Place, pointer: string): TollgateError {

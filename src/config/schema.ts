@@ -3,8 +3,11 @@ export type JsonSchema = Readonly<Record<string, unknown>>;
 
 /**
  * Building blocks for the config schemas. Objects are strict (unknown keys are errors) but keep
- * PingGateway's two conventions for notes in JSON: a `comment` key and keys starting with `_`.
+ * PingGateway's conventions for notes in JSON: a `comment` key (`comments` in some of its
+ * examples, a list of lines) and keys starting with `_`.
  */
+const noteLinesSchema: JsonSchema = { type: ['string', 'array'], items: { type: 'string' } };
+
 export function objectSchema(
   properties: Record<string, JsonSchema>,
   required: readonly string[] = [],
@@ -12,7 +15,7 @@ export function objectSchema(
 ): JsonSchema {
   return {
     type: 'object',
-    properties: { comment: { type: 'string' }, ...properties },
+    properties: { comment: { type: 'string' }, comments: noteLinesSchema, ...properties },
     patternProperties: { '^_': {} },
     additionalProperties: false,
     ...(required.length > 0 ? { required: [...required] } : {}),

@@ -46,6 +46,9 @@ export const errorCatalogue = Object.freeze({
     'JwtSession keystore, alias and password: give keys through secret stores',
   ),
   TG_CONFIG_JWT_ENCRYPTION: entry('encrypted JWTs and JWT customizers are not supported'),
+  TG_CONFIG_HEADER_DECRYPTION: entry(
+    "a PasswordReplayFilter's headerDecryption (CryptoHeaderFilter) is not supported",
+  ),
   TG_CONFIG_GROOVY_UNSUPPORTED: entry(
     'a Groovy script cannot run on Node: write it in JavaScript (docs/scripts.md)',
   ),

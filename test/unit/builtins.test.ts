@@ -65,6 +65,7 @@ describe('the built-in types', () => {
       SequenceHandler: 'Handler',
       StatelessAccessTokenResolver: 'AccessTokenResolver',
       StaticRequestFilter: 'Filter',
+      PasswordReplayFilter: 'Filter',
       StaticResponseHandler: 'Handler',
       SwitchFilter: 'Filter',
       SystemAndEnvSecretStore: 'SecretStore',
@@ -138,6 +139,10 @@ describe('the built-in types', () => {
       SecretsProvider: ['org.forgerock.openig.secrets.SecretsProviderHeaplet'],
       SequenceHandler: ['org.forgerock.openig.handler.SequenceHandler'],
       StaticRequestFilter: ['org.forgerock.openig.filter.StaticRequestFilter'],
+      PasswordReplayFilter: [
+        'org.forgerock.openig.filter.PasswordReplayFilter',
+        'org.forgerock.openig.filter.PasswordReplayFilterHeaplet',
+      ],
       StaticResponseHandler: ['org.forgerock.openig.handler.StaticResponseHandler'],
       SwitchFilter: ['org.forgerock.openig.filter.SwitchFilter'],
       SystemAndEnvSecretStore: ['org.forgerock.openig.secrets.SystemAndEnvSecretStoreHeaplet'],

@@ -83,7 +83,7 @@ test('the type an unknown name most likely means is given by its short name', ()
     ['org.forgerock.openig.filter.HeaderFilterHeaplet', 'HeaderFilter'],
     ['org.forgerock.openig.filter.HeaderFilter$Heaplet', 'HeaderFilter'],
     ['org.forgerock.openig.filter.HeaderFilter.Heaplet', 'HeaderFilter'],
-    ['org.forgerock.openig.filter.PasswordReplayFilter', undefined],
+    ['org.forgerock.openig.openam.SingleSignOnFilter', undefined],
     ['Heaplet', undefined],
   ];
   for (const [name, expected] of cases) assert.equal(registry.nearestType(name), expected, name);
