@@ -20,10 +20,14 @@ interface Answer {
 
 async function call(
   url: string,
-  options: { headers?: Record<string, string>; form?: Record<string, string> } = {},
+  options: {
+    method?: 'GET' | 'POST' | 'OPTIONS';
+    headers?: Record<string, string>;
+    form?: Record<string, string>;
+  } = {},
 ): Promise<Answer> {
   const res = await request(url, {
-    method: options.form ? 'POST' : 'GET',
+    method: options.method ?? (options.form ? 'POST' : 'GET'),
     headers: {
       ...(options.form && { 'content-type': 'application/x-www-form-urlencoded' }),
       ...options.headers,
@@ -560,4 +564,162 @@ describe('examples/protected-api', () => {
       assert.equal(ex.spy!.requests.length, before);
     });
   }
+});
+
+describe('examples/rate-limited-api', () => {
+  const APP = 'https://app.example.com';
+  const URL_PATH = '/limited/orders';
+  // The tests share the gateway's buckets, one per client: only the burst test spends
+  // client-application's, and the partner test counts actorClient's from its first request.
+  let ex: Example;
+  let appToken: string;
+  let partnerToken: string;
+  /** When actorClient's bucket was made: at its first request. */
+  let partnerSince: number | undefined;
+  before(async () => {
+    ex = await startExample('rate-limited-api', { spy: true });
+    appToken = await userToken(ex.amUrl, 'mail');
+    const partner = await call(`${ex.amUrl}oauth2/access_token`, {
+      headers: basic('actorClient:password'),
+      form: { grant_type: 'client_credentials', scope: 'mail' },
+    });
+    assert.equal(partner.status, 200, partner.text);
+    partnerToken = json(partner).access_token as string;
+  });
+  after(() => ex.close());
+
+  /** Calls the route, and checks whether the sample API was called. */
+  async function attempt(
+    headers: Record<string, string>,
+    method: 'GET' | 'OPTIONS' = 'GET',
+  ): Promise<Answer & { reached: boolean }> {
+    const before = ex.spy!.requests.length;
+    const res = await call(`${ex.gateway}${URL_PATH}`, { method, headers });
+    return { ...res, reached: ex.spy!.requests.length > before };
+  }
+  async function asPartner(headers: Record<string, string> = {}): Promise<Answer & { reached: boolean }> {
+    partnerSince ??= performance.now();
+    return attempt({ ...bearer(partnerToken), ...headers });
+  }
+  const preflight = (origin: string, method: string, headers?: string): Record<string, string> => ({
+    origin,
+    'access-control-request-method': method,
+    ...(headers !== undefined && { 'access-control-request-headers': headers }),
+  });
+
+  test('a preflight from the accepted origin: 200 with the Access-Control-* headers, from the gateway', async () => {
+    const res = await attempt(preflight(APP, 'GET', 'Authorization, Content-Type'), 'OPTIONS');
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['access-control-allow-origin'], APP);
+    assert.equal(res.headers['access-control-allow-methods'], 'GET');
+    assert.equal(res.headers['access-control-allow-headers'], 'authorization, content-type');
+    assert.equal(res.headers['access-control-max-age'], '600');
+    assert.equal(res.headers['access-control-allow-credentials'], undefined);
+    assert.equal(res.headers.vary, 'Origin');
+    assert.equal(res.reached, false);
+  });
+
+  test('a preflight from another origin, for another method or header: 403 without CORS headers', async () => {
+    for (const headers of [
+      preflight('https://other.example.com', 'GET', 'authorization'),
+      preflight(APP, 'DELETE'),
+      preflight(APP, 'GET', 'authorization, x-debug'),
+    ]) {
+      const res = await attempt(headers, 'OPTIONS');
+      assert.equal(res.status, 403, JSON.stringify(headers));
+      assert.equal(res.headers['access-control-allow-origin'], undefined);
+      assert.equal(res.reached, false);
+    }
+  });
+
+  test('an actual request: the accepted origin gets its CORS headers, another origin 403, none passes as is', async () => {
+    const res = await asPartner({ origin: APP });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.reached, true);
+    assert.equal(res.headers['access-control-allow-origin'], APP);
+    assert.equal(res.headers['access-control-expose-headers'], 'Retry-After, WWW-Authenticate');
+    assert.equal(res.headers.vary, 'Origin');
+    assert.equal((JSON.parse(res.text) as ApiAnswer).token.client_id, 'actorClient');
+
+    const other = await asPartner({ origin: 'https://other.example.com' });
+    assert.equal(other.status, 403);
+    assert.equal(other.headers['access-control-allow-origin'], undefined);
+    assert.equal(other.reached, false);
+
+    const noOrigin = await asPartner();
+    assert.equal(noOrigin.status, 200, noOrigin.text);
+    assert.equal(noOrigin.headers['access-control-allow-origin'], undefined);
+    assert.equal(noOrigin.reached, true);
+  });
+
+  test('no token: 401 with the challenge, readable cross-origin, never throttled, the API not called', async () => {
+    for (let i = 0; i < 5; i++) {
+      const res = await attempt({ origin: APP });
+      assert.equal(res.status, 401);
+      assert.equal(res.headers['www-authenticate'], 'Bearer realm="sample-api"');
+      assert.equal(res.headers['access-control-allow-origin'], APP);
+      assert.equal(res.reached, false);
+    }
+  });
+
+  test('client-application: 3 a minute, then 429 with Retry-After and the CORS headers; the API not called', async () => {
+    const since = performance.now();
+    for (let i = 0; i < 3; i++) {
+      const res = await attempt({ ...bearer(appToken), origin: APP });
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.reached, true);
+    }
+    const throttled = await attempt({ ...bearer(appToken), origin: APP });
+    assert.equal(throttled.status, 429);
+    assert.equal(throttled.text, '');
+    assert.equal(throttled.reached, false);
+    assert.equal(throttled.headers['access-control-allow-origin'], APP);
+    assert.equal(throttled.headers['access-control-expose-headers'], 'Retry-After, WWW-Authenticate');
+    // One request comes back every 20 seconds, counted from the bucket's first request.
+    const retryAfter = Number(throttled.headers['retry-after']);
+    const elapsed = Math.ceil((performance.now() - since) / 1000);
+    assert.ok(retryAfter <= 20 && retryAfter >= 20 - elapsed, `Retry-After: ${retryAfter}`);
+  });
+
+  test('actorClient has its own bucket and rate: it passes while client-application is throttled, 10 a minute', async () => {
+    assert.equal((await attempt(bearer(appToken))).status, 429);
+    let passed = 0;
+    for (;;) {
+      const res = await asPartner();
+      if (res.status !== 200) {
+        assert.equal(res.status, 429);
+        assert.equal(res.reached, false);
+        assert.ok(Number(res.headers['retry-after']) <= 6, String(res.headers['retry-after']));
+        break;
+      }
+      assert.equal(res.reached, true);
+      passed += 1;
+      assert.ok(passed <= 12, 'actorClient was not throttled');
+    }
+    // Two of the earlier test's requests were actorClient's and passed; its 403 took nothing, as
+    // the CorsFilter refuses before the ThrottlingFilter counts. A token comes back every 6 seconds.
+    const refilled = Math.floor((performance.now() - partnerSince!) / 6000);
+    assert.ok(passed + 2 >= 10 && passed + 2 <= 10 + refilled, `${passed + 2} of actorClient's passed`);
+  });
+
+  test('a client not in the mapping gets the default rate, 1 a minute', async () => {
+    const exchanged = await call(`${ex.amUrl}oauth2/access_token`, {
+      headers: basic('serviceConfidentialClient:password'),
+      form: {
+        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+        subject_token: appToken,
+        subject_token_type: ACCESS_TOKEN_TYPE,
+        scope: 'mail',
+      },
+    });
+    assert.equal(exchanged.status, 200, exchanged.text);
+    const other = json(exchanged).access_token as string;
+    const first = await attempt(bearer(other));
+    assert.equal(first.status, 200, first.text);
+    assert.equal((JSON.parse(first.text) as ApiAnswer).token.client_id, 'serviceConfidentialClient');
+    const second = await attempt(bearer(other));
+    assert.equal(second.status, 429);
+    assert.equal(second.reached, false);
+    assert.ok(Number(second.headers['retry-after']) > 50, String(second.headers['retry-after']));
+  });
 });
