@@ -18,6 +18,7 @@ import { textResponse } from '../http/message.js';
 
 interface FromConfig {
   ip?: { list: string[]; resolver?: string };
+  certificate?: unknown;
 }
 
 interface DestinationConfig {
@@ -77,6 +78,13 @@ function pattern(source: string, caseInsensitive: boolean, place: Place): JavaPa
 }
 
 function compileFrom(config: FromConfig, context: CreateContext, place: Place): From {
+  if (config.certificate !== undefined) {
+    throw configError(
+      'TG_CONFIG_BAD_VALUE',
+      childPlace(place, 'certificate'),
+      "a rule on the client's certificate needs mutual TLS, and Tollgate's listeners do not ask clients for certificates: allow by ip, destination or when",
+    );
+  }
   const listPlace = childPlace(place, 'ip', 'list');
   const blocks = compileEach(config.ip?.list ?? [], (entry, i) => {
     const text = String(context.configValue(entry, childPlace(listPlace, i)));
@@ -203,6 +211,7 @@ export const allowOnlyFilterType = defineType<AllowOnlyFilterConfig, Filter>({
             type: 'array',
             items: objectSchema({
               ip: objectSchema({ list: stringList, resolver: expressionSchema }, ['list']),
+              certificate: { type: 'object' },
             }),
           },
           destination: {

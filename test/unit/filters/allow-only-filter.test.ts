@@ -42,6 +42,15 @@ describe('AllowOnlyFilter config errors carry a code and a pointer', () => {
       ],
     );
   });
+
+  test('a certificate rule is refused at its pointer: no listener asks clients for certificates', () => {
+    assert.deepEqual(
+      errorsOf({
+        rules: [{ from: [{ certificate: { subjectDNs: ['CN=app.example.com'] } }] }],
+      }),
+      [`TG_CONFIG_BAD_VALUE ${FILE}#/heap/0/config/rules/0/from/0/certificate`],
+    );
+  });
 });
 
 describe('AllowOnlyFilter', () => {
