@@ -241,3 +241,21 @@ describe('the keys accepted and ignored', () => {
     assert.deepEqual([...listed].sort(), [...declared].sort());
   });
 });
+
+describe("the README's table of types", () => {
+  test('lists every type under its kind, and nothing else', () => {
+    const readme = readFileSync(
+      resolve(dirname(fileURLToPath(import.meta.url)), '../../../README.md'),
+      'utf8',
+    );
+    const section = readme.split('\n## Types\n')[1]!.split('\n## ')[0]!;
+    const listed = section
+      .split('\n')
+      .map((line) => /^\| (\w+) +\| ([\w, ]+?) +\|$/.exec(line))
+      .filter((match): match is RegExpExecArray => match !== null && match[1] !== 'kind')
+      .flatMap(([, kind, types]) => types!.split(', ').map((type) => `${kind} ${type}`))
+      .sort();
+    const registered = builtinTypes.map(({ kind, type }) => `${kind} ${type}`).sort();
+    assert.deepEqual(listed, registered);
+  });
+});
