@@ -149,6 +149,9 @@ export const errorCatalogue = Object.freeze({
   TG_SESSION_TOO_LARGE: entry('the JWT session cookie would be over 4096 bytes; it is not saved'),
   TG_SESSION_NOT_JSON: entry('a JWT session keeps JSON values only; the write is ignored'),
   TG_SESSION_TEMPORARY_KEY: entry('a JwtSession without keys uses a temporary one; its sessions end with it'),
+  TG_SESSION_EVICTED: entry(
+    'the in-memory sessions reached maxSessions: the least recently used are dropped (a warning)',
+  ),
 });
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -102,6 +102,59 @@ describe('InMemorySessionManager', () => {
     assert.equal(manager.count, 0);
   });
 
+  test('past maxSessions the least recently used session is dropped, and the warning given', async () => {
+    let evictions = 0;
+    const manager = new InMemorySessionManager({
+      timeoutMs: 60_000,
+      cookie: build().cookie,
+      maxSessions: 2,
+      onEvict: () => evictions++,
+    });
+    const first = (await roundTrip(manager, undefined, (s) => s.set('n', 1)))[0]!;
+    const second = (await roundTrip(manager, undefined, (s) => s.set('n', 2)))[0]!;
+    // Using the first makes the second the least recently used.
+    await roundTrip(manager, cookiePair(first), (s) => assert.equal(s.get('n'), 1));
+    await roundTrip(manager, undefined, (s) => s.set('n', 3));
+    assert.equal(manager.count, 2);
+    assert.equal(evictions, 1);
+    await roundTrip(manager, cookiePair(second), (s) => assert.equal(s.size, 0));
+    await roundTrip(manager, cookiePair(first), (s) => assert.equal(s.get('n'), 1));
+  });
+
+  test('maxSessions from the config; one TG_SESSION_EVICTED warning for many drops', async () => {
+    const h = harness();
+    const manager = h.build<InMemorySessionManager>(
+      [{ name: 'S', type: 'InMemorySessionManager', config: { maxSessions: 1 } }],
+      'S',
+      'SessionManager',
+    );
+    for (let i = 0; i < 5; i++) await roundTrip(manager, undefined, (s) => s.set('n', i));
+    assert.equal(manager.count, 1);
+    const warnings = h.logs.filter((line) => line.code === 'TG_SESSION_EVICTED');
+    assert.equal(warnings.length, 1);
+    assert.equal(warnings[0]!.place, `${FILE}#/heap/0/config`);
+  });
+
+  test('a full store sweeps the expired sessions before it drops a live one', async () => {
+    let now = 0;
+    let evictions = 0;
+    const manager = new InMemorySessionManager({
+      timeoutMs: 1000,
+      cookie: build().cookie,
+      maxSessions: 2,
+      onEvict: () => evictions++,
+      now: () => now,
+    });
+    await roundTrip(manager, undefined, (s) => s.set('a', 1));
+    now = 500;
+    const live = (await roundTrip(manager, undefined, (s) => s.set('b', 1)))[0]!;
+    now = 1200;
+    await roundTrip(manager, undefined, (s) => s.set('c', 1));
+    assert.equal(evictions, 0);
+    assert.equal(manager.count, 2);
+    await roundTrip(manager, cookiePair(live), (s) => assert.equal(s.get('b'), 1));
+  });
+
   test('emptying a session removes it and expires the cookie', async () => {
     const manager = build();
     const [issued] = await roundTrip(manager, undefined, (s) => s.set('user', 'alice'));
