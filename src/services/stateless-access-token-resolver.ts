@@ -1,4 +1,4 @@
-import { errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { errors as joseErrors, jwtDecrypt, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { parseDuration } from '../config/duration.js';
 import { durationSchema, expressionSchema, objectSchema } from '../config/schema.js';
 import {
@@ -22,6 +22,7 @@ import {
   secretsProviderSchema,
   warnIfNoStoreHolds,
 } from '../secrets/secret-store-types.js';
+import { isCompactJwe, JweRefused, openJwe, SHARED_KEY_ALGORITHMS } from '../secrets/jwe.js';
 import type { CryptoKeyLike } from '../secrets/secret.js';
 import type { SecretsProvider } from '../secrets/secrets-provider.js';
 
@@ -37,7 +38,10 @@ interface StatelessConfig {
 export interface StatelessSettings {
   readonly issuer: string;
   readonly secretsProvider: SecretsProvider;
-  readonly verificationSecretId: string;
+  /** The signing key's id; without it, the key the JWT's `kid` names. */
+  readonly verificationSecretId?: string;
+  /** The key that opens encrypted (JWE) tokens; without it, only signed ones are taken. */
+  readonly decryptionSecretId?: string;
   readonly skewAllowanceMs: number;
   /** Accepted `aud` values; empty checks no audience, as PingGateway does. */
   readonly audiences: readonly string[];
@@ -53,6 +57,9 @@ class UnknownKey extends Error {}
  * names (a PEM or JWK secret), else the one the JWT's `kid` names (how a JwkSetSecretStore holds
  * keys): the operator's choice first, so a token cannot pick another of the gateway's secrets
  * while that one is there.
+ * An encrypted token (JWE) is opened with decryptionSecretId's key first: a signed JWT inside is
+ * then checked as above. One that is only encrypted is taken only when a shared secret opened it;
+ * anyone can encrypt to a public key, so such a token proves nothing about who made it.
  * A token that fails a check is invalid; a key source that cannot be read is a failure.
  */
 export class StatelessAccessTokenResolver implements AccessTokenResolver {
@@ -64,7 +71,9 @@ export class StatelessAccessTokenResolver implements AccessTokenResolver {
     const { secretsProvider, verificationSecretId } = settings;
     this.#getKey = async (header) => {
       const key =
-        (await keyOrNull(secretsProvider, verificationSecretId, NOT_FOUND)) ??
+        (verificationSecretId === undefined
+          ? null
+          : await keyOrNull(secretsProvider, verificationSecretId, NOT_FOUND)) ??
         (header.kid === undefined ? null : await keyOrNull(secretsProvider, header.kid, NOT_A_TRUSTED_KEY));
       if (key === null) throw new UnknownKey();
       return key as Awaited<ReturnType<JWTVerifyGetKey>>;
@@ -72,14 +81,31 @@ export class StatelessAccessTokenResolver implements AccessTokenResolver {
   }
 
   async resolve(token: string, _exchange: Exchange): Promise<AccessTokenResolution> {
-    const { issuer, audiences, skewAllowanceMs } = this.#settings;
+    const { issuer, audiences, skewAllowanceMs, decryptionSecretId, secretsProvider } = this.#settings;
+    const checks = {
+      issuer,
+      ...(audiences.length > 0 ? { audience: [...audiences] } : {}),
+      clockTolerance: skewAllowanceMs / 1000,
+      requiredClaims: ['exp'],
+    };
     try {
-      const { payload } = await jwtVerify(token, this.#getKey, {
-        issuer,
-        ...(audiences.length > 0 ? { audience: [...audiences] } : {}),
-        clockTolerance: skewAllowanceMs / 1000,
-        requiredClaims: ['exp'],
-      });
+      let payload: JWTPayload;
+      if (decryptionSecretId !== undefined && isCompactJwe(token)) {
+        const opened = await openJwe(token, secretsProvider, decryptionSecretId);
+        if (opened.nested) {
+          ({ payload } = await jwtVerify(opened.jws, this.#getKey, checks));
+        } else if (!opened.shared) {
+          return invalidToken('an encrypted token that is not signed is taken only from a shared key');
+        } else {
+          const secret = (await secretsProvider.getSecret(decryptionSecretId)).reveal();
+          ({ payload } = await jwtDecrypt(token, secret, {
+            ...checks,
+            keyManagementAlgorithms: [...SHARED_KEY_ALGORITHMS],
+          }));
+        }
+      } else {
+        ({ payload } = await jwtVerify(token, this.#getKey, checks));
+      }
       return Object.freeze({ valid: true, token: tokenInfo(token, payload) });
     } catch (error) {
       return invalidOrThrow(error);
@@ -115,6 +141,7 @@ async function keyOrNull(
 
 /** jose's verdicts become reasons; a key source that failed is the resolver's failure. */
 function invalidOrThrow(error: unknown): AccessTokenResolution {
+  if (error instanceof JweRefused) return invalidToken(error.message);
   if (error instanceof UnknownKey) return invalidToken('the token is signed with an unknown key');
   if (error instanceof joseErrors.JWTExpired) return invalidToken('the token has expired');
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
@@ -125,7 +152,7 @@ function invalidOrThrow(error: unknown): AccessTokenResolution {
   }
   if (error instanceof joseErrors.JOSEError) return invalidToken('the token is not a valid signed JWT');
   if (error instanceof TollgateError) {
-    throw resolutionFailed(`the verification key cannot be read: ${error.code}`, error);
+    throw resolutionFailed(`the verification or decryption key cannot be read: ${error.code}`, error);
   }
   // What is left comes from the token itself: an algorithm the key cannot be used with (an HS256
   // token against an RSA key) raises a TypeError in jose. Refused, never a pass.
@@ -144,7 +171,7 @@ export const statelessAccessTokenResolverType = defineType<StatelessConfig, Acce
   type: 'StatelessAccessTokenResolver',
   kind: 'AccessTokenResolver',
   description:
-    'Validates signed JWT access tokens locally: signature (key from the secretsProvider), exp, nbf, iss and optionally aud.',
+    'Validates JWT access tokens locally: signed, or encrypted (decryptionSecretId) and signed, or encrypted with a shared key; signature (key from the secretsProvider), exp, nbf, iss and optionally aud.',
   schema: objectSchema(
     {
       issuer: expressionSchema,
@@ -159,30 +186,23 @@ export const statelessAccessTokenResolverType = defineType<StatelessConfig, Acce
   create: (config, context) => {
     const { place } = context;
     const at = (key: string): Place => childPlace(place, key);
-    if (config.decryptionSecretId !== undefined) {
-      // Encrypted (JWE) access tokens need a decryption key store, which Tollgate does not have.
-      throw new ConfigErrors([
-        configError(
-          'TG_CONFIG_BAD_VALUE',
-          at('decryptionSecretId'),
-          'encrypted access tokens are not supported; see docs/differences.md',
-        ),
-      ]);
-    }
-    if (config.verificationSecretId === undefined) {
+    if (config.verificationSecretId === undefined && config.decryptionSecretId === undefined) {
       throw new ConfigErrors([
         configError(
           'TG_CONFIG_MISSING_PROPERTY',
           at('verificationSecretId'),
-          'verificationSecretId is required',
+          'give verificationSecretId, decryptionSecretId, or both',
         ),
       ]);
     }
-    const verificationSecretId = configString(
-      context,
-      config.verificationSecretId,
-      at('verificationSecretId'),
-    );
+    const verificationSecretId =
+      config.verificationSecretId === undefined
+        ? undefined
+        : configString(context, config.verificationSecretId, at('verificationSecretId'));
+    const decryptionSecretId =
+      config.decryptionSecretId === undefined
+        ? undefined
+        : configString(context, config.decryptionSecretId, at('decryptionSecretId'));
     const skewAllowanceMs = parseDuration(config.skewAllowance ?? 0, at('skewAllowance'));
     if (!Number.isFinite(skewAllowanceMs)) {
       throw new ConfigErrors([
@@ -203,11 +223,14 @@ export const statelessAccessTokenResolverType = defineType<StatelessConfig, Acce
       ),
     );
     const secretsProvider = resolveSecretsProvider(config.secretsProvider, context, at('secretsProvider'));
-    warnIfNoStoreHolds(context, secretsProvider, verificationSecretId, 'key', at('verificationSecretId'));
+    if (verificationSecretId !== undefined) {
+      warnIfNoStoreHolds(context, secretsProvider, verificationSecretId, 'key', at('verificationSecretId'));
+    }
     return new StatelessAccessTokenResolver({
       issuer: configString(context, config.issuer, at('issuer')),
       secretsProvider,
-      verificationSecretId,
+      ...(verificationSecretId === undefined ? {} : { verificationSecretId }),
+      ...(decryptionSecretId === undefined ? {} : { decryptionSecretId }),
       skewAllowanceMs,
       audiences: Object.freeze(audiences),
     });

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import {
+  CompactEncrypt,
+  exportJWK,
+  exportPKCS8,
+  generateKeyPair,
+  SignJWT,
+  type CryptoKey,
+  type JWK,
+} from 'jose';
 import { TollgateError } from '../../../src/errors/tollgate-error.js';
+import { Base64EncodedSecretStore } from '../../../src/secrets/base64-encoded-secret-store.js';
 import { JwkSetSecretStore } from '../../../src/secrets/jwk-set-secret-store.js';
 import type { SecretStore } from '../../../src/secrets/secret.js';
 import { SecretsProvider } from '../../../src/secrets/secrets-provider.js';
@@ -134,7 +143,7 @@ describe('StatelessAccessTokenResolver', () => {
     assert.equal(resolution.valid, true);
   });
 
-  test('configuration: issuer and secretsProvider required; decryptionSecretId refused', () => {
+  test('configuration: issuer and secretsProvider required, and a verification or decryption key', () => {
     const errorsOf = (config: Record<string, unknown>): string[] =>
       harness().errorsOf([
         { name: 'r', type: 'StatelessAccessTokenResolver', config },
@@ -143,9 +152,112 @@ describe('StatelessAccessTokenResolver', () => {
     assert.deepEqual(errorsOf({ secretsProvider: 'Env', verificationSecretId: 'k' }), [
       `TG_CONFIG_MISSING_PROPERTY ${FILE}#/heap/0/config/issuer`,
     ]);
-    assert.deepEqual(errorsOf({ issuer: ISSUER, secretsProvider: 'Env', decryptionSecretId: 'k' }), [
-      `TG_CONFIG_BAD_VALUE ${FILE}#/heap/0/config/decryptionSecretId`,
+    assert.deepEqual(errorsOf({ issuer: ISSUER, secretsProvider: 'Env' }), [
+      `TG_CONFIG_MISSING_PROPERTY ${FILE}#/heap/0/config/verificationSecretId`,
     ]);
+    assert.deepEqual(errorsOf({ issuer: ISSUER, secretsProvider: 'Env', decryptionSecretId: 'k' }), []);
     assert.deepEqual(errorsOf({ issuer: ISSUER, secretsProvider: 'Env', verificationSecretId: 'k' }), []);
+  });
+
+  describe('encrypted tokens (decryptionSecretId)', () => {
+    const sharedSecret = Buffer.alloc(32, 7);
+    let recipient: CryptoKey;
+    let recipientPublic: CryptoKey;
+
+    before(async () => {
+      const pair = await generateKeyPair('RSA-OAEP-256', { extractable: true });
+      recipient = pair.privateKey;
+      recipientPublic = pair.publicKey;
+    });
+
+    const withKeys = async (): Promise<SecretsProvider> => {
+      const pem = await exportPKCS8(recipient);
+      return new SecretsProvider([
+        new JwkSetSecretStore({ jwks: { keys: [publicJwk] } }),
+        new Base64EncodedSecretStore({
+          secrets: {
+            'gateway.private': Buffer.from(pem).toString('base64'),
+            'shared.key': sharedSecret.toString('base64'),
+          },
+        }),
+      ]);
+    };
+
+    const encrypted = (content: string, nested: boolean, alg: string, key: CryptoKey | Uint8Array) =>
+      new CompactEncrypt(new TextEncoder().encode(content))
+        .setProtectedHeader({ alg, enc: 'A256GCM', ...(nested ? { cty: 'JWT' } : {}) })
+        .encrypt(key);
+
+    const claims = (exp = Math.floor(Date.now() / 1000) + 60): string =>
+      JSON.stringify({ iss: ISSUER, sub: 'demo', scope: 'mail', exp });
+
+    test('signed then encrypted to the gateway: opened, then the signature and claims checked', async () => {
+      const secretsProvider = await withKeys();
+      const token = await encrypted(await jwt({ scope: 'mail' }), true, 'RSA-OAEP-256', recipientPublic);
+      const resolution = await resolver({ secretsProvider, decryptionSecretId: 'gateway.private' }).resolve(
+        token,
+        exchange,
+      );
+      assert.ok(resolution.valid);
+      assert.deepEqual(resolution.token.scopes, ['mail']);
+      const forged = await encrypted(await jwt({}, { key: other }), true, 'RSA-OAEP-256', recipientPublic);
+      assert.match(
+        await invalid(forged, { secretsProvider, decryptionSecretId: 'gateway.private' }),
+        /signature/,
+      );
+      const expired = await encrypted(
+        await jwt({}, { exp: Math.floor(Date.now() / 1000) - 10 }),
+        true,
+        'RSA-OAEP-256',
+        recipientPublic,
+      );
+      assert.match(
+        await invalid(expired, { secretsProvider, decryptionSecretId: 'gateway.private' }),
+        /expired/,
+      );
+    });
+
+    test('encrypted only: taken from a shared key, never from a public one anyone can encrypt to', async () => {
+      const secretsProvider = await withKeys();
+      const shared = await encrypted(claims(), false, 'dir', sharedSecret);
+      const resolution = await resolver({ secretsProvider, decryptionSecretId: 'shared.key' }).resolve(
+        shared,
+        exchange,
+      );
+      assert.ok(resolution.valid);
+      assert.equal(resolution.token.info.sub, 'demo');
+      const expired = await encrypted(claims(Math.floor(Date.now() / 1000) - 10), false, 'dir', sharedSecret);
+      assert.match(await invalid(expired, { secretsProvider, decryptionSecretId: 'shared.key' }), /expired/);
+      const toPublic = await encrypted(claims(), false, 'RSA-OAEP-256', recipientPublic);
+      assert.match(
+        await invalid(toPublic, { secretsProvider, decryptionSecretId: 'gateway.private' }),
+        /not signed is taken only from a shared key/,
+      );
+    });
+
+    test('another key, a tampered token, or a shared algorithm against the private key: invalid', async () => {
+      const secretsProvider = await withKeys();
+      const settings = { secretsProvider, decryptionSecretId: 'gateway.private' };
+      const otherPair = await generateKeyPair('RSA-OAEP-256');
+      const toOther = await encrypted(await jwt({}), true, 'RSA-OAEP-256', otherPair.publicKey);
+      assert.match(await invalid(toOther, settings), /does not decrypt/);
+      const good = await encrypted(await jwt({}), true, 'RSA-OAEP-256', recipientPublic);
+      const parts = good.split('.');
+      parts[3] = parts[3]!.slice(0, -2) + (parts[3]!.endsWith('AA') ? 'BB' : 'AA');
+      assert.match(await invalid(parts.join('.'), settings), /does not decrypt/);
+      const dirWithPem = await encrypted(claims(), false, 'dir', sharedSecret);
+      assert.match(await invalid(dirWithPem, settings), /does not decrypt/);
+    });
+
+    test('a decryption key no store holds is the resolver failing, never a pass', async () => {
+      const token = await encrypted(claims(), false, 'dir', sharedSecret);
+      await assert.rejects(
+        resolver({ secretsProvider: await withKeys(), decryptionSecretId: 'missing' }).resolve(
+          token,
+          exchange,
+        ),
+        /TG_SECRET_NOT_FOUND/,
+      );
+    });
   });
 });
