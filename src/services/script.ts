@@ -385,19 +385,23 @@ class SendFailure extends Error {
 
 /**
  * The `http` binding of one script call: each send goes through the script's client handler in a
- * sub-exchange of the request (so a client that leaves stops it), its answer loaded up to the
- * gateway's entity limit. A send has the client handler's time-outs; the wait of the whole phase is
- * bounded by the script's `waitMs`, and `close` stops the sends still running when the call ends.
+ * sub-exchange of the request, its answer loaded up to the gateway's entity limit. A send has the
+ * client handler's time-outs; the wait of the whole phase is bounded by the script's `waitMs`, and
+ * `close` stops the sends still running when the call ends. The client leaving stops the sends of
+ * a filter or handler; a resolver's are `detached`, since behind a cache its verdict may serve
+ * other requests waiting on the same token.
  */
 class ScriptHttp {
   readonly #handler: Handler;
   readonly #exchange: Exchange;
+  readonly #detached: boolean;
   readonly #running = new Set<Exchange>();
   #sends = 0;
 
-  constructor(handler: Handler, exchange: Exchange) {
+  constructor(handler: Handler, exchange: Exchange, detached: boolean) {
     this.#handler = handler;
     this.#exchange = exchange;
+    this.#detached = detached;
   }
 
   readonly send: AsyncHostFunction = (input) => {
@@ -405,7 +409,7 @@ class ScriptHttp {
       throw failed(`the script called http.send more than ${MAX_HTTP_SENDS} times in one call`);
     }
     const request = outboundRequest(JSON.parse(input));
-    const sub = this.#exchange.subExchange(request);
+    const sub = this.#exchange.subExchange(request, undefined, { detached: this.#detached });
     this.#running.add(sub);
     return this.#answer(sub).finally(() => {
       this.#running.delete(sub);
@@ -586,7 +590,9 @@ export class CompiledScript {
   #newCall(exchange: Exchange, credentials: readonly string[]): { call: ScriptCall; http?: ScriptHttp } {
     if (this.#quickJs === undefined) throw failed('the script engine is not started');
     const http =
-      this.#clientHandler && this.#waits ? new ScriptHttp(this.#clientHandler, exchange) : undefined;
+      this.#clientHandler && this.#waits
+        ? new ScriptHttp(this.#clientHandler, exchange, this.#kind === 'accessTokenResolver')
+        : undefined;
     const call = new ScriptCall(
       this.#quickJs,
       this.#limits,

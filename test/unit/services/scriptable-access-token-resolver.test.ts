@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
+import { Cancellation } from '../../../src/http/cancellation.js';
 import type { Filter } from '../../../src/heap/types.js';
 import type { AccessTokenResolver } from '../../../src/oauth2/access-token.js';
 import { accessTokenOf } from '../../../src/services/scriptable-access-token-resolver.js';
@@ -95,6 +98,37 @@ describe('ScriptableAccessTokenResolver', () => {
     assert.equal((await resolver.resolve('other-token', h.incoming())).valid, false);
     assert.equal(h.seen.length, 2);
     await h.stop();
+  });
+
+  test('a send goes on when the client that asked leaves: the verdict may serve other requests', async () => {
+    const server = createServer((_req, res) => {
+      setTimeout(() => res.end(JSON.stringify({ scope: 'mail' })), 300);
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/introspect`;
+    try {
+      const { h, resolver } = await resolverOf(
+        js(
+          [
+            'var answer = await http.send({ uri: args.url });',
+            'return { scopes: JSON.parse(answer.entity).scope };',
+          ],
+          {
+            args: { url },
+          },
+        ),
+      );
+      const cancellation = new Cancellation();
+      const resolving = resolver.resolve(TOKEN, h.incoming({}, cancellation));
+      setTimeout(() => cancellation.cancel(new Error('client gone')), 50);
+      const resolution = await resolving;
+      assert.ok(resolution.valid);
+      assert.deepEqual(resolution.token.scopes, ['mail']);
+      await h.stop();
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((done) => server.close(() => done()));
+    }
   });
 
   test('a throw, a time-out or an unusable answer rejects with a coded error that never holds the token', async () => {
