@@ -5,6 +5,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Filter, Handler } from '../../../src/heap/types.js';
+import { Cancellation } from '../../../src/http/cancellation.js';
 import { Entity } from '../../../src/http/entity.js';
 import { Response } from '../../../src/http/message.js';
 import { MAX_HTTP_SENDS } from '../../../src/services/script.js';
@@ -328,6 +329,29 @@ describe('the http binding of scripts', () => {
     assert.ok(took >= 190 && took < 3000, `took ${took} ms`);
     assert.ok(h.logs.some((l) => l.code === 'TG_SCRIPT_TIMEOUT' && /200 ms/.test(String(l.msg))));
     await waitFor(() => upstream.abandoned.includes('/hold?waited'));
+    await h.stop();
+  });
+
+  test('the client going away stops a send: the script sees the rejection', async () => {
+    const h = harness();
+    const handler = await handlerOf(
+      js(
+        [
+          "try { await http.send({ uri: base + '/hold?left' }); return { status: 204 }; }",
+          'catch (e) { return { status: 200, entity: e.code }; }',
+        ],
+        { args: { base: upstream.url } },
+      ),
+      h,
+    );
+    const cancellation = new Cancellation();
+    const answering = handler.handle(h.incoming({ method: 'GET' }, cancellation));
+    setTimeout(() => cancellation.cancel(new Error('client gone')), 100);
+    const response = await answering;
+    await response.entity.load(1024, 'TG_UPSTREAM_RESPONSE_TOO_LARGE');
+    assert.equal(response.status, 200);
+    assert.match(response.entity.string ?? '', /^TG_UPSTREAM_/);
+    await waitFor(() => upstream.abandoned.includes('/hold?left'));
     await h.stop();
   });
 
