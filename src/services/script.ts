@@ -373,7 +373,7 @@ class SendFailure extends Error {
   readonly code: string;
 
   constructor(request: Request, error: unknown, maxBytes: number) {
-    const code = error instanceof TollgateError ? error.code : 'TG_UPSTREAM_UNREACHABLE';
+    const code = error instanceof TollgateError ? error.code : 'TG_HANDLER_FAILED';
     const why =
       code === 'TG_UPSTREAM_RESPONSE_TOO_LARGE'
         ? `the response is larger than ${maxBytes} bytes`
