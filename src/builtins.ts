@@ -55,6 +55,7 @@ import { jwtSessionType } from './services/jwt-session.js';
 import { defaultRateThrottlingPolicyType } from './services/default-rate-throttling-policy.js';
 import { mappedThrottlingPolicyType } from './services/mapped-throttling-policy.js';
 import { noOpAuditServiceType } from './services/no-op-audit-service.js';
+import { scriptableAccessTokenResolverType } from './services/scriptable-access-token-resolver.js';
 import { scriptableResourceAccessType } from './services/scriptable-resource-access.js';
 import { statelessAccessTokenResolverType } from './services/stateless-access-token-resolver.js';
 import { tokenIntrospectionAccessTokenResolverType } from './services/token-introspection-access-token-resolver.js';
@@ -116,6 +117,7 @@ export const builtinTypes: readonly TypeDefinition[] = Object.freeze([
   redisExchangeCacheType,
   reverseProxyHandlerType,
   routerType,
+  scriptableAccessTokenResolverType,
   scriptableFilterType,
   scriptableHandlerType,
   scriptableResourceAccessType,

@@ -134,7 +134,7 @@ export const errorCatalogue = Object.freeze({
   TG_JWT_BUILD_FAILED: entry('the JwtBuilderFilter template gave no map of claims'),
   TG_OAUTH2_CLIENT_CREDENTIALS: entry('the client_credentials grant gave no access token'),
   TG_SCRIPT_FAILED: entry('a script threw, ran out of memory or returned no usable answer'),
-  TG_SCRIPT_TIMEOUT: entry('a script ran past its CPU time limit and was stopped'),
+  TG_SCRIPT_TIMEOUT: entry('a script ran past its CPU time limit, or its wait on http.send, and was stopped'),
 
   // OAuth 2.0 resource server (OAuth2ResourceServerFilter and its access token resolvers)
   TG_OAUTH2_RESOLVER_FAILED: entry(

@@ -10,7 +10,7 @@ export const scriptableFilterType = defineType<ScriptConfig, Filter>({
     'Runs a JavaScript script (QuickJS, with CPU-time and memory limits) that answers the request or passes it on with `next`.',
   schema: objectSchema(scriptConfigProperties, ['type']),
   create: (config, context) => {
-    const script = new CompiledScript(config, context, true);
+    const script = new CompiledScript(config, context, 'filter');
     return {
       filter: (exchange, next) => script.run(exchange, (e) => next.handle(e)),
     };

@@ -10,7 +10,7 @@ export const scriptableHandlerType = defineType<ScriptConfig, Handler>({
     'Answers with the response a JavaScript script builds (QuickJS, with CPU-time and memory limits).',
   schema: objectSchema(scriptConfigProperties, ['type']),
   create: (config, context) => {
-    const script = new CompiledScript(config, context, false);
+    const script = new CompiledScript(config, context, 'handler');
     return { handle: (exchange) => script.run(exchange) };
   },
 });
