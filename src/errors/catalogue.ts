@@ -45,7 +45,7 @@ export const errorCatalogue = Object.freeze({
   TG_CONFIG_JWT_SESSION_KEYSTORE: entry(
     'JwtSession keystore, alias and password: give keys through secret stores',
   ),
-  TG_CONFIG_JWT_ENCRYPTION: entry('encrypted JWTs and JWT customizers are not supported'),
+  TG_CONFIG_JWT_CUSTOMIZER: entry("a JwtValidationFilter's customizer is not supported"),
   TG_CONFIG_HEADER_DECRYPTION: entry(
     "a PasswordReplayFilter's headerDecryption (CryptoHeaderFilter) is not supported",
   ),

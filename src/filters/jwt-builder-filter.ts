@@ -11,7 +11,16 @@ import {
 import { entityNeeds, loadEntities } from '../http/entity-loading.js';
 import type { Exchange } from '../http/exchange.js';
 import { defineType, type CreateContext, type Filter } from '../heap/types.js';
+import {
+  CONTENT_ENCRYPTION_METHODS,
+  PUBLIC_KEY_ALGORITHMS,
+  sealJwe,
+  SHARED_KEY_ALGORITHMS,
+  type ContentEncryptionMethod,
+  type KeyManagementAlgorithm,
+} from '../secrets/jwe.js';
 import { resolveSecretsProvider, secretsProviderSchema } from '../secrets/secret-store-types.js';
+import type { SecretsProvider } from '../secrets/secrets-provider.js';
 import type { CryptoKeyLike } from '../secrets/secret.js';
 
 /** The JWS algorithms a signature may name: HMAC ones sign with a secret, the others with a key. */
@@ -32,6 +41,12 @@ const SIGNATURE_ALGORITHMS = Object.freeze([
 ] as const);
 type SignatureAlgorithm = (typeof SIGNATURE_ALGORITHMS)[number];
 
+interface EncryptionConfig {
+  secretId: string;
+  algorithm: KeyManagementAlgorithm;
+  method: ContentEncryptionMethod;
+}
+
 interface JwtBuilderFilterConfig {
   template: string | Record<string, unknown>;
   secretsProvider?: unknown;
@@ -39,10 +54,19 @@ interface JwtBuilderFilterConfig {
     secretId: string;
     algorithm?: SignatureAlgorithm;
     includeKeyId?: boolean;
-    encryption?: unknown;
+    encryption?: EncryptionConfig;
   };
-  encryption?: unknown;
+  encryption?: EncryptionConfig;
 }
+
+const encryptionSchema = objectSchema(
+  {
+    secretId: { ...expressionSchema, minLength: 1 },
+    algorithm: { enum: [...SHARED_KEY_ALGORITHMS, ...PUBLIC_KEY_ALGORITHMS] },
+    method: { enum: [...CONTENT_ENCRYPTION_METHODS] },
+  },
+  ['secretId', 'algorithm', 'method'],
+);
 
 /** A template value compiled once: strings are runtime expressions, objects and arrays hold more. */
 type CompiledValue =
@@ -101,9 +125,10 @@ function evaluateValue(value: CompiledValue, exchange: Exchange): unknown {
 
 export const jwtBuilderFilterType = defineType<JwtBuilderFilterConfig, Filter>({
   type: 'JwtBuilderFilter',
+  aliases: ['org.forgerock.openig.filter.JwtBuilderFilter'],
   kind: 'Filter',
   description:
-    'Builds a JWT from the template (runtime expressions), signed with signature.secretId or unsigned, into contexts.jwtBuilder.value.',
+    'Builds a JWT from the template (runtime expressions), signed with signature.secretId, then encrypted (signature.encryption), or only encrypted (encryption), or unsigned, into contexts.jwtBuilder.value.',
   schema: objectSchema(
     {
       template: { type: ['string', 'object'] },
@@ -113,24 +138,65 @@ export const jwtBuilderFilterType = defineType<JwtBuilderFilterConfig, Filter>({
           secretId: { ...expressionSchema, minLength: 1 },
           algorithm: { enum: [...SIGNATURE_ALGORITHMS] },
           includeKeyId: { type: 'boolean' },
-          encryption: { type: 'object' },
+          encryption: encryptionSchema,
         },
         ['secretId'],
       ),
-      encryption: { type: 'object' },
+      encryption: encryptionSchema,
     },
     ['template'],
   ),
   create: (config, context) => {
     const { place } = context;
-    const refuseEncryption = (encryptionPlace: Place): never => {
+    if (config.encryption !== undefined && config.signature !== undefined) {
       throw new ConfigErrors([
-        configError('TG_CONFIG_JWT_ENCRYPTION', encryptionPlace, 'encrypted JWTs are not supported'),
+        configError(
+          'TG_CONFIG_BAD_VALUE',
+          childPlace(place, 'encryption'),
+          'a signed JWT is encrypted by signature.encryption; encryption alone makes a JWT that is only encrypted',
+        ),
       ]);
+    }
+    let provider: SecretsProvider | undefined;
+    const secretsProvider = (needing: string): SecretsProvider => {
+      if (config.secretsProvider === undefined) {
+        throw new ConfigErrors([
+          configError(
+            'TG_CONFIG_MISSING_PROPERTY',
+            childPlace(place, 'secretsProvider'),
+            `${needing} needs a secretsProvider`,
+          ),
+        ]);
+      }
+      provider ??= resolveSecretsProvider(
+        config.secretsProvider,
+        context,
+        childPlace(place, 'secretsProvider'),
+      );
+      return provider;
     };
-    if (config.encryption !== undefined) refuseEncryption(childPlace(place, 'encryption'));
-    if (config.signature?.encryption !== undefined) {
-      refuseEncryption(childPlace(place, 'signature', 'encryption'));
+    const encryptionConfig = config.signature?.encryption ?? config.encryption;
+    const encryptionPlace =
+      config.signature?.encryption === undefined
+        ? childPlace(place, 'encryption')
+        : childPlace(place, 'signature', 'encryption');
+    let encrypt: ((content: string) => Promise<string>) | undefined;
+    if (encryptionConfig !== undefined) {
+      const encryptionProvider = secretsProvider('an encryption');
+      const secretId = String(
+        context.configValue(encryptionConfig.secretId, childPlace(encryptionPlace, 'secretId')),
+      );
+      const nested = config.signature !== undefined;
+      // Looked up per request, as the signing key is, so a rotated key encrypts without a reload.
+      encrypt = (content) =>
+        sealJwe(
+          content,
+          nested,
+          encryptionProvider,
+          secretId,
+          encryptionConfig.algorithm,
+          encryptionConfig.method,
+        );
     }
     const templates: CompiledTemplate[] = [];
     const template = compileValue(config.template, context, childPlace(place, 'template'), templates);
@@ -138,20 +204,7 @@ export const jwtBuilderFilterType = defineType<JwtBuilderFilterConfig, Filter>({
     let sign: ((claims: JWTPayload) => Promise<string>) | undefined;
     if (config.signature !== undefined) {
       const signaturePlace = childPlace(place, 'signature');
-      if (config.secretsProvider === undefined) {
-        throw new ConfigErrors([
-          configError(
-            'TG_CONFIG_MISSING_PROPERTY',
-            childPlace(place, 'secretsProvider'),
-            'a signature needs a secretsProvider',
-          ),
-        ]);
-      }
-      const provider = resolveSecretsProvider(
-        config.secretsProvider,
-        context,
-        childPlace(place, 'secretsProvider'),
-      );
+      const signingProvider = secretsProvider('a signature');
       const secretId = String(
         context.configValue(config.signature.secretId, childPlace(signaturePlace, 'secretId')),
       );
@@ -162,9 +215,9 @@ export const jwtBuilderFilterType = defineType<JwtBuilderFilterConfig, Filter>({
         let key: CryptoKeyLike | Uint8Array;
         let kid: string | undefined;
         if (algorithm.startsWith('HS')) {
-          key = (await provider.getSecret(secretId)).reveal();
+          key = (await signingProvider.getSecret(secretId)).reveal();
         } else {
-          ({ key, kid } = await provider.getKey(secretId));
+          ({ key, kid } = await signingProvider.getKey(secretId));
         }
         const header = { alg: algorithm, typ: 'JWT', ...(includeKeyId && kid !== undefined ? { kid } : {}) };
         return new SignJWT(claims).setProtectedHeader(header).sign(key);
@@ -179,7 +232,12 @@ export const jwtBuilderFilterType = defineType<JwtBuilderFilterConfig, Filter>({
         }
         // Expressions give gateway objects (headers, forms) too; a claims set holds their JSON form.
         const payload = JSON.parse(JSON.stringify(claims)) as JWTPayload;
-        const value = sign ? await sign(payload) : new UnsecuredJWT(payload).encode();
+        const jwt = sign
+          ? await sign(payload)
+          : encrypt
+            ? JSON.stringify(payload)
+            : new UnsecuredJWT(payload).encode();
+        const value = encrypt ? await encrypt(jwt) : jwt;
         exchange.contexts.jwtBuilder = Object.freeze({ value, claims: Object.freeze({ ...payload }) });
         return next.handle(exchange);
       },

@@ -10,6 +10,7 @@ import {
   secretsProviderSchema,
   warnIfNoStoreHolds,
 } from '../secrets/secret-store-types.js';
+import { isCompactJwe, JweRefused, openJwe } from '../secrets/jwe.js';
 import type { SecretsProvider } from '../secrets/secrets-provider.js';
 
 interface JwtValidationFilterConfig {
@@ -32,28 +33,33 @@ export type JwtCheck =
   | { readonly ok: true; readonly header: Record<string, unknown>; readonly claims: JWTPayload }
   | { readonly ok: false; readonly violations: readonly Violation[] };
 
+/** Where a key comes from: a secrets provider and the id of the key in it. */
+export interface KeyReference {
+  readonly provider: SecretsProvider;
+  readonly secretId: string;
+}
+
 /**
- * Checks a compact JWS: its signature with the key `secretId` names when one is configured (any
- * token is then refused unless signed by that key), and `exp`/`nbf` against the clock widened by
- * `skewSeconds` either way. Never throws for a bad token; a missing key is a violation too, so
- * the request gets the failure answer rather than a 500.
+ * Checks a JWT: a compact JWE is first opened with the `decryption` key when one is configured;
+ * then the signature with the `verification` key when one is configured (any token is then
+ * refused unless signed by that key), and `exp`/`nbf` against the clock widened by `skewSeconds`
+ * either way. Never throws for a bad token; a missing key is a violation too, so the request gets
+ * the failure answer rather than a 500.
  */
 export async function checkJwt(
-  jwt: string,
-  verification: { provider: SecretsProvider; secretId: string } | undefined,
+  token: string,
+  verification: KeyReference | undefined,
   skewSeconds: number,
   nowSeconds: number,
+  decryption?: KeyReference,
 ): Promise<JwtCheck> {
-  let header: Record<string, unknown>;
-  let claims: JWTPayload;
-  try {
-    header = decodeProtectedHeader(jwt) as Record<string, unknown>;
-    claims = decodeJwt(jwt);
-  } catch {
-    return refuse('the value is not a JWT (compact JWS with a JSON claims set)');
-  }
+  const read = await readJwt(token, decryption);
+  if ('violations' in read) return read;
+  const { jws, header, claims } = read;
   if (verification) {
-    if (header.alg === 'none' || typeof header.alg !== 'string') return refuse('the JWT is not signed');
+    if (jws === null || header.alg === 'none' || typeof header.alg !== 'string') {
+      return refuse('the JWT is not signed');
+    }
     let key;
     try {
       key = (await verification.provider.getKey(verification.secretId)).key;
@@ -62,7 +68,7 @@ export async function checkJwt(
       return refuse(`the verification key cannot be read: ${detail}`);
     }
     try {
-      await compactVerify(jwt, key);
+      await compactVerify(jws, key);
     } catch {
       return refuse('the signature is not valid for the verification key');
     }
@@ -81,7 +87,41 @@ export async function checkJwt(
   return { ok: true, header, claims };
 }
 
-function refuse(description: string): JwtCheck {
+/**
+ * The JWT's header and claims, and the signed JWT to verify (null for one that is only
+ * encrypted), opening a compact JWE first when a decryption key is configured.
+ */
+async function readJwt(
+  token: string,
+  decryption: KeyReference | undefined,
+): Promise<
+  | { jws: string | null; header: Record<string, unknown>; claims: JWTPayload }
+  | { ok: false; violations: readonly Violation[] }
+> {
+  let jws = token;
+  if (decryption && isCompactJwe(token)) {
+    try {
+      const opened = await openJwe(token, decryption.provider, decryption.secretId);
+      if (!opened.nested) return { jws: null, header: opened.header, claims: opened.claims };
+      jws = opened.jws;
+    } catch (error) {
+      if (error instanceof JweRefused) return refuse(error.message);
+      const detail = error instanceof TollgateError ? error.detail : 'unreadable';
+      return refuse(`the decryption key cannot be read: ${detail}`);
+    }
+  }
+  try {
+    return {
+      jws,
+      header: decodeProtectedHeader(jws) as Record<string, unknown>,
+      claims: decodeJwt(jws),
+    };
+  } catch {
+    return refuse('the value is not a JWT (compact JWS with a JSON claims set)');
+  }
+}
+
+function refuse(description: string): { ok: false; violations: readonly Violation[] } {
   return { ok: false, violations: [{ description }] };
 }
 
@@ -89,7 +129,7 @@ export const jwtValidationFilterType = defineType<JwtValidationFilterConfig, Fil
   type: 'JwtValidationFilter',
   kind: 'Filter',
   description:
-    'Validates a signed or unsigned JWT (signature, exp, nbf) into contexts.jwtValidation; otherwise contexts.jwtValidationError and the failureHandler (default 403).',
+    'Validates a signed or unsigned JWT, encrypted or not (decryption, signature, exp, nbf), into contexts.jwtValidation; otherwise contexts.jwtValidationError and the failureHandler (default 403).',
   schema: objectSchema(
     {
       jwt: { ...expressionSchema, minLength: 1 },
@@ -104,37 +144,48 @@ export const jwtValidationFilterType = defineType<JwtValidationFilterConfig, Fil
   ),
   create: (config, context) => {
     const { place } = context;
-    for (const key of ['decryptionSecretId', 'customizer'] as const) {
-      if (config[key] !== undefined) {
-        throw new ConfigErrors([
-          configError('TG_CONFIG_JWT_ENCRYPTION', childPlace(place, key), `${key} is not supported`),
-        ]);
-      }
+    if (config.customizer !== undefined) {
+      throw new ConfigErrors([
+        configError(
+          'TG_CONFIG_JWT_CUSTOMIZER',
+          childPlace(place, 'customizer'),
+          'a customizer (a Java class or a Groovy script) is not supported: check further claims with a ConditionEnforcementFilter',
+        ),
+      ]);
     }
     const jwt = context.template(config.jwt, childPlace(place, 'jwt'));
     const needs = entityNeeds([jwt]);
     const skewMs = parseDuration(config.skewAllowance ?? 0, childPlace(place, 'skewAllowance'));
-    let verification: { provider: SecretsProvider; secretId: string } | undefined;
-    if (config.verificationSecretId !== undefined) {
-      const idPlace = childPlace(place, 'verificationSecretId');
-      const secretId = String(context.configValue(config.verificationSecretId, idPlace));
+    const keyAt = (key: 'verificationSecretId' | 'decryptionSecretId'): KeyReference | undefined => {
+      if (config[key] === undefined) return undefined;
+      const idPlace = childPlace(place, key);
+      const secretId = String(context.configValue(config[key], idPlace));
       if (config.secretsProvider === undefined) {
         throw new ConfigErrors([
           configError(
             'TG_CONFIG_MISSING_PROPERTY',
             childPlace(place, 'secretsProvider'),
-            'verificationSecretId needs a secretsProvider',
+            `${key} needs a secretsProvider`,
           ),
         ]);
       }
-      const provider = resolveSecretsProvider(
+      provider ??= resolveSecretsProvider(
         config.secretsProvider,
         context,
         childPlace(place, 'secretsProvider'),
       );
-      warnIfNoStoreHolds(context, provider, secretId, 'key', idPlace);
-      verification = { provider, secretId };
-    }
+      warnIfNoStoreHolds(
+        context,
+        provider,
+        secretId,
+        key === 'decryptionSecretId' ? 'secret' : 'key',
+        idPlace,
+      );
+      return { provider, secretId };
+    };
+    let provider: SecretsProvider | undefined;
+    const verification = keyAt('verificationSecretId');
+    const decryption = keyAt('decryptionSecretId');
     const failureHandler = context.resolveOptional<Handler>(
       config.failureHandler,
       'Handler',
@@ -148,7 +199,7 @@ export const jwtValidationFilterType = defineType<JwtValidationFilterConfig, Fil
         const check =
           token === ''
             ? refuse('the jwt expression gave no JWT')
-            : await checkJwt(token, verification, skewMs / 1000, Math.floor(Date.now() / 1000));
+            : await checkJwt(token, verification, skewMs / 1000, Math.floor(Date.now() / 1000), decryption);
         if (check.ok) {
           const claims = Object.freeze({ ...check.claims });
           exchange.contexts.jwtValidation = Object.freeze({

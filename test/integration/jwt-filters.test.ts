@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { decodeJwt, jwtVerify } from 'jose';
+import { compactDecrypt, decodeJwt, jwtVerify } from 'jose';
 import { request } from 'undici';
 import { startBackend, type Backend } from '../fixtures/backend.js';
 import { startTestGateway, type TestGateway } from '../fixtures/gateway.js';
@@ -12,6 +12,8 @@ const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64
 
 describe('JWT filters in routes', () => {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  // The party a JWT is encrypted for: the gateway's check route holds its private key.
+  const recipient = generateKeyPairSync('rsa', { modulusLength: 2048 });
   let backend: Backend;
   let tg: TestGateway;
 
@@ -22,6 +24,8 @@ describe('JWT filters in routes', () => {
       env: {
         SIGNING_KEY: b64(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()),
         VERIFY_KEY: b64(publicKey.export({ type: 'spki', format: 'pem' }).toString()),
+        RECIPIENT_KEY: b64(recipient.publicKey.export({ type: 'spki', format: 'pem' }).toString()),
+        DECRYPT_KEY: b64(recipient.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()),
       },
       routes: {
         'build.json': {
@@ -42,6 +46,62 @@ describe('JWT filters in routes', () => {
                 {
                   type: 'HeaderFilter',
                   config: { messageType: 'REQUEST', add: { 'X-Jwt': ['${contexts.jwtBuilder.value}'] } },
+                },
+              ],
+              handler: 'ReverseProxyHandler',
+            },
+          },
+        },
+        'build-sealed.json': {
+          condition: "${find(request.uri.path, '^/sealed/build')}",
+          baseURI: backend.url,
+          handler: {
+            type: 'Chain',
+            config: {
+              filters: [
+                {
+                  type: 'JwtBuilderFilter',
+                  config: {
+                    template: { sub: "${request.headers['X-User'][0]}" },
+                    secretsProvider,
+                    signature: {
+                      secretId: 'signing.key',
+                      encryption: { secretId: 'recipient.key', algorithm: 'RSA-OAEP-256', method: 'A256GCM' },
+                    },
+                  },
+                },
+                {
+                  type: 'HeaderFilter',
+                  config: { messageType: 'REQUEST', add: { 'X-Jwt': ['${contexts.jwtBuilder.value}'] } },
+                },
+              ],
+              handler: 'ReverseProxyHandler',
+            },
+          },
+        },
+        'check-sealed.json': {
+          condition: "${find(request.uri.path, '^/sealed/check')}",
+          baseURI: backend.url,
+          handler: {
+            type: 'Chain',
+            config: {
+              filters: [
+                {
+                  type: 'JwtValidationFilter',
+                  config: {
+                    jwt: "${request.headers['Authorization'][0].substring(7)}",
+                    verificationSecretId: 'verify.key',
+                    decryptionSecretId: 'decrypt.key',
+                    secretsProvider,
+                  },
+                },
+                {
+                  type: 'HeaderFilter',
+                  config: {
+                    messageType: 'REQUEST',
+                    remove: ['Authorization'],
+                    add: { 'X-Subject': ['${contexts.jwtValidation.claims.sub}'] },
+                  },
                 },
               ],
               handler: 'ReverseProxyHandler',
@@ -121,6 +181,35 @@ describe('JWT filters in routes', () => {
       assert.equal(response.statusCode, 403);
       await response.body.text();
     }
+    assert.equal(backend.requests.length, before);
+  });
+
+  test('signed then encrypted: the backend gets a JWE only the recipient opens; the check route opens and verifies it', async () => {
+    const built = await request(`${tg.url}/sealed/build`, { headers: { 'X-User': 'carol' } });
+    assert.equal(built.statusCode, 200);
+    await built.body.text();
+    const token = backend.requests.at(-1)!.headers['x-jwt'] as string;
+    assert.equal(token.split('.').length, 5, 'a compact JWE');
+    assert.equal(token.includes(Buffer.from('carol').toString('base64url')), false);
+    const { plaintext } = await compactDecrypt(token, recipient.privateKey);
+    const { payload } = await jwtVerify(new TextDecoder().decode(plaintext), publicKey);
+    assert.equal(payload.sub, 'carol');
+
+    const checked = await request(`${tg.url}/sealed/check`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    assert.equal(checked.statusCode, 200);
+    await checked.body.text();
+    assert.equal(backend.requests.at(-1)!.headers['x-subject'], 'carol');
+
+    const before = backend.requests.length;
+    const parts = token.split('.');
+    parts[3] = parts[3]!.startsWith('A') ? `B${parts[3]!.slice(1)}` : `A${parts[3]!.slice(1)}`;
+    const tampered = await request(`${tg.url}/sealed/check`, {
+      headers: { Authorization: `Bearer ${parts.join('.')}` },
+    });
+    assert.equal(tampered.statusCode, 403);
+    await tampered.body.text();
     assert.equal(backend.requests.length, before);
   });
 });

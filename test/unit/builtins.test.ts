@@ -141,6 +141,7 @@ describe('the built-in types', () => {
       SecretsProvider: ['org.forgerock.openig.secrets.SecretsProviderHeaplet'],
       SequenceHandler: ['org.forgerock.openig.handler.SequenceHandler'],
       StaticRequestFilter: ['org.forgerock.openig.filter.StaticRequestFilter'],
+      JwtBuilderFilter: ['org.forgerock.openig.filter.JwtBuilderFilter'],
       PasswordReplayFilter: [
         'org.forgerock.openig.filter.PasswordReplayFilter',
         'org.forgerock.openig.filter.PasswordReplayFilterHeaplet',

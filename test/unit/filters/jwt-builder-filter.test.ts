@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { decodeJwt, decodeProtectedHeader, exportJWK, jwtVerify } from 'jose';
+import { compactDecrypt, decodeJwt, decodeProtectedHeader, exportJWK, jwtDecrypt, jwtVerify } from 'jose';
 import type { Filter } from '../../../src/heap/types.js';
 import { FILE, harness, recordingNext, run } from './harness.js';
 
@@ -9,7 +9,11 @@ const TYPE = 'JwtBuilderFilter';
 const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const jwk = { ...(await exportJWK(privateKey)), kid: 'signer-1' };
+const recipient = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const SHARED_KEY = Buffer.alloc(32, 5);
 const env = {
+  RECIPIENT_KEY: b64(recipient.publicKey.export({ type: 'spki', format: 'pem' }).toString()),
+  SHARED_KEY: SHARED_KEY.toString('base64'),
   SIGNING_KEY: b64(JSON.stringify(jwk)),
   HMAC_SECRET: b64('a shared secret of at least thirty-two bytes'),
 };
@@ -85,6 +89,32 @@ describe('JwtBuilderFilter', () => {
     assert.equal(next.calls.length, 0);
   });
 
+  test('signature.encryption: signed, then encrypted to the recipient’s public key (cty JWT)', async () => {
+    const { value } = await build({
+      template,
+      secretsProvider: provider,
+      signature: {
+        secretId: 'signing.key',
+        encryption: { secretId: 'recipient.key', algorithm: 'RSA-OAEP-256', method: 'A256GCM' },
+      },
+    });
+    assert.deepEqual(decodeProtectedHeader(value), { alg: 'RSA-OAEP-256', enc: 'A256GCM', cty: 'JWT' });
+    const { plaintext } = await compactDecrypt(value, recipient.privateKey);
+    const { payload } = await jwtVerify(new TextDecoder().decode(plaintext), publicKey);
+    assert.equal(payload.sub, 'alice');
+  });
+
+  test('encryption alone: the claims encrypted with a shared key, no signature', async () => {
+    const { value, claims } = await build({
+      template,
+      secretsProvider: provider,
+      encryption: { secretId: 'shared.key', algorithm: 'dir', method: 'A128CBC-HS256' },
+    });
+    assert.deepEqual(decodeProtectedHeader(value), { alg: 'dir', enc: 'A128CBC-HS256', typ: 'JWT' });
+    const { payload } = await jwtDecrypt(value, SHARED_KEY);
+    assert.deepEqual(payload, claims);
+  });
+
   test('config errors carry a code and a pointer', () => {
     const errorsOf = (config: Record<string, unknown>): string[] =>
       harness().errorsOf([{ name: 'f', type: TYPE, config }]);
@@ -92,13 +122,26 @@ describe('JwtBuilderFilter', () => {
     assert.deepEqual(errorsOf({ template, signature: { secretId: 'k' } }), [
       `TG_CONFIG_MISSING_PROPERTY ${FILE}#/heap/0/config/secretsProvider`,
     ]);
-    assert.deepEqual(errorsOf({ template, encryption: {} }), [
-      `TG_CONFIG_JWT_ENCRYPTION ${FILE}#/heap/0/config/encryption`,
+    const encryption = { secretId: 'e', algorithm: 'RSA-OAEP-256', method: 'A256GCM' };
+    assert.deepEqual(errorsOf({ template, encryption }), [
+      `TG_CONFIG_MISSING_PROPERTY ${FILE}#/heap/0/config/secretsProvider`,
     ]);
     assert.deepEqual(
-      errorsOf({ template, secretsProvider: provider, signature: { secretId: 'k', encryption: {} } }),
-      [`TG_CONFIG_JWT_ENCRYPTION ${FILE}#/heap/0/config/signature/encryption`],
+      errorsOf({ template, secretsProvider: provider, signature: { secretId: 'k' }, encryption }),
+      [`TG_CONFIG_BAD_VALUE ${FILE}#/heap/0/config/encryption`],
     );
+    assert.deepEqual(
+      errorsOf({
+        template,
+        secretsProvider: provider,
+        signature: { secretId: 'k', encryption: { ...encryption, algorithm: 'RSA1_5' } },
+      }),
+      [`TG_CONFIG_SCHEMA ${FILE}#/heap/0/config/signature/encryption/algorithm`],
+    );
+    assert.deepEqual(errorsOf({ template, secretsProvider: provider, encryption: { secretId: 'e' } }), [
+      `TG_CONFIG_MISSING_PROPERTY ${FILE}#/heap/0/config/encryption/algorithm`,
+      `TG_CONFIG_MISSING_PROPERTY ${FILE}#/heap/0/config/encryption/method`,
+    ]);
     assert.deepEqual(
       errorsOf({ template, secretsProvider: provider, signature: { secretId: 'k', algorithm: 'none' } }),
       [`TG_CONFIG_SCHEMA ${FILE}#/heap/0/config/signature/algorithm`],

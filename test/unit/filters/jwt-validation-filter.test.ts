@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { SignJWT, UnsecuredJWT } from 'jose';
+import { CompactEncrypt, SignJWT, UnsecuredJWT } from 'jose';
 import type { Filter } from '../../../src/heap/types.js';
 import { FILE, harness, recordingNext, run } from './harness.js';
 
@@ -9,7 +9,11 @@ const TYPE = 'JwtValidationFilter';
 const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const env = { VERIFY_KEY: b64(publicKey.export({ type: 'spki', format: 'pem' }).toString()) };
+const recipient = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const env = {
+  VERIFY_KEY: b64(publicKey.export({ type: 'spki', format: 'pem' }).toString()),
+  DECRYPT_KEY: b64(recipient.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()),
+};
 const verified = {
   jwt: "${request.headers['X-Jwt'][0]}",
   verificationSecretId: 'verify.key',
@@ -117,6 +121,60 @@ describe('JwtValidationFilter', () => {
     assert.match(error.violations[0]!.description, /verification key cannot be read/);
   });
 
+  describe('encrypted JWTs (decryptionSecretId)', () => {
+    const decrypting = { ...verified, decryptionSecretId: 'decrypt.key' };
+    const sealed = (
+      content: string,
+      nested: boolean,
+      alg = 'RSA-OAEP-256',
+      key: KeyObject | Uint8Array = recipient.publicKey,
+    ) =>
+      new CompactEncrypt(new TextEncoder().encode(content))
+        .setProtectedHeader({ alg, enc: 'A256GCM', ...(nested ? { cty: 'JWT' } : {}) })
+        .encrypt(key);
+
+    test('signed then encrypted: opened, verified, its claims in contexts.jwtValidation', async () => {
+      const token = await sealed(await signed({ sub: 'alice', exp: now() + 60 }), true);
+      const { response, exchange, reached } = await validate(decrypting, token);
+      assert.equal(response.status, 200);
+      assert.ok(reached);
+      const context = exchange.contexts.jwtValidation as Record<string, Record<string, unknown>>;
+      assert.equal(context.value, token);
+      assert.equal(context.claims!.sub, 'alice');
+    });
+
+    test('a forged signature inside, another recipient, or only encrypted with a verification key: refused', async () => {
+      const descriptions: string[] = [];
+      for (const token of [
+        await sealed(await signed({ sub: 'alice' }, other.privateKey), true),
+        await sealed(await signed({ sub: 'alice' }), true, 'RSA-OAEP-256', other.publicKey),
+        await sealed(JSON.stringify({ sub: 'alice' }), false),
+      ]) {
+        const { response, exchange, reached } = await validate(decrypting, token);
+        assert.equal(response.status, 403);
+        assert.equal(reached, false);
+        const error = exchange.contexts.jwtValidationError as { violations: { description: string }[] };
+        descriptions.push(error.violations[0]!.description);
+      }
+      assert.deepEqual(descriptions, [
+        'the signature is not valid for the verification key',
+        'the token does not decrypt with the decryption key',
+        'the JWT is not signed',
+      ]);
+    });
+
+    test('without a verification key, a JWT only encrypted is read as an unsigned one would be', async () => {
+      const { verificationSecretId: _, ...decryptOnly } = decrypting;
+      const { response, exchange } = await validate(
+        decryptOnly,
+        await sealed(JSON.stringify({ sub: 'bob', exp: now() - 10 }), false),
+      );
+      assert.equal(response.status, 403);
+      const error = exchange.contexts.jwtValidationError as { violations: { description: string }[] };
+      assert.equal(error.violations[0]!.description, 'the JWT has expired (exp)');
+    });
+  });
+
   test('config errors carry a code and a pointer', () => {
     const errorsOf = (config: Record<string, unknown>): string[] =>
       harness().errorsOf([{ name: 'f', type: TYPE, config }]);
@@ -124,11 +182,11 @@ describe('JwtValidationFilter', () => {
     assert.deepEqual(errorsOf({ jwt: 'x', verificationSecretId: 'k' }), [
       `TG_CONFIG_MISSING_PROPERTY ${FILE}#/heap/0/config/secretsProvider`,
     ]);
-    assert.deepEqual(errorsOf({ ...verified, decryptionSecretId: 'k' }), [
-      `TG_CONFIG_JWT_ENCRYPTION ${FILE}#/heap/0/config/decryptionSecretId`,
+    assert.deepEqual(errorsOf({ jwt: 'x', decryptionSecretId: 'k' }), [
+      `TG_CONFIG_MISSING_PROPERTY ${FILE}#/heap/0/config/secretsProvider`,
     ]);
     assert.deepEqual(errorsOf({ ...verified, customizer: 'C' }), [
-      `TG_CONFIG_JWT_ENCRYPTION ${FILE}#/heap/0/config/customizer`,
+      `TG_CONFIG_JWT_CUSTOMIZER ${FILE}#/heap/0/config/customizer`,
     ]);
     assert.deepEqual(errorsOf({ ...verified, skewAllowance: 'soon' }), [
       `TG_CONFIG_BAD_DURATION ${FILE}#/heap/0/config/skewAllowance`,
