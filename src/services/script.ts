@@ -25,7 +25,7 @@ import {
   type AsyncHostFunction,
   type ScriptLimits,
 } from './script-sandbox.js';
-import { plainData } from './scriptable-resource-access.js';
+import { plainData } from './plain-data.js';
 
 export const JAVASCRIPT_MEDIA_TYPE = 'application/javascript';
 export const GROOVY_MEDIA_TYPE = 'application/x-groovy';
@@ -61,10 +61,11 @@ export const scriptConfigProperties: Record<string, JsonSchema> = {
 };
 
 /**
- * What runs a script: a filter (which has `next`), a handler, or an access token resolver (which
- * has `token` and neither `request` nor `session`).
+ * What runs a script: a filter (which has `next`), a handler, an access token resolver (which
+ * has `token` and neither `request` nor `session`), or a ResourceAccess (which has `request` and
+ * no `session`, and returns scopes).
  */
-export type ScriptKind = 'filter' | 'handler' | 'accessTokenResolver';
+export type ScriptKind = 'filter' | 'handler' | 'accessTokenResolver' | 'resourceAccess';
 
 /** The names a script of each kind sees; an `args` key may not hide one. */
 const COMMON_BINDINGS = ['context', 'contexts', 'attributes', 'globals', 'logger', 'http', 'args'];
@@ -72,6 +73,7 @@ const BINDINGS: Readonly<Record<ScriptKind, ReadonlySet<string>>> = {
   filter: new Set([...COMMON_BINDINGS, 'request', 'response', 'session', 'next']),
   handler: new Set([...COMMON_BINDINGS, 'request', 'response', 'session', 'next']),
   accessTokenResolver: new Set([...COMMON_BINDINGS, 'token']),
+  resourceAccess: new Set([...COMMON_BINDINGS, 'request']),
 };
 
 /** The values a phase of each kind gives back, beside its result. */
@@ -79,6 +81,7 @@ const WRITTEN_BACK: Readonly<Record<ScriptKind, readonly string[]>> = {
   filter: ['request', 'attributes', 'globals', 'session'],
   handler: ['request', 'attributes', 'globals', 'session'],
   accessTokenResolver: ['attributes', 'globals'],
+  resourceAccess: ['attributes', 'globals'],
 };
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
@@ -124,7 +127,9 @@ function prelude({ kind, waits, argNames }: CodeShape): string {
   const exchange =
     kind === 'accessTokenResolver'
       ? 'token = __in.token,'
-      : 'request = __in.request, session = __in.session,';
+      : kind === 'resourceAccess'
+        ? 'request = __in.request,'
+        : 'request = __in.request, session = __in.session,';
   const args = argNames.map((name) => `var ${name} = __in.args[${JSON.stringify(name)}];`).join(' ');
   return [
     `var __in = JSON.parse(__input), ${exchange} context = __in.contexts, contexts = __in.contexts,`,
@@ -490,7 +495,7 @@ export class CompiledScript {
     this.#limits = { ...DEFAULT_SCRIPT_LIMITS, ...config.limits };
     this.#kind = kind;
     this.#waits = waits;
-    const exchangeBound = kind !== 'accessTokenResolver';
+    const exchangeBound = kind === 'filter' || kind === 'handler';
     // A script that never names `entity` does not make the gateway buffer bodies for it.
     this.#readsEntity = exchangeBound && /\bentity\b/.test(source);
     // Nor load a session (a store read, a cookie opened) that it never names.
@@ -562,13 +567,13 @@ export class CompiledScript {
   }
 
   /**
-   * Runs the script of an access token resolver with `token` bound, writes back what it changed in
-   * `attributes` and `globals`, and returns what it returned (or its promise gave). A failure
-   * rejects with TG_SCRIPT_FAILED or TG_SCRIPT_TIMEOUT, its message naming the script and with the
-   * token and the request's credentials redacted.
+   * Runs the script of an access token resolver (with `token` bound) or of a ResourceAccess,
+   * writes back what it changed in `attributes` and `globals`, and returns what it returned (or
+   * its promise gave). A failure rejects with TG_SCRIPT_FAILED or TG_SCRIPT_TIMEOUT, its message
+   * naming the script and with the token and the request's credentials redacted.
    */
-  async resolveToken(exchange: Exchange, token: string): Promise<unknown> {
-    const credentials = [...credentialsOf(exchange), token];
+  async evaluateValue(exchange: Exchange, token?: string): Promise<unknown> {
+    const credentials = [...credentialsOf(exchange), ...(token === undefined ? [] : [token])];
     const { call, http } = this.#newCall(exchange, credentials);
     try {
       const snapshot = this.#snapshot(exchange, token);

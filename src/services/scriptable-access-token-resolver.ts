@@ -8,7 +8,7 @@ import {
   type AccessTokenResolver,
 } from '../oauth2/access-token.js';
 import { CompiledScript, scriptConfigProperties, type ScriptConfig } from './script.js';
-import { plainData } from './scriptable-resource-access.js';
+import { plainData } from './plain-data.js';
 
 /**
  * Below this, an `expiresAt` is taken for seconds, not milliseconds: as milliseconds it would be
@@ -79,7 +79,7 @@ class ScriptableAccessTokenResolver implements AccessTokenResolver {
   }
 
   async resolve(token: string, exchange: Exchange): Promise<AccessTokenResolution> {
-    const result = await this.#script.resolveToken(exchange, token);
+    const result = await this.#script.evaluateValue(exchange, token);
     return accessTokenOf(result, token, Date.now());
   }
 }

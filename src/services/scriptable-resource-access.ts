@@ -10,6 +10,14 @@ import {
   TollgateError,
 } from '../errors/tollgate-error.js';
 import { defineType, type CreateContext } from '../heap/types.js';
+import { plainData } from './plain-data.js';
+import {
+  CompiledScript,
+  GROOVY_MEDIA_TYPE,
+  JAVASCRIPT_MEDIA_TYPE,
+  scriptConfigProperties,
+  type ScriptConfig,
+} from './script.js';
 import type { Exchange } from '../http/exchange.js';
 
 /** PingGateway's ResourceAccess: the scopes the current request needs. */
@@ -25,31 +33,6 @@ export const JSONATA_MEDIA_TYPE = 'application/x-jsonata';
  * is a request's method, path, headers and query, already bounded by the server.
  */
 export const EVALUATION_LIMITS = Object.freeze({ timeoutMs: 100, stackDepth: 100 });
-
-/** Deeper than this, context data is left out of the input: it is a cycle or nothing a scope rule needs. */
-const MAX_INPUT_DEPTH = 8;
-
-/**
- * A copy of `value` with data only: strings, numbers, booleans, null, arrays and plain objects
- * (copied without a prototype). Class instances (an Error, a Request), functions, symbols and
- * bigints are left out, so the expression sees values, never objects with behaviour.
- */
-export function plainData(value: unknown, depth = 0): unknown {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
-  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (typeof value !== 'object' || depth >= MAX_INPUT_DEPTH) return undefined;
-  if (Array.isArray(value)) {
-    return value.map((item) => plainData(item, depth + 1)).filter((item) => item !== undefined);
-  }
-  const prototype: unknown = Object.getPrototypeOf(value);
-  if (prototype !== Object.prototype && prototype !== null) return undefined;
-  const copy: Record<string, unknown> = Object.create(null);
-  for (const [key, item] of Object.entries(value)) {
-    const data = plainData(item, depth + 1);
-    if (data !== undefined) copy[key] = data;
-  }
-  return copy;
-}
 
 /**
  * What the expression reads: `request`, `contexts` and `args` (see docs/token-exchange.md,
@@ -107,6 +90,26 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** A JavaScript script's scopes, run in QuickJS as the scriptable filters are. */
+class ScriptedResourceAccess implements ResourceAccess {
+  readonly #script: CompiledScript;
+
+  constructor(script: CompiledScript) {
+    this.#script = script;
+  }
+
+  async scopes(exchange: Exchange): Promise<readonly string[]> {
+    let result: unknown;
+    try {
+      result = await this.#script.evaluateValue(exchange);
+    } catch (error) {
+      const coded = error instanceof TollgateError ? error : undefined;
+      throw failed(coded ? `${coded.code}: ${coded.detail ?? coded.message}` : 'the script could not run');
+    }
+    return toScopes(result === null ? undefined : result);
+  }
+}
+
 class ScriptableResourceAccess implements ResourceAccess {
   readonly #expression: jsonata.Expression;
   readonly #args: unknown;
@@ -130,12 +133,7 @@ class ScriptableResourceAccess implements ResourceAccess {
   }
 }
 
-interface ScriptableResourceAccessConfig {
-  type: string;
-  source?: string | string[];
-  file?: string;
-  args?: Record<string, unknown>;
-}
+type ScriptableResourceAccessConfig = ScriptConfig;
 
 function readSource(
   config: ScriptableResourceAccessConfig,
@@ -189,27 +187,32 @@ export const scriptableResourceAccessType = defineType<ScriptableResourceAccessC
   type: 'ScriptableResourceAccess',
   kind: 'ResourceAccess',
   description:
-    'Gives the scopes a request needs from a JSONata expression over the request, the contexts and args.',
-  schema: objectSchema(
-    {
-      type: { type: 'string' },
-      source: { type: ['string', 'array'], items: { type: 'string' } },
-      file: { type: 'string' },
-      args: { type: 'object' },
-    },
-    ['type'],
-  ),
+    'Gives the scopes a request needs from a JavaScript script (QuickJS, with CPU-time and memory limits) or a JSONata expression over the request, the contexts and args.',
+  schema: objectSchema(scriptConfigProperties, ['type']),
   create: (config, context) => {
+    // Groovy is refused by CompiledScript with its own code, as for the other scriptable types.
+    if (config.type === JAVASCRIPT_MEDIA_TYPE || config.type === GROOVY_MEDIA_TYPE) {
+      return new ScriptedResourceAccess(new CompiledScript(config, context, 'resourceAccess'));
+    }
     if (config.type !== JSONATA_MEDIA_TYPE) {
-      // PingGateway's scripts are Groovy (application/x-groovy); running arbitrary code in the
-      // gateway is what this type avoids, so any other language is refused by name.
       throw new ConfigErrors([
         configError(
           'TG_CONFIG_BAD_VALUE',
           childPlace(context.place, 'type'),
-          `only "${JSONATA_MEDIA_TYPE}" is supported, not "${config.type}"`,
+          `the type must be "${JAVASCRIPT_MEDIA_TYPE}" or "${JSONATA_MEDIA_TYPE}", not "${config.type}"`,
         ),
       ]);
+    }
+    for (const key of ['limits', 'clientHandler'] as const) {
+      if (config[key] !== undefined) {
+        throw new ConfigErrors([
+          configError(
+            'TG_CONFIG_BAD_VALUE',
+            childPlace(context.place, key),
+            `${key} is for JavaScript scripts; a JSONata expression has its own limits`,
+          ),
+        ]);
+      }
     }
     const { text, place } = readSource(config, context);
     return new ScriptableResourceAccess(compile(text, place), deepFreeze(plainData(config.args ?? {})));

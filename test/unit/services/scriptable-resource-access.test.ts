@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { plainData, type ResourceAccess } from '../../../src/services/scriptable-resource-access.js';
+import type { ResourceAccess } from '../../../src/services/scriptable-resource-access.js';
 import { FILE, harness, type IncomingInit } from '../filters/harness.js';
 
 function access(
@@ -79,18 +79,6 @@ describe('ScriptableResourceAccess', () => {
     }
   });
 
-  test('plainData keeps data and drops objects with behaviour', () => {
-    const copy = plainData({
-      a: [1, 'x', null],
-      e: new Error('hidden'),
-      f: () => 1,
-      n: Number.NaN,
-      nested: { ok: true },
-    });
-    assert.deepEqual(JSON.parse(JSON.stringify(copy)), { a: [1, 'x', null], nested: { ok: true } });
-    assert.equal(Object.getPrototypeOf(copy), null);
-  });
-
   test('source from a file relative to the config directory', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tollgate-jsonata-'));
     try {
@@ -107,7 +95,13 @@ describe('ScriptableResourceAccess', () => {
       harness().errorsOf([{ name: 's', type: 'ScriptableResourceAccess', config }]);
     const jsonata = 'application/x-jsonata';
     assert.deepEqual(errorsOf({ type: 'application/x-groovy', source: 'x' }), [
+      `TG_CONFIG_GROOVY_UNSUPPORTED ${FILE}#/heap/0/config/type`,
+    ]);
+    assert.deepEqual(errorsOf({ type: 'text/x-python', source: 'x' }), [
       `TG_CONFIG_BAD_VALUE ${FILE}#/heap/0/config/type`,
+    ]);
+    assert.deepEqual(errorsOf({ type: 'application/javascript', source: 'return [' }), [
+      `TG_CONFIG_BAD_EXPRESSION ${FILE}#/heap/0/config/source`,
     ]);
     assert.deepEqual(errorsOf({ type: jsonata, source: "request.path = '" }), [
       `TG_CONFIG_BAD_EXPRESSION ${FILE}#/heap/0/config/source`,
@@ -122,7 +116,60 @@ describe('ScriptableResourceAccess', () => {
       `TG_CONFIG_READ ${FILE}#/heap/0/config/file`,
     ]);
     assert.deepEqual(errorsOf({ type: jsonata, source: "'a'", clientHandler: 'ClientHandler' }), [
-      `TG_CONFIG_UNKNOWN_PROPERTY ${FILE}#/heap/0/config/clientHandler`,
+      `TG_CONFIG_BAD_VALUE ${FILE}#/heap/0/config/clientHandler`,
     ]);
+  });
+});
+
+describe('ScriptableResourceAccess in JavaScript', () => {
+  async function scripted(source: string, init: IncomingInit = {}, args?: Record<string, unknown>) {
+    const h = access({ type: 'application/javascript', source, ...(args ? { args } : {}) });
+    await h.start();
+    try {
+      return await h.access.scopes(h.incoming(init));
+    } finally {
+      await h.stop();
+    }
+  }
+
+  test('scopes by path, from the request, args and contexts', async () => {
+    const source =
+      "return request.uriParts.path.indexOf('/employee') >= 0 ? ['mail', 'employeenumber', args.extra] : 'mail';";
+    assert.deepEqual(await scripted(source, { url: 'http://gw/rs/employee' }, { extra: 'x' }), [
+      'mail',
+      'employeenumber',
+      'x',
+    ]);
+    assert.deepEqual(await scripted(source, { url: 'http://gw/rs' }, { extra: 'x' }), ['mail']);
+    assert.deepEqual(
+      await scripted(
+        "return [request.method, request.headers['x-tenant'][0], contexts.client.remoteAddress];",
+        {
+          method: 'PUT',
+          headers: { 'X-Tenant': 'acme' },
+        },
+      ),
+      ['PUT', 'acme', '127.0.0.1'],
+    );
+  });
+
+  test('[] is no scopes; nothing, a number, a throw or a runaway loop fail with TG_RESOURCE_ACCESS_FAILED', async () => {
+    assert.deepEqual(await scripted('return [];'), []);
+    for (const [source, reason] of [
+      ['return;', /no result/],
+      ['return 7;', /a number/],
+      ["throw new Error('no rule');", /TG_SCRIPT_FAILED: .*no rule/],
+      ['for (;;) {}', /TG_SCRIPT_TIMEOUT/],
+    ] as const) {
+      await assert.rejects(scripted(source), (error: Error & { code?: string }) => {
+        assert.equal(error.code, 'TG_RESOURCE_ACCESS_FAILED');
+        assert.match(error.message, reason);
+        return true;
+      });
+    }
+  });
+
+  test('a script has no session binding: it is not a request filter', async () => {
+    await assert.rejects(scripted('return session ? [] : [];'), /ReferenceError/);
   });
 });
