@@ -1,8 +1,8 @@
 import cluster, { type Worker } from 'node:cluster';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import type { GatewayPhase } from './admin-endpoints.js';
 import { SHARED_SWEEP_INTERVAL_MS, SharedThrottleBuckets } from '../services/throttling-rate.js';
+import type { GatewayPhase } from './admin-endpoints.js';
 import { startedMessage } from './gateway.js';
 import { aggregateUnitMetrics } from './unit-metrics.js';
 import { isUnitMessage, UNIT_VARIABLE, type UnitOrder, type UnitReport, type UnitServing } from './units.js';
@@ -53,7 +53,7 @@ export class UnitSupervisor {
   /** Whether every unit has served once: from then on a unit that dies is restarted. */
   #up = false;
   readonly #throttling = new SharedThrottleBuckets();
-  readonly #sweeper: NodeJS.Timeout;
+  #sweeper: NodeJS.Timeout | undefined;
 
   constructor(units: number, logger: Logger) {
     this.#logger = logger;
@@ -66,13 +66,13 @@ export class UnitSupervisor {
       failures: 0,
       restart: undefined,
     }));
-    this.#sweeper = setInterval(() => this.#throttling.sweep(), SHARED_SWEEP_INTERVAL_MS);
-    this.#sweeper.unref();
   }
 
   /** Starts the units; resolves once they all serve, one of them failed to, or close() was called. */
   async start(): Promise<StartOutcome> {
     if (this.#closing !== undefined) return 'closed';
+    this.#sweeper = setInterval(() => this.#throttling.sweep(), SHARED_SWEEP_INTERVAL_MS);
+    this.#sweeper.unref();
     const [first, ...others] = this.#slots;
     this.#fork(first!);
     const firstOutcome = await this.#until(() => first!.serving);

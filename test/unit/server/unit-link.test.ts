@@ -52,7 +52,7 @@ describe('UnitLink.take: a token from the primary, or a quick refusal', () => {
   }
 
   async function outcome(partition: string): Promise<Record<string, unknown>> {
-    await until(() => outcomes.some((line) => line.partition === partition), 3 * THROTTLE_ANSWER_MS);
+    await until(() => outcomes.some((line) => line.partition === partition), 5 * THROTTLE_ANSWER_MS);
     return outcomes.find((line) => line.partition === partition)!;
   }
 
@@ -76,13 +76,13 @@ describe('UnitLink.take: a token from the primary, or a quick refusal', () => {
     const result = await outcome('bob');
     assert.equal(result.failed, `the primary gave no token in ${THROTTLE_ANSWER_MS} ms`);
     assert.ok(
-      Number(result.ms) >= THROTTLE_ANSWER_MS - 5 && Number(result.ms) < 2 * THROTTLE_ANSWER_MS,
+      Number(result.ms) >= THROTTLE_ANSWER_MS - 5 && Number(result.ms) < 4 * THROTTLE_ANSWER_MS,
       String(result.ms),
     );
     answer(take.id, 0);
     const next = await ask('carol');
     answer(next.id, 0);
-    assert.equal((await outcome('carol')).waitMs, 0, 'the late answer did not stand for the next take');
+    assert.equal((await outcome('carol')).waitMs, 0, 'the unit goes on answering');
     assert.equal(outcomes.filter((line) => line.partition === 'bob').length, 1);
   });
 
