@@ -89,6 +89,9 @@ export const errorCatalogue = Object.freeze({
     500,
     false,
   ),
+  TG_THROTTLING_SHARED_UNAVAILABLE: entry(
+    'the primary did not answer for the shared ThrottlingFilter buckets in time: the unit counts on its own (a warning)',
+  ),
   TG_REQUEST_URI_INVALID: entry(
     "a StaticRequestFilter's uri expression did not give an absolute URI",
     500,

@@ -1,8 +1,7 @@
-import { LRUCache } from 'lru-cache';
 import { parseDuration } from '../config/duration.js';
 import { durationSchema, expressionSchema, objectSchema, referenceSchema } from '../config/schema.js';
 import { errorCatalogue } from '../errors/catalogue.js';
-import { childPlace, ConfigErrors, configError } from '../errors/tollgate-error.js';
+import { childPlace, ConfigErrors, configError, formatPlace } from '../errors/tollgate-error.js';
 import { defineType, type Filter } from '../heap/types.js';
 import { entityNeeds, loadEntities } from '../http/entity-loading.js';
 import { Headers } from '../http/headers.js';
@@ -10,10 +9,11 @@ import { Response, textResponse } from '../http/message.js';
 import { Entity } from '../http/entity.js';
 import {
   compileRate,
+  PartitionBuckets,
   rateSchema,
-  TokenBucket,
   type RateConfig,
   type ThrottlingPolicy,
+  type ThrottlingRate,
 } from '../services/throttling-rate.js';
 
 interface ThrottlingFilterConfig {
@@ -24,13 +24,6 @@ interface ThrottlingFilterConfig {
   cleaningInterval?: string | number;
   executor?: unknown;
 }
-
-/**
- * Partitions kept at most. A grouping expression reads request data, so the number of partitions
- * is the client's to choose: past this bound the least recently seen partition is forgotten (and
- * starts again with a full bucket) rather than the gateway's memory growing without end.
- */
-const MAX_PARTITIONS = 100_000;
 
 export const throttlingFilterType = defineType<ThrottlingFilterConfig, Filter>({
   type: 'ThrottlingFilter',
@@ -78,18 +71,37 @@ export const throttlingFilterType = defineType<ThrottlingFilterConfig, Filter>({
       context.configValue(config.cleaningInterval ?? '5 seconds', cleaningPlace) as string | number,
       cleaningPlace,
     );
-    const buckets = new LRUCache<string, TokenBucket>({ max: MAX_PARTITIONS });
+    // With several units the primary's buckets count for the instance; these count when it cannot
+    // answer (and are the only ones in a single process).
+    const buckets = new PartitionBuckets();
     let sweeper: NodeJS.Timeout | undefined;
     context.onStart(() => {
       if (!(cleaningMs > 0) || !Number.isFinite(cleaningMs)) return;
-      // A full bucket is the same as none: dropping it keeps only the partitions being throttled.
-      sweeper = setInterval(() => {
-        const now = performance.now();
-        for (const [key, bucket] of buckets.entries()) if (bucket.isFull(now)) buckets.delete(key);
-      }, cleaningMs);
+      sweeper = setInterval(() => buckets.sweep(performance.now()), cleaningMs);
       sweeper.unref();
     });
     context.onStop(() => clearInterval(sweeper));
+    const shared = context.gateway.throttling;
+    // The same in every unit for the same filter of the same file, so that they share its buckets;
+    // a reload of the file keeps them.
+    const identity = `${formatPlace(place)} ${context.name}`;
+    let warned = false;
+    const take = async (partition: string, rate: ThrottlingRate): Promise<number> => {
+      if (shared !== undefined) {
+        try {
+          return await shared.take(identity, partition, rate);
+        } catch (error) {
+          if (!warned) {
+            warned = true;
+            context.logger.warn(
+              { code: 'TG_THROTTLING_SHARED_UNAVAILABLE', err: error },
+              errorCatalogue.TG_THROTTLING_SHARED_UNAVAILABLE.message,
+            );
+          }
+        }
+      }
+      return buckets.take(partition, rate, performance.now());
+    };
     const needs = entityNeeds([grouping]);
     return {
       async filter(exchange, next) {
@@ -104,14 +116,7 @@ export const throttlingFilterType = defineType<ThrottlingFilterConfig, Filter>({
           );
           return textResponse(500);
         }
-        const partition = String(key);
-        const now = performance.now();
-        let bucket = buckets.get(partition);
-        if (!bucket) {
-          bucket = new TokenBucket(rate, now);
-          buckets.set(partition, bucket);
-        }
-        const waitMs = bucket.take(rate, now);
+        const waitMs = await take(String(key), rate);
         if (waitMs === 0) return next.handle(exchange);
         return new Response({
           status: 429,

@@ -73,6 +73,28 @@ export interface GatewayInfo {
   readonly mode: 'development' | 'production';
   /** Where heap objects expose admin endpoints, under PingGateway's `api/system/objects/<name>/`. */
   readonly endpoints: ObjectEndpoints;
+  /**
+   * The token buckets every unit's ThrottlingFilters share when the instance runs several units
+   * (admin.json's `gatewayUnits`), held by the primary; undefined in one process, where each
+   * filter keeps its own.
+   */
+  readonly throttling?: ThrottleStore;
+}
+
+/** A ThrottlingFilter's rate as the shared buckets take it: `numberOfRequests` per `durationMs`. */
+export interface SharedRate {
+  readonly numberOfRequests: number;
+  readonly durationMs: number;
+}
+
+/** Token buckets kept outside the filters that use them, keyed by the filter's identity and a partition. */
+export interface ThrottleStore {
+  /**
+   * Takes a token from the bucket of `filter` (the same string in every unit for the same filter)
+   * for `partition`: 0 when the request may pass, else how many ms until a token is there. Rejects
+   * when the store cannot answer; the filter then counts on its own.
+   */
+  take(filter: string, partition: string, rate: SharedRate): Promise<number> | number;
 }
 
 /** One request to a heap object's admin endpoint. */

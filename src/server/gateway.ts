@@ -142,6 +142,8 @@ export async function startGatewayWith(
       configReader,
       mode,
       endpoints,
+      // Each unit builds its own ThrottlingFilters; their buckets are the primary's, for the instance.
+      ...(unit ? { throttling: unit } : {}),
     });
     const { maxEntityBytes } = heapOptions.gateway;
     // admin.json's own heap, which config.json and the routes do not see, as in PingGateway.

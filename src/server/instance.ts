@@ -284,9 +284,9 @@ export function instanceHeapOptions(
   admin: AdminConfig,
   config: GatewayConfig,
   parts: Omit<HeapOptions, 'gateway' | 'parent'> &
-    Pick<GatewayInfo, 'metrics' | 'configReader' | 'mode' | 'endpoints'>,
+    Pick<GatewayInfo, 'metrics' | 'configReader' | 'mode' | 'endpoints' | 'throttling'>,
 ): HeapOptions {
-  const { metrics, configReader, mode, endpoints, ...heap } = parts;
+  const { metrics, configReader, mode, endpoints, throttling, ...heap } = parts;
   return {
     ...heap,
     gateway: {
@@ -300,6 +300,7 @@ export function instanceHeapOptions(
       configReader,
       mode,
       endpoints,
+      ...(throttling ? { throttling } : {}),
     },
   };
 }

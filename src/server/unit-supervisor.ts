@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import { SHARED_SWEEP_INTERVAL_MS, SharedThrottleBuckets } from '../services/throttling-rate.js';
 import type { GatewayPhase } from './admin-endpoints.js';
 import { startedMessage } from './gateway.js';
 import { aggregateUnitMetrics } from './unit-metrics.js';
@@ -34,8 +35,9 @@ export type StartOutcome = 'serving' | 'failed' | 'closed';
  * error is printed once and ends the instance, then the others together; it logs the start-up
  * line once for the instance; restarts a unit that dies, with a backoff, while the others serve;
  * answers the units' health (ready when every unit serves) and metrics (every unit's, summed by
- * prom-client's aggregator); and drains them all on close. Each unit builds its own generation
- * and watches the routes directory itself.
+ * prom-client's aggregator); holds the instance's ThrottlingFilter buckets, from which the units
+ * take their tokens; and drains them all on close. Each unit builds its own generation and
+ * watches the routes directory itself.
  */
 export class UnitSupervisor {
   readonly #logger: Logger;
@@ -50,6 +52,8 @@ export class UnitSupervisor {
   #failedToStart = false;
   /** Whether every unit has served once: from then on a unit that dies is restarted. */
   #up = false;
+  readonly #throttling = new SharedThrottleBuckets();
+  #sweeper: NodeJS.Timeout | undefined;
 
   constructor(units: number, logger: Logger) {
     this.#logger = logger;
@@ -67,6 +71,8 @@ export class UnitSupervisor {
   /** Starts the units; resolves once they all serve, one of them failed to, or close() was called. */
   async start(): Promise<StartOutcome> {
     if (this.#closing !== undefined) return 'closed';
+    this.#sweeper = setInterval(() => this.#throttling.sweep(), SHARED_SWEEP_INTERVAL_MS);
+    this.#sweeper.unref();
     const [first, ...others] = this.#slots;
     this.#fork(first!);
     const firstOutcome = await this.#until(() => first!.serving);
@@ -118,6 +124,7 @@ export class UnitSupervisor {
 
   #stop(run: () => Promise<void>): Promise<void> {
     if (this.#closing === undefined) {
+      clearInterval(this.#sweeper);
       this.#closing = run();
       // A start() still waiting for its units ends here.
       this.#startChanged();
@@ -205,6 +212,11 @@ export class UnitSupervisor {
       case 'metrics-wanted':
         this.#gather(worker, report.id);
         return;
+      case 'throttle-take': {
+        const waitMs = this.#throttling.take(report.filter, report.partition, report.rate);
+        this.#order(worker, { tollgate: 'throttle-wait', id: report.id, waitMs });
+        return;
+      }
       case 'metrics': {
         const gather = this.#gathers.get(report.id);
         if (gather === undefined) return;

@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import { ConfigFileReader } from '../config/file-reader.js';
 import { CONFIG_LIMITS } from '../config/limits.js';
 import type { TypeRegistry } from '../heap/registry.js';
+import type { SharedRate } from '../heap/types.js';
 import type { GatewayPhase } from './admin-endpoints.js';
 import { loadAdminConfig, locateInstance } from './instance.js';
 
@@ -62,14 +63,22 @@ export type UnitReport =
   | { readonly tollgate: 'serving'; readonly serving: UnitServing }
   | { readonly tollgate: 'drained'; readonly connectionsCut: number }
   | { readonly tollgate: 'metrics-wanted'; readonly id: number }
-  | { readonly tollgate: 'metrics'; readonly id: number; readonly metrics: UnitMetrics };
+  | { readonly tollgate: 'metrics'; readonly id: number; readonly metrics: UnitMetrics }
+  | {
+      readonly tollgate: 'throttle-take';
+      readonly id: number;
+      readonly filter: string;
+      readonly partition: string;
+      readonly rate: SharedRate;
+    };
 
 /** Primary to worker. */
 export type UnitOrder =
   | { readonly tollgate: 'phase'; readonly phase: GatewayPhase }
   | { readonly tollgate: 'drain' }
   | { readonly tollgate: 'metrics-gather'; readonly id: number }
-  | { readonly tollgate: 'metrics-text'; readonly id: number; readonly text: string };
+  | { readonly tollgate: 'metrics-text'; readonly id: number; readonly text: string }
+  | { readonly tollgate: 'throttle-wait'; readonly id: number; readonly waitMs: number };
 
 /** Whether an IPC message is one of ours (prom-client and node:cluster send their own). */
 export function isUnitMessage(message: unknown): message is UnitReport | UnitOrder {

@@ -236,3 +236,99 @@ test('--units 1 (TOLLGATE_UNITS) overrides admin.json: one process, as without u
     assert.equal(await gateway.stop(), 0);
   }
 });
+
+/** One request on a connection of its own (so that they spread over the units), for a client. */
+function askAs(url: string, client: string): Promise<Answer & { retryAfter: string | undefined }> {
+  return new Promise((done, fail) => {
+    const request = get(
+      url,
+      { agent: false, timeout: 10_000, headers: { 'X-Client': client } },
+      (response) => {
+        response.resume();
+        response.on('end', () =>
+          done({
+            status: response.statusCode ?? 0,
+            unit: response.headers['x-unit'] as string | undefined,
+            version: undefined,
+            retryAfter: response.headers['retry-after'] as string | undefined,
+          }),
+        );
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error('no answer in 10 s')));
+    request.on('error', fail);
+  });
+}
+
+test('--units 2: a ThrottlingFilter’s rate holds for the instance, whichever unit takes the request', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'tollgate-units-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await mkdir(join(dir, 'routes'));
+  await writeFile(
+    join(dir, 'routes', 'limited.json'),
+    JSON.stringify({
+      name: 'limited',
+      handler: {
+        type: 'Chain',
+        config: {
+          filters: [
+            {
+              // Before the throttle, so that a 429 says which unit refused it too.
+              type: 'HeaderFilter',
+              config: { messageType: 'RESPONSE', add: { 'X-Unit': ["${env['TOLLGATE_UNIT']}"] } },
+            },
+            {
+              type: 'ThrottlingFilter',
+              config: {
+                requestGroupingPolicy: "${request.headers['X-Client'][0]}",
+                rate: { numberOfRequests: 3, duration: '1 minute' },
+              },
+            },
+          ],
+          handler: { type: 'StaticResponseHandler', config: { status: 200, entity: 'hello' } },
+        },
+      },
+    }),
+  );
+  const gateway = await startGatewayProcess([
+    '--config-dir',
+    dir,
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+    '--units',
+    '2',
+  ]);
+  try {
+    const answers = [];
+    for (let i = 0; i < 8; i++) answers.push(await askAs(gateway.url, 'alice'));
+    assert.deepEqual(
+      [...new Set(answers.map((answer) => answer.unit))].sort(),
+      ['1', '2'],
+      'both units took requests',
+    );
+    assert.deepEqual(
+      answers.map((answer) => answer.status),
+      [200, 200, 200, 429, 429, 429, 429, 429],
+    );
+    for (const answer of answers.slice(3)) {
+      // One token every 20 s: the wait is the instance's bucket's, at most 20 s, at least 1.
+      const seconds = Number(answer.retryAfter);
+      assert.ok(seconds >= 1 && seconds <= 20, `Retry-After: ${answer.retryAfter}`);
+    }
+    assert.deepEqual(
+      (await Promise.all([askAs(gateway.url, 'bob'), askAs(gateway.url, 'bob')])).map(
+        (answer) => answer.status,
+      ),
+      [200, 200],
+      'another partition has its own bucket',
+    );
+    assert.ok(
+      !gateway.output().includes('TG_THROTTLING_SHARED_UNAVAILABLE'),
+      'every unit got its answers from the primary',
+    );
+  } finally {
+    assert.equal(await gateway.stop(), 0);
+  }
+});

@@ -17,6 +17,7 @@ import {
   type Filter,
   type Handler,
   type Kind,
+  type ThrottleStore,
 } from '../../../src/heap/types.js';
 import { Cancellation } from '../../../src/http/cancellation.js';
 import type { Exchange } from '../../../src/http/exchange.js';
@@ -63,7 +64,13 @@ export interface Harness {
 export const FILE = 'routes/r.json';
 
 export function harness(
-  options: { env?: Record<string, string>; respond?: Respond; configDirectory?: string } = {},
+  options: {
+    env?: Record<string, string>;
+    respond?: Respond;
+    configDirectory?: string;
+    /** The buckets ThrottlingFilters share, as the units of one instance do. */
+    throttling?: ThrottleStore;
+  } = {},
 ): Harness {
   const seen: SeenRequest[] = [];
   const respond: Respond = options.respond ?? (() => json(200, {}));
@@ -109,6 +116,7 @@ export function harness(
         configReader: new ConfigFileReader(),
         mode: 'production',
         endpoints: new AdminEndpoints({ metrics }),
+        ...(options.throttling ? { throttling: options.throttling } : {}),
       },
       defaults: defaultDeclarations,
     });
