@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { RE2JS, RE2JSException, RE2JSSyntaxException, type Matcher } from 're2js';
-import { TollgateError } from '../errors/tollgate-error.js';
+import { configError, TollgateError, type Place } from '../errors/tollgate-error.js';
 import { evaluationError } from './coerce.js';
 import { RegexRefusal, RegexSyntaxError, translate } from './regex-translate.js';
 
@@ -151,6 +151,16 @@ export function compileAtLoad(pattern: string): JavaPattern {
     return compileJavaPattern(pattern);
   } catch (error) {
     if (error instanceof RegexSyntaxError) throw new TollgateError('TG_CONFIG_BAD_REGEX', describe(error));
+    throw error;
+  }
+}
+
+/** compileAtLoad for a pattern a config key holds: a bad one is TG_CONFIG_BAD_REGEX at `place`. */
+export function compilePatternAt(pattern: string, place: Place): JavaPattern {
+  try {
+    return compileAtLoad(pattern);
+  } catch (error) {
+    if (error instanceof TollgateError) throw configError(error.code, place, error.message);
     throw error;
   }
 }

@@ -2,14 +2,14 @@ import type { BlockList } from 'node:net';
 import { conditionSchema, expressionSchema, objectSchema, referenceSchema } from '../config/schema.js';
 import type { CompiledCondition, CompiledTemplate } from '../el/api.js';
 import { parseAddress, parseCidr } from '../el/functions.js';
-import { compileAtLoad, matchesWhole, type JavaPattern } from '../el/regex.js';
+import { compilePatternAt, matchesWhole, type JavaPattern } from '../el/regex.js';
 import {
   childPlace,
   collectErrors,
   ConfigErrors,
   configError,
-  TollgateError,
   type Place,
+  type TollgateError,
 } from '../errors/tollgate-error.js';
 import { defineType, type CreateContext, type Filter, type Handler } from '../heap/types.js';
 import { conditionHolds } from '../http/entity-loading.js';
@@ -69,12 +69,7 @@ function compileEach<T, R>(items: readonly T[], build: (item: T, i: number) => R
 }
 
 function pattern(source: string, caseInsensitive: boolean, place: Place): JavaPattern {
-  try {
-    return compileAtLoad(caseInsensitive ? `(?i)${source}` : source);
-  } catch (error) {
-    if (error instanceof TollgateError) throw configError(error.code, place, error.message);
-    throw error;
-  }
+  return compilePatternAt(caseInsensitive ? `(?i)${source}` : source, place);
 }
 
 function compileFrom(config: FromConfig, context: CreateContext, place: Place): From {

@@ -1,13 +1,12 @@
 import { TextDecoder } from 'node:util';
 import { expressionSchema, objectSchema } from '../config/schema.js';
-import { compileAtLoad, firstGroups, type JavaPattern } from '../el/regex.js';
+import { compilePatternAt, firstGroups, type JavaPattern } from '../el/regex.js';
 import {
   childPlace,
   collectErrors,
   ConfigErrors,
   configError,
-  TollgateError,
-  type Place,
+  type TollgateError,
 } from '../errors/tollgate-error.js';
 import { defineType, type Filter } from '../heap/types.js';
 import type { Entity } from '../http/entity.js';
@@ -30,15 +29,6 @@ interface Binding {
   readonly key: string;
   readonly pattern: JavaPattern;
   readonly template: string | undefined;
-}
-
-function compilePattern(source: string, place: Place): JavaPattern {
-  try {
-    return compileAtLoad(source);
-  } catch (error) {
-    if (error instanceof TollgateError) throw configError(error.code, place, error.message);
-    throw error;
-  }
 }
 
 /** PingGateway's pattern template: `$g` is capturing group g, a backslash makes the next character literal. */
@@ -88,7 +78,7 @@ export const entityExtractFilterType = defineType<EntityExtractFilterConfig, Fil
       const at = childPlace(place, 'bindings', i);
       return collectErrors(problems, (): Binding => ({
         key: String(context.configValue(binding.key, childPlace(at, 'key'))),
-        pattern: compilePattern(
+        pattern: compilePatternAt(
           String(context.configValue(binding.pattern, childPlace(at, 'pattern'))),
           childPlace(at, 'pattern'),
         ),

@@ -1,13 +1,13 @@
 import { conditionSchema, objectSchema, referenceSchema } from '../config/schema.js';
 import type { CompiledCondition } from '../el/api.js';
-import { compileAtLoad, firstGroups, type JavaPattern } from '../el/regex.js';
+import { compilePatternAt, firstGroups, type JavaPattern } from '../el/regex.js';
 import {
   childPlace,
   collectErrors,
   ConfigErrors,
   configError,
-  TollgateError,
   type Place,
+  type TollgateError,
 } from '../errors/tollgate-error.js';
 import { defineType, type Filter, type Handler } from '../heap/types.js';
 import { conditionHolds } from '../http/entity-loading.js';
@@ -41,13 +41,7 @@ interface Extraction {
 const PAGE_MEDIA_TYPE = /^\s*(?:text\/|application\/(?:xhtml\+)?xml\b|application\/json\b)/i;
 
 function compilePattern(source: string, place: Place, needsGroup: boolean): JavaPattern {
-  let pattern: JavaPattern;
-  try {
-    pattern = compileAtLoad(source);
-  } catch (error) {
-    if (error instanceof TollgateError) throw configError(error.code, place, error.message);
-    throw error;
-  }
+  const pattern = compilePatternAt(source, place);
   if (needsGroup && pattern.groupCount < 1) {
     throw configError(
       'TG_CONFIG_BAD_REGEX',

@@ -1,5 +1,5 @@
 import { objectSchema } from '../config/schema.js';
-import { compileAtLoad, matchesWhole, type JavaPattern } from '../el/regex.js';
+import { compilePatternAt, matchesWhole, type JavaPattern } from '../el/regex.js';
 import {
   childPlace,
   ConfigErrors,
@@ -68,10 +68,10 @@ function capturePoints(value: unknown, place: Place): Set<CapturePoint> {
 function compileMasks(patterns: readonly string[] | undefined, place: Place): JavaPattern[] {
   return (patterns ?? []).map((pattern, i) => {
     try {
-      return compileAtLoad(`(?i)${pattern}`);
+      return compilePatternAt(`(?i)${pattern}`, childPlace(place, i));
     } catch (error) {
       if (!(error instanceof TollgateError)) throw error;
-      throw new ConfigErrors([configError(error.code, childPlace(place, i), error.message)]);
+      throw new ConfigErrors([error]);
     }
   });
 }
