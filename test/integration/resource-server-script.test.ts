@@ -1,6 +1,7 @@
 // OAuth2ResourceServerFilter with a ScriptableAccessTokenResolver whose script introspects the
 // token with http.send at the dev authorization server's real introspection endpoint, through a
-// client handler that presents the gateway's credentials. All on 127.0.0.1.
+// client handler that presents the gateway's credentials; and scopes a JavaScript
+// ScriptableResourceAccess picks by path. All on 127.0.0.1.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { request } from 'undici';
@@ -66,9 +67,60 @@ describe('ScriptableAccessTokenResolver introspecting with http.send', () => {
   before(async () => {
     as = await startDevAs();
     backend = await startBackend();
+    const resolver = {
+      type: 'ScriptableAccessTokenResolver',
+      config: {
+        type: 'application/javascript',
+        source: INTROSPECT,
+        args: { endpoint: as.introspectionEndpoint },
+        clientHandler: 'AsClient',
+      },
+    };
+    const asClient = {
+      name: 'AsClient',
+      type: 'Chain',
+      config: {
+        filters: [
+          {
+            type: 'ClientSecretBasicAuthenticationFilter',
+            config: { clientId: 'ig_agent', clientSecretId: 'agent.secret.id', secretsProvider: 'Env' },
+          },
+        ],
+        handler: 'ForgeRockClientHandler',
+      },
+    };
     tg = await startTestGateway({
       env: { AGENT_SECRET_ID: b64('password') },
       routes: {
+        'scoped.json': {
+          condition: "${find(request.uri.path, '^/scoped/')}",
+          baseURI: backend.url,
+          heap: [{ name: 'Env', type: 'SystemAndEnvSecretStore' }, asClient],
+          handler: {
+            type: 'Chain',
+            config: {
+              filters: [
+                {
+                  type: 'OAuth2ResourceServerFilter',
+                  config: {
+                    requireHttps: false,
+                    realm: 'api',
+                    accessTokenResolver: resolver,
+                    scopes: {
+                      type: 'ScriptableResourceAccess',
+                      config: {
+                        type: 'application/javascript',
+                        source:
+                          "return request.uriParts.path.indexOf('/employee') >= 0 ? ['mail', 'employeenumber'] : 'mail';",
+                      },
+                    },
+                  },
+                },
+              ],
+              handler: 'ReverseProxyHandler',
+            },
+          },
+        },
         'scripted.json': {
           condition: "${find(request.uri.path, '^/scripted/')}",
           baseURI: backend.url,
@@ -175,5 +227,15 @@ describe('ScriptableAccessTokenResolver introspecting with http.send', () => {
     const token = await userToken(as, 'mail');
     assert.equal((await get(`${tg.url}/scripted/orders`, token)).status, 200);
     assert.ok(!JSON.stringify(tg.logs).includes(token));
+  });
+
+  test('a JavaScript ScriptableResourceAccess picks the scopes by path', async () => {
+    const mailOnly = await userToken(as, 'mail');
+    assert.equal((await get(`${tg.url}/scoped/orders`, mailOnly)).status, 200);
+    const refused = await get(`${tg.url}/scoped/employee`, mailOnly);
+    assert.equal(refused.status, 403);
+    assert.match(refused.challenge ?? '', /error="insufficient_scope".*, scope="mail employeenumber"$/);
+    const both = await userToken(as, 'mail employeenumber');
+    assert.equal((await get(`${tg.url}/scoped/employee`, both)).status, 200);
   });
 });
