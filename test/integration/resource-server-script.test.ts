@@ -124,26 +124,7 @@ describe('ScriptableAccessTokenResolver introspecting with http.send', () => {
         'scripted.json': {
           condition: "${find(request.uri.path, '^/scripted/')}",
           baseURI: backend.url,
-          heap: [
-            { name: 'Env', type: 'SystemAndEnvSecretStore' },
-            {
-              name: 'AsClient',
-              type: 'Chain',
-              config: {
-                filters: [
-                  {
-                    type: 'ClientSecretBasicAuthenticationFilter',
-                    config: {
-                      clientId: 'ig_agent',
-                      clientSecretId: 'agent.secret.id',
-                      secretsProvider: 'Env',
-                    },
-                  },
-                ],
-                handler: 'ForgeRockClientHandler',
-              },
-            },
-          ],
+          heap: [{ name: 'Env', type: 'SystemAndEnvSecretStore' }, asClient],
           handler: {
             type: 'Chain',
             config: {
@@ -154,15 +135,7 @@ describe('ScriptableAccessTokenResolver introspecting with http.send', () => {
                     requireHttps: false,
                     realm: 'api',
                     scopes: ['mail'],
-                    accessTokenResolver: {
-                      type: 'ScriptableAccessTokenResolver',
-                      config: {
-                        type: 'application/javascript',
-                        source: INTROSPECT,
-                        args: { endpoint: as.introspectionEndpoint },
-                        clientHandler: 'AsClient',
-                      },
-                    },
+                    accessTokenResolver: resolver,
                   },
                 },
                 {
