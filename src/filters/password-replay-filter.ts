@@ -68,10 +68,15 @@ function copyOf(request: Request): Request {
   });
 }
 
-/** Whether the response may be a login page, whose body is then read and searched. */
-function mayBeLoginPage(response: Response): boolean {
+/**
+ * Whether the response may be a login page, whose body is then read and searched: a page, and
+ * not one declared larger than the gateway buffers (a login page is small; a big page streams on).
+ */
+function mayBeLoginPage(response: Response, maxEntityBytes: number): boolean {
   const type = response.headers.first('Content-Type');
-  return type === undefined || PAGE_MEDIA_TYPE.test(type);
+  if (type !== undefined && !PAGE_MEDIA_TYPE.test(type)) return false;
+  const length = Number(response.headers.first('Content-Length') ?? 0);
+  return !(length > maxEntityBytes);
 }
 
 export const passwordReplayFilterType = defineType<PasswordReplayFilterConfig, Filter>({
@@ -207,7 +212,11 @@ export const passwordReplayFilterType = defineType<PasswordReplayFilterConfig, F
         const original = copyOf(exchange.request);
         const response = await next.handle(exchange);
         exchange.response = response;
-        if (!mayBeLoginPage(response) || !(await readPage(exchange, response, pageMarker))) return response;
+        if (
+          !mayBeLoginPage(response, exchange.maxEntityBytes) ||
+          !(await readPage(exchange, response, pageMarker))
+        )
+          return response;
         // The login's own response is not the user's: the original request, sent again, gives it.
         (await logIn(exchange, next)).entity.discard();
         exchange.request = original;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
 import type { Filter, Handler } from '../../../src/heap/types.js';
 import { Entity } from '../../../src/http/entity.js';
@@ -250,6 +251,28 @@ describe('PasswordReplayFilter with loginPageContentMarker', () => {
     assert.equal(response.headers.first('Content-Type'), 'image/png');
     assert.equal(body, 'OpenAM (Login)');
     assert.equal(app.sent.length, 1);
+  });
+
+  test('a page declared larger than the gateway buffers is not read: it streams through', async () => {
+    const h = harness();
+    const big = 'x'.repeat(2 * 1024 * 1024);
+    const app: Handler = {
+      handle: async () =>
+        new Response({
+          status: 200,
+          headers: Headers.fromRecord({
+            'Content-Type': 'text/html',
+            'Content-Length': String(big.length),
+          }),
+          entity: new Entity(Readable.from([Buffer.from(big)])),
+        }),
+    };
+    const response = await replay({ loginPageContentMarker: marker, request: loginRequest }, h).filter(
+      h.incoming({ url: 'http://gw/big' }),
+      app,
+    );
+    assert.equal(response.entity.isBuffered, false);
+    response.entity.discard();
   });
 
   test('with loginPage as well, loginPage decides, as in PingGateway', async () => {
