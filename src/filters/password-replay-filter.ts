@@ -199,13 +199,11 @@ export const passwordReplayFilterType = defineType<PasswordReplayFilterConfig, F
             const page = await next.handle(exchange);
             exchange.response = page;
             await readPage(exchange, page, null);
-            page.entity.discard();
           }
           return logIn(exchange, next);
         },
       };
     }
-    const pageMarker = marker;
     return {
       async filter(exchange, next) {
         await exchange.request.entity.load(exchange.maxEntityBytes, 'TG_REQUEST_ENTITY_TOO_LARGE');
@@ -214,7 +212,7 @@ export const passwordReplayFilterType = defineType<PasswordReplayFilterConfig, F
         exchange.response = response;
         if (
           !mayBeLoginPage(response, exchange.maxEntityBytes) ||
-          !(await readPage(exchange, response, pageMarker))
+          !(await readPage(exchange, response, marker))
         )
           return response;
         // The login's own response is not the user's: the original request, sent again, gives it.
