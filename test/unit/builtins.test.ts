@@ -262,3 +262,24 @@ describe("the README's table of types", () => {
     assert.deepEqual(listed, registered);
   });
 });
+
+describe('docs/types.md', () => {
+  test('names every type that has no other name, and no other', () => {
+    const page = readFileSync(
+      resolve(dirname(fileURLToPath(import.meta.url)), '../../../docs/types.md'),
+      'utf8',
+    );
+    const sentence = page.split('Known by their short names only')[1]!.split('\n\n')[0]!;
+    const listed = sentence
+      .slice(sentence.indexOf(':') + 1)
+      .replace(/\.\s*$/, '')
+      .split(',')
+      .map((name) => name.trim())
+      .sort();
+    const shortOnly = builtinTypes
+      .filter((definition) => (definition.aliases ?? []).length === 0)
+      .map((definition) => definition.type)
+      .sort();
+    assert.deepEqual(listed, shortOnly);
+  });
+});
