@@ -19,8 +19,7 @@ import {
   type ContentEncryptionMethod,
   type KeyManagementAlgorithm,
 } from '../secrets/jwe.js';
-import { resolveSecretsProvider, secretsProviderSchema } from '../secrets/secret-store-types.js';
-import type { SecretsProvider } from '../secrets/secrets-provider.js';
+import { secretsProviderOnDemand, secretsProviderSchema } from '../secrets/secret-store-types.js';
 import type { CryptoKeyLike } from '../secrets/secret.js';
 
 /** The JWS algorithms a signature may name: HMAC ones sign with a secret, the others with a key. */
@@ -157,24 +156,11 @@ export const jwtBuilderFilterType = defineType<JwtBuilderFilterConfig, Filter>({
         ),
       ]);
     }
-    let provider: SecretsProvider | undefined;
-    const secretsProvider = (needing: string): SecretsProvider => {
-      if (config.secretsProvider === undefined) {
-        throw new ConfigErrors([
-          configError(
-            'TG_CONFIG_MISSING_PROPERTY',
-            childPlace(place, 'secretsProvider'),
-            `${needing} needs a secretsProvider`,
-          ),
-        ]);
-      }
-      provider ??= resolveSecretsProvider(
-        config.secretsProvider,
-        context,
-        childPlace(place, 'secretsProvider'),
-      );
-      return provider;
-    };
+    const secretsProvider = secretsProviderOnDemand(
+      config.secretsProvider,
+      context,
+      childPlace(place, 'secretsProvider'),
+    );
     const encryptionConfig = config.signature?.encryption ?? config.encryption;
     const encryptionPlace =
       config.signature?.encryption === undefined

@@ -6,7 +6,7 @@ import { entityNeeds, loadEntities } from '../http/entity-loading.js';
 import { textResponse } from '../http/message.js';
 import { defineType, type Filter, type Handler } from '../heap/types.js';
 import {
-  resolveSecretsProvider,
+  secretsProviderOnDemand,
   secretsProviderSchema,
   warnIfNoStoreHolds,
 } from '../secrets/secret-store-types.js';
@@ -156,24 +156,16 @@ export const jwtValidationFilterType = defineType<JwtValidationFilterConfig, Fil
     const jwt = context.template(config.jwt, childPlace(place, 'jwt'));
     const needs = entityNeeds([jwt]);
     const skewMs = parseDuration(config.skewAllowance ?? 0, childPlace(place, 'skewAllowance'));
+    const secretsProvider = secretsProviderOnDemand(
+      config.secretsProvider,
+      context,
+      childPlace(place, 'secretsProvider'),
+    );
     const keyAt = (key: 'verificationSecretId' | 'decryptionSecretId'): KeyReference | undefined => {
       if (config[key] === undefined) return undefined;
       const idPlace = childPlace(place, key);
       const secretId = String(context.configValue(config[key], idPlace));
-      if (config.secretsProvider === undefined) {
-        throw new ConfigErrors([
-          configError(
-            'TG_CONFIG_MISSING_PROPERTY',
-            childPlace(place, 'secretsProvider'),
-            `${key} needs a secretsProvider`,
-          ),
-        ]);
-      }
-      provider ??= resolveSecretsProvider(
-        config.secretsProvider,
-        context,
-        childPlace(place, 'secretsProvider'),
-      );
+      const provider = secretsProvider(key);
       warnIfNoStoreHolds(
         context,
         provider,
@@ -183,7 +175,6 @@ export const jwtValidationFilterType = defineType<JwtValidationFilterConfig, Fil
       );
       return { provider, secretId };
     };
-    let provider: SecretsProvider | undefined;
     const verification = keyAt('verificationSecretId');
     const decryption = keyAt('decryptionSecretId');
     const failureHandler = context.resolveOptional<Handler>(

@@ -104,6 +104,28 @@ export function resolveSecretsProvider(
 }
 
 /**
+ * An optional `secretsProvider` that some of an object's keys need: resolved once, when the first
+ * of them asks (`needing` names it), so every key shares one provider and its stores. Without the
+ * setting, the first that asks fails with TG_CONFIG_MISSING_PROPERTY at the setting's place.
+ */
+export function secretsProviderOnDemand(
+  reference: unknown,
+  context: CreateContext,
+  place: Place,
+): (needing: string) => SecretsProvider {
+  let provider: SecretsProvider | undefined;
+  return (needing) => {
+    if (reference === undefined) {
+      throw new ConfigErrors([
+        configError('TG_CONFIG_MISSING_PROPERTY', place, `${needing} needs a secretsProvider`),
+      ]);
+    }
+    provider ??= resolveSecretsProvider(reference, context, place);
+    return provider;
+  };
+}
+
+/**
  * When the object's heap starts (its route loaded, or the gateway started), warns if no store of
  * `provider` can give `secretId`, so a missing variable or file shows at start-up and after each
  * reload rather than only as a 500 per request. Nothing is fetched: a store that cannot tell
