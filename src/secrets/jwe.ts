@@ -55,6 +55,8 @@ export type OpenedJwe =
       readonly header: Record<string, unknown>;
       /** Whether a shared secret opened it, so the sender is known to hold that secret. */
       readonly shared: boolean;
+      /** The key that opened it, for a caller that decrypts it again to check its claims. */
+      readonly key: CryptoKeyLike | Uint8Array;
     };
 
 /** Whether a token is in the compact JWE form: five parts. */
@@ -118,7 +120,7 @@ export async function openJwe(
   if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
     throw new JweRefused('the decrypted token is neither a signed JWT nor a claims set');
   }
-  return { nested: false, claims: claims as JWTPayload, header, shared };
+  return { nested: false, claims: claims as JWTPayload, header, shared, key };
 }
 
 /** The key `secretId` names for encryption: the secret's bytes for a shared algorithm, else a public key. */
