@@ -200,7 +200,17 @@ interface PhaseOutput {
   session?: unknown;
 }
 
-function readSource(config: ScriptConfig, context: CreateContext): string {
+/**
+ * The text of a script (or a JSONata expression): its `source`, or its `file` (a relative name is
+ * in `directory`), with the place of whichever key gave it. Read while the route is built, as
+ * PingGateway reads its script files: a missing file or a syntax error fails the route at load,
+ * not on the first request.
+ */
+export function readScriptSource(
+  config: Pick<ScriptConfig, 'source' | 'file'>,
+  context: CreateContext,
+  directory: string,
+): { text: string; place: Place } {
   const { place } = context;
   if ((config.source === undefined) === (config.file === undefined)) {
     throw new ConfigErrors([
@@ -212,20 +222,17 @@ function readSource(config: ScriptConfig, context: CreateContext): string {
     ]);
   }
   if (config.source !== undefined) {
-    return Array.isArray(config.source) ? config.source.join('\n') : config.source;
+    const text = Array.isArray(config.source) ? config.source.join('\n') : config.source;
+    return { text, place: childPlace(place, 'source') };
   }
   const filePlace = childPlace(place, 'file');
   const name = context.configValue(config.file, filePlace);
   if (typeof name !== 'string' || name === '') {
     throw new ConfigErrors([configError('TG_CONFIG_BAD_VALUE', filePlace, 'expected a file name')]);
   }
-  // PingGateway resolves a relative script file in the instance's scripts/groovy directory; a
-  // JavaScript one is in scripts/js beside it.
-  const path = isAbsolute(name) ? name : resolve(context.gateway.configDirectory, 'scripts', 'js', name);
+  const path = isAbsolute(name) ? name : resolve(directory, name);
   try {
-    // Read while the route is built, as PingGateway reads its script files: a missing file or a
-    // syntax error fails the route at load, not on the first request.
-    return readFileSync(path, 'utf8');
+    return { text: readFileSync(path, 'utf8'), place: filePlace };
   } catch (error) {
     throw new ConfigErrors([configError('TG_CONFIG_READ', filePlace, `cannot read ${path}`, error)]);
   }
@@ -477,8 +484,13 @@ export class CompiledScript {
   constructor(config: ScriptConfig, context: CreateContext, kind: ScriptKind) {
     checkType(config, context);
     const argNames = checkArgs(config.args, context.place, kind);
-    const source = readSource(config, context);
-    const sourcePlace = childPlace(context.place, config.file === undefined ? 'source' : 'file');
+    // PingGateway resolves a relative script file in the instance's scripts/groovy directory; a
+    // JavaScript one is in scripts/js beside it.
+    const { text: source, place: sourcePlace } = readScriptSource(
+      config,
+      context,
+      resolve(context.gateway.configDirectory, 'scripts', 'js'),
+    );
     const waits = WAITS.test(source);
     const shape: CodeShape = { kind, waits, argNames };
     this.#code = prelude(shape) + source + epilogue(shape);

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
 import jsonata from 'jsonata';
 import { objectSchema } from '../config/schema.js';
 import {
@@ -9,12 +7,13 @@ import {
   type Place,
   TollgateError,
 } from '../errors/tollgate-error.js';
-import { defineType, type CreateContext } from '../heap/types.js';
+import { defineType } from '../heap/types.js';
 import { plainData } from './plain-data.js';
 import {
   CompiledScript,
   GROOVY_MEDIA_TYPE,
   JAVASCRIPT_MEDIA_TYPE,
+  readScriptSource,
   scriptConfigProperties,
   type ScriptConfig,
 } from './script.js';
@@ -135,39 +134,6 @@ class ScriptableResourceAccess implements ResourceAccess {
 
 type ScriptableResourceAccessConfig = ScriptConfig;
 
-function readSource(
-  config: ScriptableResourceAccessConfig,
-  context: CreateContext,
-): { text: string; place: Place } {
-  const { place } = context;
-  if ((config.source === undefined) === (config.file === undefined)) {
-    throw new ConfigErrors([
-      configError(
-        'TG_CONFIG_MISSING_PROPERTY',
-        childPlace(place, 'source'),
-        'give exactly one of "source" and "file"',
-      ),
-    ]);
-  }
-  if (config.source !== undefined) {
-    const text = Array.isArray(config.source) ? config.source.join('\n') : config.source;
-    return { text, place: childPlace(place, 'source') };
-  }
-  const filePlace = childPlace(place, 'file');
-  const name = context.configValue(config.file, filePlace);
-  if (typeof name !== 'string' || name === '') {
-    throw new ConfigErrors([configError('TG_CONFIG_BAD_VALUE', filePlace, 'expected a file name')]);
-  }
-  const path = isAbsolute(name) ? name : resolve(context.gateway.configDirectory, name);
-  try {
-    // Read while the route is built, as PingGateway reads its script files: a missing file or a
-    // syntax error fails the route at load, not on the first request.
-    return { text: readFileSync(path, 'utf8'), place: filePlace };
-  } catch (error) {
-    throw new ConfigErrors([configError('TG_CONFIG_READ', filePlace, `cannot read ${path}`, error)]);
-  }
-}
-
 function compile(text: string, place: Place): jsonata.Expression {
   try {
     return jsonata(text, { timeout: EVALUATION_LIMITS.timeoutMs, stack: EVALUATION_LIMITS.stackDepth });
@@ -214,7 +180,7 @@ export const scriptableResourceAccessType = defineType<ScriptableResourceAccessC
         ]);
       }
     }
-    const { text, place } = readSource(config, context);
+    const { text, place } = readScriptSource(config, context, context.gateway.configDirectory);
     return new ScriptableResourceAccess(compile(text, place), deepFreeze(plainData(config.args ?? {})));
   },
 });
