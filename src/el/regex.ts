@@ -309,6 +309,26 @@ export function firstGroups(pattern: JavaPattern, input: string): (string | null
   return groups;
 }
 
+/**
+ * A body's lines as PingGateway's pattern extraction reads them (a line ends at \n, \r or \r\n),
+ * each cut to the regular expression input limit, so a body of any size can be searched.
+ */
+export function linesOf(text: string): string[] {
+  return text.split(/\r\n|\r|\n/).map((line) => line.slice(0, REGEX_INPUT_LIMIT));
+}
+
+/**
+ * firstGroups over lines, as PingGateway's EntityExtractFilter and PasswordReplayFilter match: the
+ * first match in the first line that has one; null when none does.
+ */
+export function firstGroupsInLines(pattern: JavaPattern, lines: readonly string[]): (string | null)[] | null {
+  for (const line of lines) {
+    const groups = firstGroups(pattern, line);
+    if (groups !== null) return groups;
+  }
+  return null;
+}
+
 /** String.matches(): the whole input matches. */
 export function matchesWhole(pattern: JavaPattern, input: string): boolean {
   checkInput(input);

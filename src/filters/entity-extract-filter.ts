@@ -1,6 +1,6 @@
 import { TextDecoder } from 'node:util';
 import { expressionSchema, objectSchema } from '../config/schema.js';
-import { compilePatternAt, firstGroups, type JavaPattern } from '../el/regex.js';
+import { compilePatternAt, firstGroupsInLines, linesOf, type JavaPattern } from '../el/regex.js';
 import {
   childPlace,
   collectErrors,
@@ -108,10 +108,10 @@ export const entityExtractFilterType = defineType<EntityExtractFilterConfig, Fil
       tooLarge: 'TG_REQUEST_ENTITY_TOO_LARGE' | 'TG_UPSTREAM_RESPONSE_TOO_LARGE',
     ): Promise<void> => {
       await entity.load(exchange.maxEntityBytes, tooLarge);
-      const text = decoderFor(headers, charset).decode(entity.bytes ?? Buffer.alloc(0));
+      const lines = linesOf(decoderFor(headers, charset).decode(entity.bytes ?? Buffer.alloc(0)));
       const values: Record<string, string | null> = {};
       for (const { key, pattern, template } of compiled) {
-        const groups = firstGroups(pattern, text);
+        const groups = firstGroupsInLines(pattern, lines);
         values[key] =
           groups === null ? null : template === undefined ? groups[0]! : applyTemplate(template, groups);
       }

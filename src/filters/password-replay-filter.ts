@@ -1,6 +1,12 @@
 import { conditionSchema, objectSchema, referenceSchema } from '../config/schema.js';
 import type { CompiledCondition } from '../el/api.js';
-import { compilePatternAt, firstGroups, type JavaPattern } from '../el/regex.js';
+import {
+  compilePatternAt,
+  firstGroupsInLines,
+  linesOf,
+  REGEX_INPUT_LIMIT,
+  type JavaPattern,
+} from '../el/regex.js';
 import {
   childPlace,
   collectErrors,
@@ -104,8 +110,7 @@ export const passwordReplayFilterType = defineType<PasswordReplayFilterConfig, F
     ['request'],
   ),
   ignoredKeys: {
-    loginPageMaxCharsPerLine:
-      "patterns are searched in the whole page, bounded by the gateway's maximum body size, with a linear-time engine",
+    loginPageMaxCharsPerLine: `each line of the page is searched in its first ${REGEX_INPUT_LIMIT} characters, the regular expression engine's input limit`,
   },
   create: (config, context) => {
     const place = context.place;
@@ -179,11 +184,13 @@ export const passwordReplayFilterType = defineType<PasswordReplayFilterConfig, F
       marker: JavaPattern | null,
     ): Promise<boolean> => {
       await page.entity.load(exchange.maxEntityBytes, 'TG_UPSTREAM_RESPONSE_TOO_LARGE');
-      const text = page.entity.string ?? '';
-      const found = marker === null || firstGroups(marker, text) !== null;
+      const lines = linesOf(page.entity.string ?? '');
+      const found = marker === null || firstGroupsInLines(marker, lines) !== null;
       if (found && compiled.length > 0) {
         const extracted: Record<string, string | null> = {};
-        for (const { name, pattern } of compiled) extracted[name] = firstGroups(pattern, text)?.[1] ?? null;
+        for (const { name, pattern } of compiled) {
+          extracted[name] = firstGroupsInLines(pattern, lines)?.[1] ?? null;
+        }
         exchange.attributes.extracted = extracted;
       }
       return found;

@@ -6,8 +6,10 @@ import {
   compileJavaPattern,
   findsIn,
   firstGroups,
+  firstGroupsInLines,
   javaReplace,
   javaSplit,
+  linesOf,
   matchesWhole,
   PatternCache,
   REGEX_INPUT_LIMIT,
@@ -324,5 +326,19 @@ describe('Java patterns on RE2', () => {
         pattern,
       );
     }
+  });
+});
+
+describe('matching by line', () => {
+  test('lines end at \\n, \\r or \\r\\n, each cut to the input limit', () => {
+    assert.deepEqual(linesOf('a\nb\r\nc\rd'), ['a', 'b', 'c', 'd']);
+    const [long] = linesOf('y'.repeat(REGEX_INPUT_LIMIT + 10));
+    assert.equal(long!.length, REGEX_INPUT_LIMIT);
+  });
+
+  test('the first match in the first line that has one; a match never spans lines', () => {
+    const lines = linesOf('id=1\nname=a b\nid=2');
+    assert.deepEqual(firstGroupsInLines(compileAtLoad('id=(\\d)'), lines), ['id=1', '1']);
+    assert.equal(firstGroupsInLines(compileAtLoad('1\\s+name'), lines), null);
   });
 });

@@ -70,6 +70,23 @@ describe('EntityExtractFilter', () => {
     );
   });
 
+  test('a body larger than one regular expression input is searched line by line, as PingGateway does', async () => {
+    const h = harness();
+    const exchange = h.incoming({ method: 'GET' });
+    const filler = `<p>${'x'.repeat(200)}</p>\n`.repeat(1000);
+    const body = `${filler}<input name="nonce" value="n-7">\r\n<form action=\n"/split">`;
+    await run(
+      extractFilter({ messageType: 'RESPONSE', target: '${attributes.extracted}', bindings }, h),
+      exchange,
+      page(body),
+    );
+    assert.deepEqual(
+      { ...(exchange.attributes.extracted as object) },
+      { nonce: 'n-7', action: null, form: '<form', missing: null },
+      'a match does not span lines',
+    );
+  });
+
   test('on the request, before the next handler; charset overrides the message’s', async () => {
     const h = harness();
     const exchange = h.incoming({

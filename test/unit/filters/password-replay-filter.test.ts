@@ -253,6 +253,38 @@ describe('PasswordReplayFilter with loginPageContentMarker', () => {
     assert.equal(app.sent.length, 1);
   });
 
+  test('a login page longer than one regular expression input is found line by line', async () => {
+    const h = harness();
+    const filler = `<p>${'x'.repeat(200)}</p>\n`.repeat(1000);
+    let loggedIn = false;
+    const app = application((sent) => {
+      if (sent.uri.endsWith('/login')) {
+        loggedIn = true;
+        return { body: 'session set' };
+      }
+      return {
+        body: loggedIn
+          ? 'orders'
+          : `${filler}<title>OpenAM (Login)</title>\n<input name="goto" value="/orders">`,
+      };
+    });
+    const exchange = h.incoming({ method: 'GET', url: 'http://gw/orders' });
+    const { body } = await run(
+      replay(
+        {
+          loginPageContentMarker: marker,
+          loginPageExtractions: [{ name: 'goto', pattern: 'name="goto" value="([^"]*)"' }],
+          request: loginRequest,
+        },
+        h,
+      ),
+      exchange,
+      app,
+    );
+    assert.equal(body, 'orders');
+    assert.deepEqual({ ...(exchange.attributes.extracted as object) }, { goto: '/orders' });
+  });
+
   test('a page declared larger than the gateway buffers is not read: it streams through', async () => {
     const h = harness();
     const big = 'x'.repeat(2 * 1024 * 1024);
